@@ -1,0 +1,21 @@
+using KvmStor.Model;
+
+namespace KvmStor.Backends;
+
+/// <summary>The backend of each pool type that has one; the source of pool-capabilities' supported='yes'.</summary>
+public sealed class BackendRegistry
+{
+    private readonly Dictionary<PoolType, IPoolBackend> _backends = new();
+
+    public void Register(IPoolBackend backend) => _backends[backend.Type] = backend;
+
+    public IPoolBackend? Find(PoolType type) => _backends.GetValueOrDefault(type);
+
+    public bool IsSupported(PoolType type) => _backends.ContainsKey(type);
+
+    public static BackendRegistry CreateDefault()
+    {
+        var registry = new BackendRegistry();
+        return registry;
+    }
+}

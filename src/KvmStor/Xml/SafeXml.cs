@@ -1,0 +1,37 @@
+using System.Xml;
+using System.Xml.Linq;
+
+namespace KvmStor.Xml;
+
+/// <summary>
+/// Parses untrusted XML: any DOCTYPE is refused (never expanded, no external entities), errors come out as one
+/// line naming the document and the line, as libvirt's "(storage_pool_definition):2: …".
+/// </summary>
+public static class SafeXml
+{
+    public static XDocument Parse(string xml, string documentName)
+    {
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreProcessingInstructions = true,
+        };
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            return XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
+        {
+            throw StorageException.Xml($"({documentName}):{e.LineNumber}: DOCTYPE and entity declarations are not allowed");
+        }
+        catch (XmlException e)
+        {
+            string msg = e.Message;
+            int cut = msg.IndexOf(" Line ", StringComparison.Ordinal);
+            if (cut > 0) msg = msg[..cut];
+            throw new StorageException(ErrorCode.None, $"({documentName}):{e.LineNumber}: {msg.TrimEnd('.')}");
+        }
+    }
+}

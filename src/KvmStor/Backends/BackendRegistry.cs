@@ -16,6 +16,7 @@ public sealed class BackendRegistry
     public static BackendRegistry CreateDefault()
     {
         var registry = new BackendRegistry();
+        registry.Register(new Dir.DirPoolBackend());
         return registry;
     }
 }

@@ -1,41 +1,275 @@
 using KvmStor.Backends;
 using KvmStor.Model;
+using KvmStor.Xml;
 
 namespace KvmStor.Engine;
 
-// Contract of the pool operations (the CLI codes against these signatures; the engine implements them).
+// Pool life cycle: define, create, build, start, destroy, delete, undefine, autostart, refresh, inspect.
 public sealed partial class StorageHost
 {
     /// <summary>Pools matching the filter, sorted by name (case-insensitive) as virsh sorts them.</summary>
-    public IReadOnlyList<PoolInfo> ListPools(PoolListFilter filter) => throw new NotImplementedException();
+    public IReadOnlyList<PoolInfo> ListPools(PoolListFilter filter) =>
+        LoadAllRecords()
+            .Select(r => r.ToInfo())
+            .Where(p => filter.Active is null || p.Active == filter.Active)
+            .Where(p => filter.Persistent is null || p.Persistent == filter.Persistent)
+            .Where(p => filter.Autostart is null || p.Autostart == filter.Autostart)
+            .Where(p => filter.Types.Count == 0 || filter.Types.Contains(p.Type))
+            .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
+            .ToList();
 
     /// <summary>virsh's lookup: a 36-character argument is tried as a UUID first, then as a name.</summary>
-    public PoolInfo LookupPool(string nameOrUuid) => throw new NotImplementedException();
-    public PoolInfo LookupPoolByName(string name) => throw new NotImplementedException();
-    public PoolInfo LookupPoolByUuid(string uuid) => throw new NotImplementedException();
+    public PoolInfo LookupPool(string nameOrUuid)
+    {
+        if (nameOrUuid.Length == 36 && TryFindByUuid(nameOrUuid) is { } byUuid) return byUuid.ToInfo();
+        return LookupPoolByName(nameOrUuid);
+    }
+
+    public PoolInfo LookupPoolByName(string name) => RequireRecord(name).ToInfo();
+
+    public PoolInfo LookupPoolByUuid(string uuid) =>
+        TryFindByUuid(uuid)?.ToInfo()
+        ?? throw new StorageException(ErrorCode.NoStoragePool, $"no storage pool with matching uuid '{uuid}'");
+
+    private PoolRecord? TryFindByUuid(string text) =>
+        Guid.TryParse(text, out var uuid) ? LoadAllRecords().FirstOrDefault(r => r.Current.Uuid == uuid) : null;
 
     /// <summary>pool-define: a new persistent pool, or a new definition for an existing one (applied at its next start if running).</summary>
-    public PoolInfo DefinePool(string xml) => throw new NotImplementedException();
-    /// <summary>pool-create: a transient pool, started at once (built first with <see cref="PoolBuildFlags.Build"/>).</summary>
-    public PoolInfo CreatePool(string xml, PoolBuildFlags flags) => throw new NotImplementedException();
-    public void BuildPool(string name, PoolBuildFlags flags) => throw new NotImplementedException();
-    public void StartPool(string name, PoolBuildFlags flags) => throw new NotImplementedException();
-    public void DestroyPool(string name) => throw new NotImplementedException();
-    public void DeletePool(string name) => throw new NotImplementedException();
-    public void UndefinePool(string name) => throw new NotImplementedException();
-    public void SetAutostart(string name, bool autostart) => throw new NotImplementedException();
-    public void RefreshPool(string name) => throw new NotImplementedException();
-    public PoolInfo GetPoolInfo(string name) => throw new NotImplementedException();
-    /// <summary>pool-dumpxml: the live definition, or with <paramref name="inactive"/> the one the next start will use.</summary>
-    public string GetPoolXml(string name, bool inactive) => throw new NotImplementedException();
-    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document from the type's backend.</summary>
-    public string FindPoolSources(string type, string? sourceSpecXml) => throw new NotImplementedException();
-    /// <summary>pool-capabilities, from the backend registry.</summary>
-    public string GetCapabilitiesXml() => throw new NotImplementedException();
+    public PoolInfo DefinePool(string xml)
+    {
+        var def = PoolXml.Parse(xml);
+        PoolXml.ValidateForDefine(def);
+        BackendFor(def.Type);
+        using var poolLock = LockPool(def.Name);
+        using (LockDriver())
+        {
+            var all = LoadAllRecords().ToList();
+            var existing = FindDuplicate(def, all, checkActive: false);
+            RejectSourceConflict(def, all);
+            _configs.Save(def);
+            if (existing?.Active == true) MarkPendingDefinition(def.Name, true);
+        }
+        Emit(def, PoolLifecycleEvent.Defined);
+        return RequireRecord(def.Name).ToInfo();
+    }
 
-    /// <summary>Starts autostart pools once per host boot (the first kvmstor use after boot, or the shipped systemd unit).</summary>
-    public void RunAutostartOncePerBoot() => throw new NotImplementedException();
+    /// <summary>pool-create: a transient pool, started at once (built first when <paramref name="flags"/> ask).</summary>
+    public PoolInfo CreatePool(string xml, PoolBuildFlags flags)
+    {
+        RejectConflictingBuildFlags(flags);
+        var def = PoolXml.Parse(xml);
+        var backend = BackendFor(def.Type);
+        using var poolLock = LockPool(def.Name);
+        // The driver lock stays held until the status file exists, so no other process can claim the name or source meanwhile.
+        using (LockDriver())
+        {
+            var all = LoadAllRecords().ToList();
+            FindDuplicate(def, all, checkActive: true);
+            RejectSourceConflict(def, all);
+            if (flags != PoolBuildFlags.None) Build(backend, def, flags);
+            _status.Save(StartAndRefresh(backend, def));
+        }
+        Emit(def, PoolLifecycleEvent.Started);
+        return RequireRecord(def.Name).ToInfo();
+    }
+
+    public void BuildPool(string name, PoolBuildFlags flags)
+    {
+        RejectConflictingBuildFlags(flags);
+        using var poolLock = LockPool(name);
+        var record = RequireRecord(name);
+        if (record.Active) throw AlreadyActive(name);
+        Build(BackendFor(record.Current.Type), record.Current, flags);
+    }
+
+    public void StartPool(string name, PoolBuildFlags flags)
+    {
+        RejectConflictingBuildFlags(flags);
+        using var poolLock = LockPool(name);
+        var record = RequireRecord(name);
+        if (record.Active) throw AlreadyActive(name);
+        var def = record.Config!;
+        var backend = BackendFor(def.Type);
+        if (flags != PoolBuildFlags.None) Build(backend, def, flags);
+        _status.Save(StartAndRefresh(backend, def));
+        MarkPendingDefinition(name, false);
+        Emit(def, PoolLifecycleEvent.Started);
+    }
+
+    public void DestroyPool(string name)
+    {
+        using var poolLock = LockPool(name);
+        var record = RequireActive(name);
+        var backend = BackendFor(record.Live!.Type);
+        if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live);
+        _status.Delete(name);
+        MarkPendingDefinition(name, false);
+        Emit(record.Live, PoolLifecycleEvent.Stopped);
+    }
+
+    public void DeletePool(string name)
+    {
+        using var poolLock = LockPool(name);
+        var record = RequireRecord(name);
+        if (record.Active) throw StillActive(name);
+        var backend = BackendFor(record.Current.Type);
+        if (!backend.Capabilities.HasFlag(BackendCapabilities.Delete))
+            throw StorageException.NoSupport("pool does not support pool deletion");
+        backend.Delete(record.Current);
+        Emit(record.Current, PoolLifecycleEvent.Deleted);
+    }
+
+    public void UndefinePool(string name)
+    {
+        using var poolLock = LockPool(name);
+        var record = RequireRecord(name);
+        if (record.Active) throw StillActive(name);
+        using (LockDriver()) _configs.Delete(name);
+        Emit(record.Current, PoolLifecycleEvent.Undefined);
+    }
+
+    public void SetAutostart(string name, bool autostart)
+    {
+        using var poolLock = LockPool(name);
+        var record = RequireRecord(name);
+        if (!record.Persistent) throw StorageException.Internal("pool has no config file");
+        _configs.SetAutostart(name, autostart);
+    }
+
+    public void RefreshPool(string name)
+    {
+        using var poolLock = LockPool(name);
+        var record = RequireActive(name);
+        var backend = BackendFor(record.Live!.Type);
+        PoolRefreshResult result;
+        try
+        {
+            result = backend.Refresh(record.Live);
+        }
+        catch (StorageException)
+        {
+            // As libvirt: a pool that can no longer be refreshed is stopped.
+            try { if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live); }
+            catch (StorageException) { }
+            _status.Delete(name);
+            Emit(record.Live, PoolLifecycleEvent.Stopped);
+            throw;
+        }
+        _status.Save(ApplyRefresh(record.Live, result));
+        Emit(record.Live, null);
+    }
+
+    public PoolInfo GetPoolInfo(string name) => RequireRecord(name).ToInfo();
+
+    /// <summary>pool-dumpxml: the live definition, or with <paramref name="inactive"/> the one the next start will use.</summary>
+    public string GetPoolXml(string name, bool inactive)
+    {
+        var record = RequireRecord(name);
+        bool pending = record.Active && record.Persistent && File.Exists(PendingMarkerPath(name));
+        return PoolXml.Format(inactive && pending ? record.Config! : record.Current);
+    }
+
+    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document from the type's backend.</summary>
+    public string FindPoolSources(string type, string? sourceSpecXml)
+    {
+        if (!PoolTypeNames.TryParse(type, out var poolType))
+            throw StorageException.Internal($"unknown storage pool type {type}");
+        var backend = BackendFor(poolType);
+        if (!backend.Capabilities.HasFlag(BackendCapabilities.FindSources))
+            throw StorageException.NoSupport($"pool type '{type}' does not support source discovery");
+        return backend.FindSources(sourceSpecXml);
+    }
+
+    /// <summary>pool-capabilities, from the backend registry.</summary>
+    public string GetCapabilitiesXml() => PoolCapabilitiesXml.Format(Backends.IsSupported);
 
     /// <summary>Events emitted by any kvmstor process on this connection from now on; blocks until cancelled.</summary>
-    public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => throw new NotImplementedException();
+    public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => _events.Follow(cancel);
+
+    private void Build(IPoolBackend backend, PoolDefinition def, PoolBuildFlags flags)
+    {
+        // A backend without a build step builds trivially, as in libvirt.
+        if (backend.Capabilities.HasFlag(BackendCapabilities.Build)) backend.Build(def, flags);
+        Emit(def, PoolLifecycleEvent.Created);
+    }
+
+    private static PoolDefinition StartAndRefresh(IPoolBackend backend, PoolDefinition def)
+    {
+        bool started = false;
+        if (backend.Capabilities.HasFlag(BackendCapabilities.Start))
+        {
+            backend.Start(def);
+            started = true;
+        }
+        try
+        {
+            return ApplyRefresh(def, backend.Refresh(def));
+        }
+        catch
+        {
+            if (started)
+                try { backend.Stop(def); } catch (StorageException) { }
+            throw;
+        }
+    }
+
+    private static PoolDefinition ApplyRefresh(PoolDefinition def, PoolRefreshResult result) => def with
+    {
+        Capacity = result.Capacity,
+        Allocation = result.Allocation,
+        Available = result.Available,
+        Target = def.Target is null || result.TargetPermissions is null
+            ? def.Target
+            : def.Target with { Permissions = result.TargetPermissions with { Label = def.Target.Permissions.Label } },
+    };
+
+    private static PoolRecord? FindDuplicate(PoolDefinition def, List<PoolRecord> all, bool checkActive)
+    {
+        var sameUuid = all.FirstOrDefault(r => r.Current.Uuid == def.Uuid || r.Config?.Uuid == def.Uuid);
+        if (sameUuid is not null)
+        {
+            if (sameUuid.Name != def.Name)
+                throw StorageException.Failed($"pool '{sameUuid.Name}' is already defined with uuid {def.Uuid}");
+            if (checkActive && sameUuid.Active)
+                throw StorageException.Invalid($"pool is already active as '{sameUuid.Name}'");
+            return sameUuid;
+        }
+        var sameName = all.FirstOrDefault(r => r.Name == def.Name);
+        if (sameName is not null)
+            throw StorageException.Failed($"pool '{def.Name}' already exists with uuid {sameName.Current.Uuid}");
+        return null;
+    }
+
+    private static void RejectSourceConflict(PoolDefinition def, List<PoolRecord> all)
+    {
+        var others = all.SelectMany(r => new[] { r.Config, r.Live }).OfType<PoolDefinition>();
+        if (PoolSourceConflicts.Find(def, others) is { } other)
+            throw StorageException.Failed($"Storage source conflict with pool: '{other}'");
+    }
+
+    private static void RejectConflictingBuildFlags(PoolBuildFlags flags)
+    {
+        if (flags.HasFlag(PoolBuildFlags.Overwrite) && flags.HasFlag(PoolBuildFlags.NoOverwrite))
+            throw StorageException.InvalidArg("Options --overwrite and --no-overwrite are mutually exclusive");
+    }
+
+    private PoolRecord RequireActive(string name)
+    {
+        var record = RequireRecord(name);
+        if (!record.Active) throw StorageException.Invalid($"storage pool '{name}' is not active");
+        return record;
+    }
+
+    private static StorageException AlreadyActive(string name) => StorageException.Invalid($"storage pool '{name}' is already active");
+    private static StorageException StillActive(string name) => StorageException.Invalid($"storage pool '{name}' is still active");
+
+    /// <summary>A definition given while the pool runs waits for the next start; the marker tells dumpxml --inactive to show it.</summary>
+    private string PendingMarkerPath(string name) => Path.Combine(Paths.StateDirectory, name + ".pending");
+
+    private void MarkPendingDefinition(string name, bool pending)
+    {
+        string path = PendingMarkerPath(name);
+        if (pending) File.WriteAllText(path, "");
+        else File.Delete(path);
+    }
 }

@@ -9,20 +9,66 @@ namespace KvmStor.Engine;
 /// Each kvmstor process opens one; state lives on disk (config + status stores) and is shared between
 /// processes under file locks, so there is no daemon.
 /// </summary>
+/// <remarks>
+/// Locking: a pool's own lock (&lt;state&gt;/locks/&lt;name&gt;.lock) is held for the whole of any operation on it;
+/// the driver lock (&lt;state&gt;/driver.lock) is held briefly, always after a pool lock, while the set of
+/// definitions is checked and changed (uniqueness of names, uuids and sources).
+/// </remarks>
 public sealed partial class StorageHost : IDisposable
 {
+    private readonly ConfigStore _configs;
+    private readonly StatusStore _status;
+    private readonly EventLog _events;
+
     public StatePaths Paths { get; }
+    public BackendRegistry Backends { get; }
 
     public StorageHost(StatePaths paths, BackendRegistry backends)
     {
         Paths = paths;
         Backends = backends;
+        _configs = new ConfigStore(paths);
+        _status = new StatusStore(paths);
+        _events = new EventLog(paths);
     }
-
-    public BackendRegistry Backends { get; }
 
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>
     public static StorageHost Open(string? uri = null) => new(StatePaths.ForUri(uri), BackendRegistry.CreateDefault());
 
     public void Dispose() { }
+
+    private FileLock LockPool(string name) =>
+        FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
+
+    private FileLock LockDriver() => FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "driver.lock"));
+
+    /// <summary>Pool names may hold any character but '/'; keep lock file names printable and unambiguous.</summary>
+    private static string LockFileName(string name) => Uri.EscapeDataString(name) + ".lock";
+
+    private PoolRecord? LoadRecord(string name)
+    {
+        if (name.Length == 0 || name.Contains('/')) return null;
+        var config = _configs.Load(name);
+        var live = _status.Load(name);
+        if (config is null && live is null) return null;
+        return new PoolRecord(name, config, live, config is not null && _configs.IsAutostart(name));
+    }
+
+    private IEnumerable<PoolRecord> LoadAllRecords()
+    {
+        var names = new HashSet<string>(_configs.Names(), StringComparer.Ordinal);
+        names.UnionWith(_status.Names());
+        foreach (var name in names)
+            if (LoadRecord(name) is { } record)
+                yield return record;
+    }
+
+    private PoolRecord RequireRecord(string name) =>
+        LoadRecord(name) ?? throw new StorageException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
+
+    private IPoolBackend BackendFor(PoolType type) =>
+        Backends.Find(type) ?? throw StorageException.Internal($"missing backend for pool type {(int)type} ({type.ToXmlName()})");
+
+    private void Emit(PoolDefinition pool, PoolLifecycleEvent? lifecycle) =>
+        _events.Append(new PoolEvent(pool.Name, pool.Uuid, lifecycle, DateTimeOffset.UtcNow));
 }

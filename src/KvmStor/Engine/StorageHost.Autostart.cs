@@ -1,0 +1,65 @@
+using KvmStor.Backends;
+using KvmStor.State;
+
+namespace KvmStor.Engine;
+
+// Autostart without a daemon: the first kvmstor use after a host boot (or the shipped systemd unit) starts them.
+public sealed partial class StorageHost
+{
+    private const string BootIdPath = "/proc/sys/kernel/random/boot_id";
+
+    /// <summary>
+    /// Once per host boot: forget status left from an earlier boot (pools that are not really running any more),
+    /// then start every autostart pool. Returns the pools that failed to start, with why; the rest of the work
+    /// is not stopped by one failure.
+    /// </summary>
+    public IReadOnlyList<(string Pool, StorageException Error)> RunAutostartOncePerBoot()
+    {
+        string marker = Path.Combine(Paths.StateDirectory, "autostarted");
+        string bootId = ReadBootId();
+        if (ReadMarker(marker) == bootId) return [];
+
+        // Taken before any pool lock and never while holding one: keeps the lock order pool → driver intact.
+        using var once = FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "autostart.lock"));
+        if (ReadMarker(marker) == bootId) return [];
+
+        DropStaleStatus();
+        var failures = new List<(string, StorageException)>();
+        foreach (var record in LoadAllRecords().Where(r => r.Autostart && !r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            try { StartPool(record.Name, PoolBuildFlags.None); }
+            catch (StorageException e) { failures.Add((record.Name, e)); }
+        }
+        Directory.CreateDirectory(Paths.StateDirectory);
+        AtomicFile.Write(marker, bootId + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return failures;
+    }
+
+    /// <summary>Status files that survived a reboot (state kept outside tmpfs) describe pools the backend must confirm.</summary>
+    private void DropStaleStatus()
+    {
+        foreach (var name in _status.Names().ToList())
+        {
+            using var poolLock = LockPool(name);
+            var live = _status.Load(name);
+            if (live is null) continue;
+            bool running;
+            try { running = Backends.Find(live.Type)?.CheckActive(live) ?? false; }
+            catch (StorageException) { running = false; }
+            if (!running) _status.Delete(name);
+        }
+    }
+
+    private static string? ReadMarker(string path)
+    {
+        try { return File.ReadAllText(path).Trim(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    private static string ReadBootId()
+    {
+        try { return File.ReadAllText(BootIdPath).Trim(); }
+        catch (IOException) { return "unknown-boot"; }
+    }
+}

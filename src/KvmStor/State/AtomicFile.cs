@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// Replaces a file so that a crash at any point leaves either the old content or the new, never a torn file:
+/// write a temporary file beside it, fsync, rename over, fsync the directory.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        string dir = Path.GetDirectoryName(path)!;
+        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode,
+            };
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(content));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            Host.Posix.FsyncDirectory(dir);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a file durably; a missing file is not an error.</summary>
+    public static void Delete(string path)
+    {
+        if (!File.Exists(path) && !IsSymlink(path)) return;
+        File.Delete(path);
+        Host.Posix.FsyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    internal static bool IsSymlink(string path)
+    {
+        try { return new FileInfo(path).LinkTarget is not null; }
+        catch (IOException) { return false; }
+    }
+}

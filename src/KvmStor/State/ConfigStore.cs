@@ -1,0 +1,74 @@
+using KvmStor.Model;
+using KvmStor.Xml;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// Persistent pool definitions: &lt;config&gt;/&lt;name&gt;.xml (mode 0600, libvirt's auto-generated-file comment) and
+/// autostart symlinks &lt;config&gt;/autostart/&lt;name&gt;.xml pointing at them, as libvirt lays them out.
+/// </summary>
+public sealed class ConfigStore(StatePaths paths)
+{
+    public string PathOf(string name) => Path.Combine(paths.ConfigDirectory, name + ".xml");
+    private string AutostartLinkOf(string name) => Path.Combine(paths.AutostartDirectory, name + ".xml");
+
+    public IEnumerable<string> Names()
+    {
+        if (!Directory.Exists(paths.ConfigDirectory)) return [];
+        return Directory.EnumerateFiles(paths.ConfigDirectory, "*.xml")
+            .Select(f => Path.GetFileNameWithoutExtension(f))
+            .Where(n => !n.StartsWith('.'));
+    }
+
+    /// <summary>The stored definition, or null when there is none (or it is unreadable / misnamed, which libvirt also skips).</summary>
+    public PoolDefinition? Load(string name)
+    {
+        string text;
+        try { text = File.ReadAllText(PathOf(name)); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        try
+        {
+            var def = PoolStateXml.ParseConfig(text);
+            return def.Name == name ? def : null;
+        }
+        catch (StorageException) { return null; }
+    }
+
+    public void Save(PoolDefinition def)
+    {
+        Directory.CreateDirectory(paths.ConfigDirectory);
+        AtomicFile.Write(PathOf(def.Name), PoolStateXml.FormatConfig(def.WithoutRuntimeData()));
+    }
+
+    public void Delete(string name)
+    {
+        SetAutostart(name, false);
+        AtomicFile.Delete(PathOf(name));
+    }
+
+    public bool IsAutostart(string name)
+    {
+        try
+        {
+            var link = new FileInfo(AutostartLinkOf(name)).LinkTarget;
+            return link is not null && Path.GetFullPath(link, paths.AutostartDirectory) == Path.GetFullPath(PathOf(name));
+        }
+        catch (IOException) { return false; }
+    }
+
+    public void SetAutostart(string name, bool autostart)
+    {
+        string link = AutostartLinkOf(name);
+        if (!autostart)
+        {
+            AtomicFile.Delete(link);
+            return;
+        }
+        Directory.CreateDirectory(paths.AutostartDirectory);
+        if (IsAutostart(name)) return;
+        AtomicFile.Delete(link);
+        File.CreateSymbolicLink(link, Path.GetFullPath(PathOf(name)));
+        Host.Posix.FsyncDirectory(paths.AutostartDirectory);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+using KvmStor.Host;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// An flock(2) lock on a file, shared between kvmstor processes; released on Dispose or when the process dies.
+/// Lock files are never deleted: removing one while another process waits on it would split the lock.
+/// </summary>
+public sealed class FileLock : IDisposable
+{
+    private int _fd;
+
+    private FileLock(int fd) => _fd = fd;
+
+    public static FileLock Exclusive(string path) => Acquire(path, Posix.LOCK_EX);
+    public static FileLock Shared(string path) => Acquire(path, Posix.LOCK_SH);
+
+    private static FileLock Acquire(string path, int operation)
+    {
+        // Raw open(2): .NET's FileStream takes its own non-blocking flock, which would fight ours.
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        int fd = Posix.OpenMode(path, Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
+        if (fd < 0) throw StorageException.System($"cannot open lock file '{path}'", Marshal.GetLastPInvokeError());
+        while (Posix.Flock(fd, operation) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 4) continue; // EINTR
+            Posix.Close(fd);
+            throw StorageException.System($"cannot lock '{path}'", errno);
+        }
+        return new FileLock(fd);
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0) Posix.Close(_fd);
+        _fd = -1;
+    }
+}

@@ -1,0 +1,44 @@
+using KvmStor.Model;
+using KvmStor.Xml;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// Runtime status of running pools: &lt;state&gt;/&lt;name&gt;.xml holding the live definition in a &lt;poolstate&gt;
+/// wrapper. A pool is running exactly when its status file exists. Unlike libvirt, which keeps sizes in daemon memory,
+/// the file carries the sizes of the last refresh, since kvmstor has no daemon.
+/// </summary>
+public sealed class StatusStore(StatePaths paths)
+{
+    public string PathOf(string name) => Path.Combine(paths.StateDirectory, name + ".xml");
+
+    public IEnumerable<string> Names()
+    {
+        if (!Directory.Exists(paths.StateDirectory)) return [];
+        return Directory.EnumerateFiles(paths.StateDirectory, "*.xml")
+            .Select(f => Path.GetFileNameWithoutExtension(f))
+            .Where(n => !n.StartsWith('.'));
+    }
+
+    public PoolDefinition? Load(string name)
+    {
+        string text;
+        try { text = File.ReadAllText(PathOf(name)); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        try
+        {
+            var def = PoolStateXml.ParseStatus(text);
+            return def.Name == name ? def : null;
+        }
+        catch (StorageException) { return null; }
+    }
+
+    public void Save(PoolDefinition live)
+    {
+        Directory.CreateDirectory(paths.StateDirectory);
+        AtomicFile.Write(PathOf(live.Name), PoolStateXml.FormatStatus(live));
+    }
+
+    public void Delete(string name) => AtomicFile.Delete(PathOf(name));
+}

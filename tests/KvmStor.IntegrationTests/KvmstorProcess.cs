@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace KvmStor.IntegrationTests;
+
+/// <summary>Runs the built kvmstor binary (out/kvmstor, made by scripts/build.sh) against a temp session state.</summary>
+public sealed class KvmstorProcess : IDisposable
+{
+    public string Root { get; } = Directory.CreateTempSubdirectory("kvmstor-it-").FullName;
+
+    public static string Binary { get; } = LocateBinary();
+
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["XDG_CONFIG_HOME"] = Path.Combine(Root, "xdg-config"),
+        ["XDG_RUNTIME_DIR"] = Path.Combine(Root, "xdg-run"),
+        ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
+    };
+
+    public string ConfigDirectory => Path.Combine(Root, "xdg-config", "kvmstor", "storage");
+    public string StateDirectory => Path.Combine(Root, "xdg-run", "kvmstor", "storage", "run");
+
+    public (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts a bash script with this state's environment (for many commands in one long-lived process).</summary>
+    public Process StartScript(string script)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        psi.Environment["KVMSTOR"] = Binary;
+        return Process.Start(psi)!;
+    }
+
+    private static string LocateBinary()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KvmStor.slnx")))
+            {
+                string bin = Path.Combine(dir.FullName, "out", "kvmstor");
+                if (File.Exists(bin)) return bin;
+                throw new FileNotFoundException($"{bin} is missing: run scripts/build.sh (scripts/test.sh does) before the integration tests");
+            }
+        throw new DirectoryNotFoundException("repository root (KvmStor.slnx) not found");
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}

@@ -136,12 +136,29 @@ public class PoolXmlConformanceTests
         Assert.Equal(TranscriptOutput("iscsid.txt", "$ virsh find-storage-pool-sources iscsi-direct ./srcspec.xml"), iscsi);
     }
 
+    [Fact]
+    public void PrintXml_MatchesVirshTranscript()
+    {
+        string file = Path.Combine(SharedData.Root, "reference", "virsh-9.0.0-transcripts.txt");
+        var netfs = new PoolArguments { Name = "p5", Type = "netfs", SourceHost = "h", Target = "/srv/demo/pools/p5" };
+        var logical = new PoolArguments { Name = "p6", Type = "logical", SourceName = "vg", SourceDev = "/dev/sdz" };
+        Assert.Equal(
+            TranscriptOutput(file, "$ virsh pool-define-as p5 netfs --source-host h --target /srv/demo/pools/p5 --print-xml"),
+            PoolArgumentsXml.BuildPool(netfs) + "\n");
+        Assert.Equal(
+            TranscriptOutput(file, "$ virsh pool-define-as p6 logical --print-xml --source-name vg --source-dev /dev/sdz"),
+            PoolArgumentsXml.BuildPool(logical) + "\n");
+        // What virsh prints is also what it defines from: it must parse (name defaults, forced target).
+        Assert.Equal("/dev/vg", PoolXml.Parse(PoolArgumentsXml.BuildPool(logical)).TargetPath);
+    }
+
     private static string PoolSourceXmlForTranscript(PoolType type, PoolSource source) => SourcesXml.Format(type, [source]) + "\n";
 
     /// <summary>The output lines of one command in a libvirt-9.0 transcript, up to its "[rc=N]" line.</summary>
     private static string TranscriptOutput(string file, string command)
     {
-        var lines = File.ReadAllLines(Path.Combine(SharedData.Libvirt90Outputs, "transcripts", file));
+        string path = Path.IsPathRooted(file) ? file : Path.Combine(SharedData.Libvirt90Outputs, "transcripts", file);
+        var lines = File.ReadAllLines(path);
         int start = Array.IndexOf(lines, command) + 1;
         Assert.True(start > 0, $"{command} not in {file}");
         int end = start;

@@ -59,7 +59,7 @@ public static class PoolSourceXml
         var adapterNode = Child(source, "adapter");
         PoolAdapter? adapter = adapterNode is null ? null : PoolAdapterXml.Parse(adapterNode);
 
-        PoolAuth? auth = Child(source, "auth") is { } authNode ? ParseAuth(authNode) : null;
+        PoolAuth? auth = Child(source, "auth") is { } authNode ? PoolAuthXml.Parse(authNode) : null;
 
         string? protocol = ChildAttribute(source, "protocol", "ver");
         if (protocol is not null)
@@ -121,7 +121,7 @@ public static class PoolSourceXml
             x.Empty("format", ("type", src.Format ?? info.DefaultSourceFormat));
 
         if (src.Auth is not null)
-            FormatAuth(x, src.Auth);
+            PoolAuthXml.Format(x, src.Auth);
 
         if (src.ProtocolVersion is not null)
             x.Empty("protocol", ("ver", src.ProtocolVersion));
@@ -163,53 +163,5 @@ public static class PoolSourceXml
             extents.Add(new FreeExtent(start, end));
         }
         return extents;
-    }
-
-    private static PoolAuth ParseAuth(XElement node)
-    {
-        string username = NullIfEmpty(Attribute(node, "username")) ?? throw StorageException.Xml("missing username for auth");
-        string? typeText = NullIfEmpty(Attribute(node, "type"));
-        AuthType? type = typeText switch
-        {
-            null => null,
-            "chap" => AuthType.Chap,
-            "ceph" => AuthType.Ceph,
-            _ => throw StorageException.Unsupported($"unknown auth type '{typeText}'"),
-        };
-        var secret = Child(node, "secret") ?? throw StorageException.Xml("Missing <secret> element in auth");
-        string? uuidText = Attribute(secret, "uuid");
-        string? usage = Attribute(secret, "usage");
-        if (uuidText is null && usage is null)
-            throw StorageException.Xml("missing either uuid or usage attribute for secret");
-        if (uuidText is not null && usage is not null)
-            throw StorageException.Xml("either secret uuid or usage expected");
-        Guid? uuid = null;
-        if (uuidText is not null)
-        {
-            if (!TryParseUuid(uuidText, out var parsed))
-                throw StorageException.Xml($"invalid secret uuid '{uuidText}'");
-            uuid = parsed;
-        }
-        // The pool keeps no "auth without type": libvirt refuses it right after parsing.
-        if (type is null)
-            throw StorageException.Unsupported("storage pool missing auth type");
-        return new PoolAuth
-        {
-            Type = type.Value,
-            Username = username,
-            SecretUuid = uuid,
-            SecretUsage = usage,
-            SecretType = Attribute(secret, "type"),
-        };
-    }
-
-    private static void FormatAuth(XmlOut x, PoolAuth auth)
-    {
-        x.Open("auth", ("type", auth.Type == AuthType.Chap ? "chap" : "ceph"), ("username", auth.Username));
-        x.Empty("secret",
-            ("type", auth.SecretType),
-            ("uuid", auth.SecretUuid?.ToString("D")),
-            ("usage", auth.SecretUuid is null ? auth.SecretUsage : null));
-        x.Close("auth");
     }
 }

@@ -44,6 +44,8 @@ public sealed record PoolAuth
     public required string Username { get; init; }
     public Guid? SecretUuid { get; init; }
     public string? SecretUsage { get; init; }
+    /// <summary>&lt;secret type='…'&gt; as written (domain-disk style); pools normally leave it unset.</summary>
+    public string? SecretType { get; init; }
 }
 
 public sealed record PoolSource

@@ -1,0 +1,67 @@
+namespace KvmStor.Bench;
+
+public sealed record Scenario(string Name, Action<string, string[]?> Run);
+
+/// <summary>Each scenario sets up identical state for both tools, measures, and cleans up after itself.</summary>
+public static class Scenarios
+{
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        new("pool-list", PoolListStartup),
+        new("pool-list-200", PoolList200),
+    ];
+
+    /// <summary>A fresh session state for kvmstor under a temp directory.</summary>
+    private sealed class KvmstorState : IDisposable
+    {
+        public string Root { get; } = Directory.CreateTempSubdirectory("kvmstor-bench-").FullName;
+        public Dictionary<string, string> Env => new()
+        {
+            ["XDG_CONFIG_HOME"] = Path.Combine(Root, "config"),
+            ["XDG_RUNTIME_DIR"] = Path.Combine(Root, "run"),
+            ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
+        };
+        public void Dispose() => Directory.Delete(Root, true);
+    }
+
+    private static void Check((int Code, string Output) r, string what)
+    {
+        if (r.Code != 0) throw new InvalidOperationException($"{what} failed: {r.Output}");
+    }
+
+    /// <summary>CLI start-up: one `pool-list` process. Goal: no slower than virsh (41 ms measured here).</summary>
+    private static void PoolListStartup(string kvmstor, string[]? virsh)
+    {
+        using var state = new KvmstorState();
+        double k = Tools.MedianMs(20, () => Check(Tools.Run(kvmstor, ["pool-list"], state.Env), "kvmstor pool-list"));
+        double? v = virsh is null ? null : Tools.MedianMs(20, () => Check(Tools.Run(virsh[0], virsh[1..].Append("pool-list"), null), "virsh pool-list"));
+        Tools.Report("pool-list (process start-up)", k, v, 1.0);
+    }
+
+    /// <summary>`pool-list --all` with 200 defined pools. Goal: at most half of virsh's time (183 ms measured here).</summary>
+    private static void PoolList200(string kvmstor, string[]? virsh)
+    {
+        using var state = new KvmstorState();
+        for (int i = 0; i < 200; i++)
+            Check(Tools.Run(kvmstor, ["pool-define-as", $"bench{i}", "dir", "--target", Path.Combine(state.Root, "pools", $"bench{i}")], state.Env), "define");
+        double k = Tools.MedianMs(10, () => Check(Tools.Run(kvmstor, ["pool-list", "--all"], state.Env), "kvmstor pool-list --all"));
+
+        double? v = null;
+        if (virsh is not null)
+        {
+            string dir = Directory.CreateTempSubdirectory("virsh-bench-").FullName;
+            var names = Enumerable.Range(0, 200).Select(i => $"kvmstorbench{i}").ToList();
+            try
+            {
+                Check(Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-define-as {n} dir --target {dir}/{n}"))), null), "virsh define");
+                v = Tools.MedianMs(10, () => Check(Tools.Run(virsh[0], virsh[1..].Concat(["pool-list", "--all"]), null), "virsh pool-list --all"));
+            }
+            finally
+            {
+                Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-undefine {n}"))), null);
+                Directory.Delete(dir, true);
+            }
+        }
+        Tools.Report("pool-list --all, 200 defined pools", k, v, 0.5);
+    }
+}

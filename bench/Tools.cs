@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace KvmStor.Bench;
+
+/// <summary>Process helpers: run a command, time whole processes, take medians.</summary>
+public static class Tools
+{
+    public static string KvmstorBinary()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KvmStor.slnx")))
+            {
+                var bin = Path.Combine(dir.FullName, "out", "kvmstor");
+                if (!File.Exists(bin)) Run(Path.Combine(dir.FullName, "scripts", "build.sh"));
+                return bin;
+            }
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    /// <summary>The virsh command line to use, or null when no libvirt storage driver answers.</summary>
+    public static string[]? VirshIfAvailable()
+    {
+        try
+        {
+            var (code, _) = Run("virsh", "-q", "-c", "storage:///system", "uri");
+            return code == 0 ? ["virsh", "-q", "-c", "storage:///system"] : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+
+    public static (int Code, string Output) Run(string program, params string[] args) => Run(program, args, null);
+
+    public static (int Code, string Output) Run(string program, IEnumerable<string> args, IDictionary<string, string>? env)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, output.Result + error.Result);
+    }
+
+    /// <summary>Median wall time in milliseconds of <paramref name="runs"/> runs after one warm-up.</summary>
+    public static double MedianMs(int runs, Action action)
+    {
+        action();
+        var times = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    public static void Report(string what, double kvmstorMs, double? virshMs, double? goalRatio = null)
+    {
+        string line = $"{what,-48} kvmstor {kvmstorMs,9:F1} ms";
+        if (virshMs is { } v)
+        {
+            double ratio = kvmstorMs / v;
+            line += $"   virsh {v,9:F1} ms   ratio {ratio:F2}";
+            if (goalRatio is { } g) line += ratio <= g ? $"  (goal <= {g}: met)" : $"  (goal <= {g}: NOT met)";
+        }
+        Console.WriteLine(line);
+    }
+}

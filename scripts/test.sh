@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages, NuGet restore) and runs every test project.
+# Run as root: the integration tests use loop devices, mkfs and mount. Ends with "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+
+packages=(qemu-utils xfsprogs e2fsprogs dosfstools parted lvm2 util-linux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: missing packages ${missing[*]}; run as root so they can be installed" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
+fi
+
+dotnet restore KvmStor.slnx --nologo -v quiet || exit 1
+dotnet build KvmStor.slnx -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly || exit 1
+# The CLI end-to-end tests run the real binary.
+scripts/build.sh || exit 1
+
+passed=0 failed=0 skipped=0 status=0
+for project in tests/KvmStor.Tests tests/KvmStor.Conformance tests/KvmStor.IntegrationTests; do
+  log=$(mktemp)
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+  # VSTest's per-project summary: "Passed!  - Failed:     0, Passed:    42, Skipped:     0, Total:    42, ..."
+  line=$(grep -E '(Passed|Failed)! +- Failed: ' "$log" | tail -1)
+  if [[ -z "$line" ]]; then
+    echo "test.sh: no result summary from $project" >&2; status=1
+  else
+    f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line"); p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
+    s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  fi
+  rm -f "$log"
+done
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -44,9 +44,13 @@ public sealed class EventLog(StatePaths paths)
     /// <summary>Yields events appended after this call, polling the log; ends when <paramref name="cancel"/> fires.</summary>
     public IEnumerable<PoolEvent> Follow(CancellationToken cancel, TimeSpan? pollInterval = null)
     {
-        var interval = pollInterval ?? TimeSpan.FromMilliseconds(50);
+        // The starting point is taken now, not when enumeration begins, so nothing emitted after this call is missed.
         Directory.CreateDirectory(paths.StateDirectory);
-        long position = FileLengthOrZero();
+        return FollowFrom(FileLengthOrZero(), cancel, pollInterval ?? TimeSpan.FromMilliseconds(50));
+    }
+
+    private IEnumerable<PoolEvent> FollowFrom(long position, CancellationToken cancel, TimeSpan interval)
+    {
         var pending = new StringBuilder();
         while (!cancel.IsCancellationRequested)
         {

@@ -30,7 +30,7 @@ public sealed class DirPoolBackend : IPoolBackend
     public void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
 
     public PoolRefreshResult Refresh(PoolDefinition pool) =>
-        LocalTargetDirectory.ReadState(pool, LocalVolumeScanner.Scan(LocalTargetDirectory.RequirePath(pool)));
+        LocalTargetDirectory.ReadState(pool) with { Volumes = LocalVolumeScanner.Scan(LocalTargetDirectory.RequirePath(pool)) };
 
     public string FindSources(string? sourceSpecXml) =>
         throw StorageException.NoSupport("pool type 'dir' does not support source discovery");

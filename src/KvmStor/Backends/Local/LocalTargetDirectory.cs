@@ -46,7 +46,7 @@ public static class LocalTargetDirectory
     }
 
     /// <summary>Sizes from statvfs and the directory's actual owner, group and mode, as a refresh reports them.</summary>
-    public static PoolRefreshResult ReadState(PoolDefinition pool, IReadOnlyList<VolumeDefinition> volumes)
+    public static PoolRefreshResult ReadState(PoolDefinition pool)
     {
         string path = RequirePath(pool);
         if (!Posix.TryStat(path, out var st, out int errno) || (st.Mode & 0xF000) != 0x4000)
@@ -58,7 +58,6 @@ public static class LocalTargetDirectory
             Allocation = allocation,
             Available = available,
             TargetPermissions = new Permissions { Mode = (int)(st.Mode & 0x1FF), Owner = st.Uid, Group = st.Gid },
-            Volumes = volumes,
         };
     }
 

@@ -1,0 +1,199 @@
+using KvmStor.Backends;
+using KvmStor.Model;
+using KvmStor.Xml;
+
+namespace KvmStor.Engine;
+
+/// <summary>A volume and the pool it lives in.</summary>
+public sealed record VolumeHandle(string PoolName, Guid PoolUuid, PoolType PoolType, VolumeDefinition Volume)
+{
+    public string Name => Volume.Name;
+}
+
+// Volumes: lookups (by name in a pool, by key, by path), create, clone, delete, resize, upload, download, wipe.
+public sealed partial class StorageHost
+{
+    public IReadOnlyList<VolumeDefinition> ListVolumes(string poolName)
+    {
+        using var shared = LockPoolShared(poolName);
+        var (pool, backend) = ActivePool(poolName);
+        return backend.ListVolumes(pool).OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    public VolumeHandle LookupVolumeByName(string poolName, string name)
+    {
+        using var shared = LockPoolShared(poolName);
+        var (pool, backend) = ActivePool(poolName);
+        var volume = backend.FindVolume(pool, name)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
+        return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, volume);
+    }
+
+    public VolumeHandle LookupVolumeByKey(string key) =>
+        FindAcrossPools(key) ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching key {key}");
+
+    public VolumeHandle LookupVolumeByPath(string path)
+    {
+        // libvirt compares canonical paths, so /dev/../dev/x and symlinked directories still match.
+        string canonical = CanonicalPath(path);
+        return FindAcrossPools(path) ?? (canonical != path ? FindAcrossPools(canonical) : null)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching path '{path}'");
+    }
+
+    public string GetVolumeXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
+
+    /// <summary>vol-create: parse the volume XML with the pool's rules and build it.</summary>
+    public VolumeHandle CreateVolume(string poolName, string xml, VolumeCreateFlags flags, ProgressCallback? progress = null, CancellationToken cancel = default)
+    {
+        using var shared = LockPoolShared(poolName);
+        var (pool, backend) = ActivePool(poolName);
+        var volume = VolumeXml.Parse(xml, pool.Type, new VolumeParseOptions { OptionalCapacityWithBacking = true });
+        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        if (backend.FindVolume(pool, volume.Name) is not null)
+            throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
+        var created = backend.CreateVolume(pool, volume, flags, progress, cancel);
+        return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
+    }
+
+    /// <summary>vol-create-from / vol-clone: a new volume in <paramref name="poolName"/> with the content of <paramref name="source"/>.</summary>
+    public VolumeHandle CreateVolumeFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ProgressCallback? progress = null, CancellationToken cancel = default)
+    {
+        using var shared = LockPoolShared(poolName);
+        var (pool, backend) = ActivePool(poolName);
+        var volume = VolumeXml.Parse(xml, pool.Type, new VolumeParseOptions { NoCapacity = true });
+        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
+        var (sourcePool, _) = ActivePool(source.PoolName);
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        if (backend.FindVolume(pool, volume.Name) is not null)
+            throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
+        // The new volume is at least as large as its source (libvirt's rule).
+        if (!volume.HasCapacity || volume.Capacity < source.Volume.Capacity)
+            volume = volume with { Capacity = source.Volume.Capacity, HasCapacity = true };
+        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, source.Volume, flags, progress, cancel);
+        return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
+    }
+
+    public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags)
+    {
+        using var shared = LockPoolShared(volume.PoolName);
+        var (pool, backend) = ActivePool(volume.PoolName);
+        Require(backend, BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion");
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        backend.DeleteVolume(pool, volume.Volume, flags);
+    }
+
+    /// <summary>
+    /// vol-resize with libvirt's rules: --delta adds (or with --shrink subtracts) <paramref name="size"/>; shrinking needs
+    /// --shrink and may not go below the allocation; --allocate must fit in the pool.
+    /// </summary>
+    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags)
+    {
+        using var shared = LockPoolShared(volume.PoolName);
+        var (pool, backend) = ActivePool(volume.PoolName);
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        var current = backend.FindVolume(pool, volume.Name) ?? volume.Volume;
+        ulong capacity;
+        if (flags.HasFlag(VolumeResizeFlags.Delta))
+        {
+            if (flags.HasFlag(VolumeResizeFlags.Shrink))
+            {
+                if (size > current.Capacity) throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
+                capacity = current.Capacity - size;
+            }
+            else
+            {
+                capacity = current.Capacity + size;
+                if (capacity < current.Capacity) throw StorageException.InvalidArg("capacity overflow");
+            }
+        }
+        else capacity = size;
+
+        if (capacity < current.Capacity && !flags.HasFlag(VolumeResizeFlags.Shrink))
+            throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+        if (capacity < current.Allocation)
+            throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
+        if (flags.HasFlag(VolumeResizeFlags.Allocate) && capacity > current.Allocation && capacity - current.Allocation > PoolAvailable(pool, backend))
+            throw StorageException.Failed("Not enough space left in storage pool");
+        Require(backend, BackendCapabilities.ResizeVolume, "storage pool does not support changing of volume capacity");
+        backend.ResizeVolume(pool, current, capacity, flags);
+        return capacity;
+    }
+
+    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ProgressCallback? progress = null, CancellationToken cancel = default)
+    {
+        using var shared = LockPoolShared(volume.PoolName);
+        var (pool, backend) = ActivePool(volume.PoolName);
+        Require(backend, BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload");
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        backend.Upload(pool, volume.Volume, source, range, progress, cancel);
+        Emit(pool, null); // libvirt refreshes the pool after an upload stream closes
+    }
+
+    public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ProgressCallback? progress = null, CancellationToken cancel = default)
+    {
+        using var shared = LockPoolShared(volume.PoolName);
+        var (pool, backend) = ActivePool(volume.PoolName);
+        Require(backend, BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download");
+        backend.Download(pool, volume.Volume, destination, range, progress, cancel);
+    }
+
+    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ProgressCallback? progress = null, CancellationToken cancel = default)
+    {
+        using var shared = LockPoolShared(volume.PoolName);
+        var (pool, backend) = ActivePool(volume.PoolName);
+        Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");
+        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        backend.Wipe(pool, volume.Volume, algorithm, progress, cancel);
+    }
+
+    private (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
+    {
+        var record = RequireRecord(poolName);
+        if (!record.Active) throw StorageException.Invalid($"storage pool '{poolName}' is not active");
+        var backend = BackendFor(record.Live!.Type);
+        return (record.Live, backend as IVolumeBackend
+            ?? throw StorageException.NoSupport($"storage pool type '{record.Live.Type.ToXmlName()}' has no volumes"));
+    }
+
+    private static void Require(IVolumeBackend backend, BackendCapabilities capability, string message)
+    {
+        if (!((IPoolBackend)backend).Capabilities.HasFlag(capability)) throw StorageException.NoSupport(message);
+    }
+
+    private static ulong PoolAvailable(PoolDefinition pool, IVolumeBackend backend) =>
+        ((IPoolBackend)backend).Refresh(pool).Available;
+
+    private VolumeHandle? FindAcrossPools(string keyOrPath)
+    {
+        foreach (var record in LoadAllRecords().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            if (Backends.Find(record.Live!.Type) is not IVolumeBackend backend) continue;
+            VolumeDefinition? found;
+            try { found = backend.FindVolumeByKeyOrPath(record.Live, keyOrPath); }
+            catch (StorageException) { continue; }
+            if (found is not null) return new VolumeHandle(record.Name, record.Live.Uuid, record.Live.Type, found);
+        }
+        return null;
+    }
+
+    private static string CanonicalPath(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return path;
+        }
+    }
+
+    /// <summary>Volume operations share their pool (several may run at once); pool state changes take it alone.</summary>
+    private State.FileLock LockPoolShared(string name) =>
+        State.FileLock.Shared(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
+
+    private State.FileLock LockVolume(string pool, string volume) =>
+        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", LockFileName(volume)));
+}

@@ -1,0 +1,104 @@
+using KvmStor.Host;
+using Microsoft.Win32.SafeHandles;
+
+namespace KvmStor.Images;
+
+/// <summary>
+/// vol-upload and vol-download's data path between a stream and a volume. With <c>sparse</c>, zero runs become
+/// holes: on upload they are punched (so stale volume data never shows through), on download the output file
+/// is seeked over and sized at the end.
+/// </summary>
+public static class SparseStreamTransfer
+{
+    private const int DefaultBufferSize = 4 << 20;
+
+    /// <summary>
+    /// Writes <paramref name="source"/> into <paramref name="target"/> from <paramref name="offset"/>. With a
+    /// <paramref name="length"/>, a longer stream fails like libvirt ("cannot write to stream: No space left on
+    /// device") after writing the first <paramref name="length"/> bytes. Returns the bytes taken from the stream.
+    /// </summary>
+    public static long Upload(Stream source, SafeFileHandle target, long offset, long? length, bool sparse,
+        ByteProgress? progress = null, CancellationToken cancel = default, int bufferSize = DefaultBufferSize)
+    {
+        byte[] buffer = new byte[Math.Clamp(bufferSize, 64 << 10, 32 << 20)];
+        long limit = length ?? long.MaxValue, done = 0, total = length ?? (source.CanSeek ? source.Length - source.Position : -1);
+        bool regular = FileSystem.Stat(target).Kind == FileKind.Regular;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int want = (int)Math.Min(buffer.Length, Math.Max(limit - done, 1));
+            int n = ReadBlock(source, buffer.AsSpan(0, want));
+            if (n == 0) break;
+            if (done + n > limit)
+            {
+                int fits = (int)(limit - done);
+                WriteChunk(target, buffer.AsSpan(0, fits), offset + done, sparse, regular);
+                throw StorageException.System("cannot write to stream", Errno.ENOSPC);
+            }
+            WriteChunk(target, buffer.AsSpan(0, n), offset + done, sparse, regular);
+            done += n;
+            progress?.Invoke(done, total);
+        }
+        // A trailing hole must still count towards the file's size.
+        if (regular && RandomAccess.GetLength(target) < offset + done) FileSystem.Truncate(target, offset + done);
+        FileSystem.DataSync(target);
+        return done;
+    }
+
+    /// <summary>
+    /// Reads [offset, offset+length) of <paramref name="source"/> into <paramref name="destination"/>. With
+    /// <paramref name="sparse"/> and a seekable destination, holes and zero blocks are skipped, not written.
+    /// </summary>
+    public static void Download(SafeFileHandle source, long offset, long length, Stream destination, bool sparse,
+        ByteProgress? progress = null, CancellationToken cancel = default, int bufferSize = DefaultBufferSize)
+    {
+        byte[] buffer = new byte[Math.Clamp(bufferSize, 64 << 10, 32 << 20)];
+        bool skipZeros = sparse && destination.CanSeek;
+        long start = skipZeros ? destination.Position : 0, done = 0;
+        while (done < length)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int chunk = (int)Math.Min(buffer.Length, length - done);
+            var span = buffer.AsSpan(0, chunk);
+            int read = 0;
+            while (read < chunk)
+            {
+                int n = RandomAccess.Read(source, span[read..], offset + done + read);
+                if (n <= 0) { span[read..].Clear(); read = chunk; break; } // past the end of a short file: zeros
+                read += n;
+            }
+            if (skipZeros && !span.ContainsAnyExcept((byte)0)) destination.Seek(chunk, SeekOrigin.Current);
+            else destination.Write(span);
+            done += chunk;
+            progress?.Invoke(done, length);
+        }
+        if (skipZeros && destination.Length < start + length) destination.SetLength(start + length);
+        destination.Flush();
+    }
+
+    private static int ReadBlock(Stream source, Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = source.Read(buffer[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    private static void WriteChunk(SafeFileHandle target, ReadOnlySpan<byte> data, long at, bool sparse, bool regular)
+    {
+        if (data.IsEmpty) return;
+        if (sparse && regular && !data.ContainsAnyExcept((byte)0))
+        {
+            long size = RandomAccess.GetLength(target);
+            if (at >= size) return; // past the end: the final truncate leaves a hole there
+            int inside = (int)Math.Min(data.Length, size - at);
+            if (!FileSystem.TryPunchHole(target, at, inside)) RandomAccess.Write(target, data[..inside], at);
+            return;
+        }
+        RandomAccess.Write(target, data, at);
+    }
+}

@@ -46,12 +46,16 @@ public static class SparseCopy
 
     /// <summary>
     /// Copies [sourceOffset, sourceOffset+length) of <paramref name="source"/> to <paramref name="targetOffset"/>
-    /// of <paramref name="target"/>. A regular-file target is extended to cover the range even when it ends in a hole.
+    /// of <paramref name="target"/>. A regular-file target is first extended to cover the range.
     /// </summary>
     public static void CopyRange(SafeFileHandle source, long sourceOffset, SafeFileHandle target, long targetOffset,
         long length, SparseCopyOptions? options = null, CancellationToken cancel = default)
     {
         options ??= new SparseCopyOptions();
+        // Size the target first: writes inside EOF keep xfs from preallocating past EOF (which a later
+        // size extension would turn into allocated blocks), and a trailing hole needs the size anyway.
+        if (FileSystem.Stat(target).Kind == FileKind.Regular && RandomAccess.GetLength(target) < targetOffset + length)
+            FileSystem.Truncate(target, targetOffset + length);
         var state = new CopyState(source, target, sourceOffset, targetOffset, length, options, cancel);
         long end = sourceOffset + length;
         long position = sourceOffset;
@@ -64,8 +68,6 @@ public static class SparseCopy
             state.Data(dataStart, dataEnd - dataStart);
             position = dataEnd;
         }
-        if (FileSystem.Stat(target).Kind == FileKind.Regular && RandomAccess.GetLength(target) < targetOffset + length)
-            FileSystem.Truncate(target, targetOffset + length);
     }
 
     /// <summary>The next data extent at or after <paramref name="position"/>, clipped to <paramref name="end"/>.</summary>

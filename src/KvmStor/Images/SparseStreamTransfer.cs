@@ -23,6 +23,9 @@ public static class SparseStreamTransfer
         byte[] buffer = new byte[Math.Clamp(bufferSize, 64 << 10, 32 << 20)];
         long limit = length ?? long.MaxValue, done = 0, total = length ?? (source.CanSeek ? source.Length - source.Position : -1);
         bool regular = FileSystem.Stat(target).Kind == FileKind.Regular;
+        // Known size: extend first so every write lands inside EOF (no xfs preallocation past EOF to leak in).
+        if (sparse && regular && total > 0 && RandomAccess.GetLength(target) < offset + total)
+            FileSystem.Truncate(target, offset + total);
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
@@ -55,6 +58,7 @@ public static class SparseStreamTransfer
         byte[] buffer = new byte[Math.Clamp(bufferSize, 64 << 10, 32 << 20)];
         bool skipZeros = sparse && destination.CanSeek;
         long start = skipZeros ? destination.Position : 0, done = 0;
+        if (skipZeros && destination.Length < start + length) destination.SetLength(start + length);
         while (done < length)
         {
             cancel.ThrowIfCancellationRequested();
@@ -72,7 +76,6 @@ public static class SparseStreamTransfer
             done += chunk;
             progress?.Invoke(done, length);
         }
-        if (skipZeros && destination.Length < start + length) destination.SetLength(start + length);
         destination.Flush();
     }
 

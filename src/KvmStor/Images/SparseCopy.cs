@@ -88,10 +88,13 @@ public static class SparseCopy
     }
 
     /// <summary>The running copy: one buffer, the progress count and the way bytes move.</summary>
+    /// <summary>Granularity at which zero blocks are detected and left as holes.</summary>
+    private const int ZeroScanBlock = 64 << 10;
+
     private sealed class CopyState(SafeFileHandle source, SafeFileHandle target, long sourceBase, long targetBase,
         long total, SparseCopyOptions options, CancellationToken cancel)
     {
-        private byte[]? _buffer;
+        private byte[]? _buffer, _zeros;
         private bool _kernelCopy = !options.SkipZeroBlocks;
         private long _done;
 
@@ -134,13 +137,26 @@ public static class SparseCopy
                 if (n <= 0) throw new FileSystemException("cannot read source", Errno.EIO);
                 read += n;
             }
-            if (options.SkipZeroBlocks && !span.ContainsAnyExcept((byte)0))
+            if (!options.SkipZeroBlocks)
             {
-                if (!options.TargetIsZeroed) ZeroTarget(TargetOf(sourceOffset), length);
+                RandomAccess.Write(target, span, TargetOf(sourceOffset));
                 return;
             }
-            RandomAccess.Write(target, span, TargetOf(sourceOffset));
+            // Write runs of non-zero blocks; all-zero blocks become holes.
+            for (int at = 0; at < length;)
+            {
+                bool zero = IsZeroBlock(span, at);
+                int runEnd = at + ZeroScanBlock;
+                while (runEnd < length && IsZeroBlock(span, runEnd) == zero) runEnd += ZeroScanBlock;
+                runEnd = Math.Min(runEnd, length);
+                if (!zero) RandomAccess.Write(target, span[at..runEnd], TargetOf(sourceOffset + at));
+                else if (!options.TargetIsZeroed) ZeroTarget(TargetOf(sourceOffset + at), runEnd - at);
+                at = runEnd;
+            }
         }
+
+        private static bool IsZeroBlock(ReadOnlySpan<byte> span, int at)
+            => !span.Slice(at, Math.Min(ZeroScanBlock, span.Length - at)).ContainsAnyExcept((byte)0);
 
         /// <summary>Makes a target range read as zeros: punch a hole, or write zeros where that is impossible.</summary>
         private void ZeroTarget(long offset, long length)
@@ -151,14 +167,10 @@ public static class SparseCopy
                 if (offset >= size) return; // beyond the end already reads as zeros
                 if (FileSystem.TryPunchHole(target, offset, Math.Min(length, size - offset))) return;
             }
-            _buffer ??= new byte[options.EffectiveBufferSize];
+            _zeros ??= new byte[ZeroScanBlock * 16];
             long end = offset + length;
-            for (long at = offset; at < end; at += _buffer.Length)
-            {
-                int chunk = (int)Math.Min(_buffer.Length, end - at);
-                Array.Clear(_buffer, 0, chunk);
-                RandomAccess.Write(target, _buffer.AsSpan(0, chunk), at);
-            }
+            for (long at = offset; at < end; at += _zeros.Length)
+                RandomAccess.Write(target, _zeros.AsSpan(0, (int)Math.Min(_zeros.Length, end - at)), at);
         }
 
         private void Advance(long bytes)

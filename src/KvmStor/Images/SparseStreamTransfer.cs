@@ -71,8 +71,14 @@ public static class SparseStreamTransfer
                 if (n <= 0) { span[read..].Clear(); read = chunk; break; } // past the end of a short file: zeros
                 read += n;
             }
-            if (skipZeros && !span.ContainsAnyExcept((byte)0)) destination.Seek(chunk, SeekOrigin.Current);
-            else destination.Write(span);
+            if (!skipZeros) destination.Write(span);
+            else
+                for (int i = 0; i < chunk; i += ZeroScanBlock)
+                {
+                    var block = span.Slice(i, Math.Min(ZeroScanBlock, chunk - i));
+                    if (block.ContainsAnyExcept((byte)0)) destination.Write(block);
+                    else destination.Seek(block.Length, SeekOrigin.Current);
+                }
             done += chunk;
             progress?.Invoke(done, length);
         }
@@ -91,17 +97,37 @@ public static class SparseStreamTransfer
         return total;
     }
 
+    /// <summary>Granularity at which zero runs are detected.</summary>
+    private const int ZeroScanBlock = 64 << 10;
+
     private static void WriteChunk(SafeFileHandle target, ReadOnlySpan<byte> data, long at, bool sparse, bool regular)
     {
-        if (data.IsEmpty) return;
-        if (sparse && regular && !data.ContainsAnyExcept((byte)0))
+        if (!sparse || !regular)
         {
-            long size = RandomAccess.GetLength(target);
-            if (at >= size) return; // past the end: the final truncate leaves a hole there
-            int inside = (int)Math.Min(data.Length, size - at);
-            if (!FileSystem.TryPunchHole(target, at, inside)) RandomAccess.Write(target, data[..inside], at);
+            RandomAccess.Write(target, data, at);
             return;
         }
-        RandomAccess.Write(target, data, at);
+        for (int i = 0; i < data.Length;)
+        {
+            bool zero = IsZeroBlock(data, i);
+            int runEnd = i + ZeroScanBlock;
+            while (runEnd < data.Length && IsZeroBlock(data, runEnd) == zero) runEnd += ZeroScanBlock;
+            runEnd = Math.Min(runEnd, data.Length);
+            if (zero) MakeHole(target, at + i, runEnd - i);
+            else RandomAccess.Write(target, data[i..runEnd], at + i);
+            i = runEnd;
+        }
+    }
+
+    private static bool IsZeroBlock(ReadOnlySpan<byte> data, int at)
+        => !data.Slice(at, Math.Min(ZeroScanBlock, data.Length - at)).ContainsAnyExcept((byte)0);
+
+    /// <summary>Makes a range read as zeros without allocating: punch it, or write zeros where punching is impossible.</summary>
+    private static void MakeHole(SafeFileHandle target, long at, int length)
+    {
+        long size = RandomAccess.GetLength(target);
+        if (at >= size) return; // past the end: the final truncate leaves a hole there
+        int inside = (int)Math.Min(length, size - at);
+        if (!FileSystem.TryPunchHole(target, at, inside)) RandomAccess.Write(target, new byte[inside], at);
     }
 }

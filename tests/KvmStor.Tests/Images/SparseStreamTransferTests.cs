@@ -97,4 +97,17 @@ public class SparseStreamTransferTests
             SparseStreamTransfer.Download(src, MiB / 2, 7 * MiB, sink, sparse: false);
         Assert.True(sink.ToArray().AsSpan().SequenceEqual(Payload().AsSpan(MiB / 2, 7 * MiB)));
     }
+
+    [Fact]
+    public void ZeroRunsInsideOneBufferStillBecomeHoles()
+    {
+        using var dir = new ImagesTempDirectory();
+        string target = dir.File("v.img");
+        byte[] payload = new byte[4 * MiB];
+        new Random(3).NextBytes(payload.AsSpan(0, 256 << 10));
+        using (var h = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+            SparseStreamTransfer.Upload(new MemoryStream(payload), h, 0, null, sparse: true); // one 4 MiB buffer
+        Assert.True(File.ReadAllBytes(target).AsSpan().SequenceEqual(payload));
+        Assert.True(FileSystem.Stat(target).AllocatedBytes <= (320UL << 10), $"{FileSystem.Stat(target).AllocatedBytes} allocated");
+    }
 }

@@ -87,10 +87,10 @@ public static class SparseCopy
         return (data.Value, Math.Min(hole, end));
     }
 
-    /// <summary>The running copy: one buffer, the progress count and the way bytes move.</summary>
     /// <summary>Granularity at which zero blocks are detected and left as holes.</summary>
-    private const int ZeroScanBlock = 64 << 10;
+    private const int ZeroScanBlock = 4096; // libvirt seeks over all-zero 4 KiB blocks too
 
+    /// <summary>The running copy: one buffer, the progress count and the way bytes move.</summary>
     private sealed class CopyState(SafeFileHandle source, SafeFileHandle target, long sourceBase, long targetBase,
         long total, SparseCopyOptions options, CancellationToken cancel)
     {
@@ -167,7 +167,7 @@ public static class SparseCopy
                 if (offset >= size) return; // beyond the end already reads as zeros
                 if (FileSystem.TryPunchHole(target, offset, Math.Min(length, size - offset))) return;
             }
-            _zeros ??= new byte[ZeroScanBlock * 16];
+            _zeros ??= new byte[1 << 20];
             long end = offset + length;
             for (long at = offset; at < end; at += _zeros.Length)
                 RandomAccess.Write(target, _zeros.AsSpan(0, (int)Math.Min(_zeros.Length, end - at)), at);

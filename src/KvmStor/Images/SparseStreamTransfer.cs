@@ -98,7 +98,7 @@ public static class SparseStreamTransfer
     }
 
     /// <summary>Granularity at which zero runs are detected.</summary>
-    private const int ZeroScanBlock = 64 << 10;
+    private const int ZeroScanBlock = 4096; // libvirt seeks over all-zero 4 KiB blocks too
 
     private static void WriteChunk(SafeFileHandle target, ReadOnlySpan<byte> data, long at, bool sparse, bool regular)
     {

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace KvmStor.Host;
+
+/// <summary>
+/// Raw libc entry points (source-generated P/Invoke, AOT-safe). Callers go through
+/// <see cref="FileSystem"/>, which turns -1/errno into exceptions.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    private const string Libc = "libc";
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const uint STATX_BASIC_STATS = 0x7ff;
+
+    public const int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
+
+    public const int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
+
+    // ioctl request numbers (asm-generic encoding, the same on x86_64 and aarch64).
+    public const ulong FICLONE = 0x40049409;       // _IOW(0x94, 9, int)
+    public const ulong BLKGETSIZE64 = 0x80081272;  // _IOR(0x12, 114, size_t)
+    public const ulong BLKDISCARD = 0x1277;        // _IO(0x12, 119)
+    public const ulong BLKZEROOUT = 0x127F;        // _IO(0x12, 127)
+
+    [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Libc, EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int statvfs(string path, byte* buffer);
+
+    [LibraryImport(Libc, EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int fallocate(int fd, int mode, long offset, long length);
+
+    [LibraryImport(Libc, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport(Libc, EntryPoint = "lseek", SetLastError = true)]
+    public static partial long lseek(int fd, long offset, int whence);
+
+    [LibraryImport(Libc, EntryPoint = "copy_file_range", SetLastError = true)]
+    public static partial nint copy_file_range(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int ioctl(int fd, ulong request, nint argument);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int ioctl(int fd, ulong request, void* argument);
+
+    [LibraryImport(Libc, EntryPoint = "fdatasync", SetLastError = true)]
+    public static partial int fdatasync(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "chmod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int chmod(string path, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int chown(string path, uint owner, uint group);
+}

@@ -1,3 +1,4 @@
+using KvmStor.Images;
 using KvmStor.Model;
 
 namespace KvmStor.Backends;
@@ -28,14 +29,8 @@ public enum VolumeDeleteFlags
     DeleteSnapshots = 2,
 }
 
-/// <summary>vol-wipe algorithms in libvirt's numbering (virStorageVolWipeAlgorithm).</summary>
-public enum WipeAlgorithm { Zero, Nnsa, Dod, Bsi, Gutmann, Schneier, Pfitzner7, Pfitzner33, Random, Trim }
-
 /// <summary>A byte range of a volume for upload and download; Length 0 means "to the end".</summary>
 public readonly record struct TransferRange(ulong Offset, ulong Length, bool Sparse);
-
-/// <summary>Progress of a long operation: bytes done out of total (total 0 when unknown).</summary>
-public delegate void ProgressCallback(ulong done, ulong total);
 
 /// <summary>
 /// The volume half of a backend. Backends look volumes up live (no cache): a file pool reads its directory, a block
@@ -51,19 +46,19 @@ public interface IVolumeBackend
     VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath);
 
     /// <summary>Creates and builds a volume; returns it as a refresh would list it. Nothing is left behind on failure.</summary>
-    VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ProgressCallback? progress, CancellationToken cancel);
+    VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel);
 
     /// <summary>Creates a volume whose content is <paramref name="source"/>'s guest-visible content.</summary>
     VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
-        VolumeCreateFlags flags, ProgressCallback? progress, CancellationToken cancel);
+        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel);
 
     void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags);
 
     void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags);
 
-    void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ProgressCallback? progress, CancellationToken cancel);
+    void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel);
 
-    void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ProgressCallback? progress, CancellationToken cancel);
+    void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel);
 
-    void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ProgressCallback? progress, CancellationToken cancel);
+    void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel);
 }

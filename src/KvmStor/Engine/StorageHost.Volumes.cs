@@ -1,4 +1,5 @@
 using KvmStor.Backends;
+using KvmStor.Images;
 using KvmStor.Model;
 using KvmStor.Xml;
 
@@ -43,7 +44,7 @@ public sealed partial class StorageHost
     public string GetVolumeXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
 
     /// <summary>vol-create: parse the volume XML with the pool's rules and build it.</summary>
-    public VolumeHandle CreateVolume(string poolName, string xml, VolumeCreateFlags flags, ProgressCallback? progress = null, CancellationToken cancel = default)
+    public VolumeHandle CreateVolume(string poolName, string xml, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
@@ -57,7 +58,7 @@ public sealed partial class StorageHost
     }
 
     /// <summary>vol-create-from / vol-clone: a new volume in <paramref name="poolName"/> with the content of <paramref name="source"/>.</summary>
-    public VolumeHandle CreateVolumeFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ProgressCallback? progress = null, CancellationToken cancel = default)
+    public VolumeHandle CreateVolumeFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
@@ -120,7 +121,7 @@ public sealed partial class StorageHost
         return capacity;
     }
 
-    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ProgressCallback? progress = null, CancellationToken cancel = default)
+    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
@@ -130,7 +131,7 @@ public sealed partial class StorageHost
         Emit(pool, null); // libvirt refreshes the pool after an upload stream closes
     }
 
-    public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ProgressCallback? progress = null, CancellationToken cancel = default)
+    public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
@@ -138,7 +139,7 @@ public sealed partial class StorageHost
         backend.Download(pool, volume.Volume, destination, range, progress, cancel);
     }
 
-    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ProgressCallback? progress = null, CancellationToken cancel = default)
+    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);

@@ -26,33 +26,6 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chown(string path, int owner, int group);
-
-    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int StatRaw(string path, out StatBuffer buffer);
-
-    /// <summary>struct stat as glibc lays it out on 64-bit Linux.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct StatBuffer
-    {
-        public ulong Dev, Ino, Nlink;
-        public uint Mode, Uid, Gid;
-        private int _pad0;
-        public ulong Rdev;
-        public long Size, BlockSize, Blocks;
-        public long AtimeSec, AtimeNsec, MtimeSec, MtimeNsec, CtimeSec, CtimeNsec;
-        private long _reserved0, _reserved1, _reserved2;
-    }
-
-    /// <summary>stat(2) following links; false with errno when it fails.</summary>
-    internal static bool TryStat(string path, out StatBuffer buffer, out int errno)
-    {
-        bool ok = StatRaw(path, out buffer) == 0;
-        errno = ok ? 0 : Marshal.GetLastPInvokeError();
-        return ok;
-    }
-
     internal const int LOCK_SH = 1, LOCK_EX = 2, LOCK_UN = 8;
     internal const int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0x40, O_WRONLY = 1, O_APPEND = 0x400, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
 

@@ -206,15 +206,15 @@ public sealed class PoolLifecycleTests : IDisposable
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = new List<PoolEvent>();
+        var events = _host.WatchEvents(cancel.Token);
         var follower = Task.Run(() =>
         {
-            foreach (var e in _host.WatchEvents(cancel.Token))
+            foreach (var e in events)
             {
                 received.Add(e);
                 if (received.Count == 6) break;
             }
         });
-        Thread.Sleep(200);
         _host.DefinePool(DirPoolXml("ev"));
         _host.BuildPool("ev", PoolBuildFlags.None);
         _host.StartPool("ev", PoolBuildFlags.None);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using KvmStor.Host;
 using KvmStor.Model;
 
@@ -40,8 +39,8 @@ public static class LocalTargetDirectory
         }
         if (perms.Owner is not null || perms.Group is not null)
         {
-            if (Posix.Chown(path, (int)(perms.Owner ?? -1), (int)(perms.Group ?? -1)) != 0)
-                throw StorageException.System($"cannot chown '{path}' to ({perms.Owner ?? -1}, {perms.Group ?? -1})", Marshal.GetLastPInvokeError());
+            try { FileSystem.SetOwner(path, (uint)(perms.Owner ?? -1), (uint)(perms.Group ?? -1)); }
+            catch (FileSystemException e) { throw e.ToStorageException(); }
         }
     }
 
@@ -49,15 +48,18 @@ public static class LocalTargetDirectory
     public static PoolRefreshResult ReadState(PoolDefinition pool)
     {
         string path = RequirePath(pool);
-        if (!Posix.TryStat(path, out var st, out int errno) || (st.Mode & 0xF000) != 0x4000)
+        if (!FileSystem.TryStat(path, followLinks: true, out var st, out int errno) || st.Kind != FileKind.Directory)
             throw StorageException.System($"cannot open directory '{path}'", errno == 0 ? Errno.ENOTDIR : errno);
-        var (capacity, allocation, available) = StatVfs.PoolSizes(path);
+        FileSystemUsage usage;
+        try { usage = FileSystem.StatVfs(path); }
+        catch (FileSystemException e) { throw e.ToStorageException(); }
+        // libvirt reports root's free blocks (f_bfree) as available, not f_bavail.
         return new PoolRefreshResult
         {
-            Capacity = capacity,
-            Allocation = allocation,
-            Available = available,
-            TargetPermissions = new Permissions { Mode = (int)(st.Mode & 0x1FF), Owner = st.Uid, Group = st.Gid },
+            Capacity = usage.TotalBytes,
+            Allocation = usage.TotalBytes - usage.FreeBytes,
+            Available = usage.FreeBytes,
+            TargetPermissions = new Permissions { Mode = st.Mode & 0x1FF, Owner = st.Owner, Group = st.Group },
         };
     }
 

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Xml.Linq;
+using KvmStor.Model;
+
+namespace KvmStor.Xml;
+
+/// <summary>&lt;encryption&gt; of a volume target (libvirt's storage encryption document).</summary>
+public static class VolumeEncryptionXml
+{
+    public static IReadOnlyList<string> Formats { get; } = ["default", "qcow", "luks", "luks2"];
+    /// <summary>Engines; "default" (index 0) is implied by omission and refused when written out.</summary>
+    public static IReadOnlyList<string> Engines { get; } = ["default", "qemu", "librbd"];
+    public static IReadOnlyList<string> SecretTypes { get; } = ["passphrase"];
+
+    public static VolumeEncryption Parse(XElement encryption)
+    {
+        string format = encryption.Attribute("format")?.Value
+            ?? throw StorageException.Xml("Missing required attribute 'format' in element 'encryption'");
+        if (!Formats.Contains(format))
+            throw StorageException.Xml($"Invalid value for attribute 'format' in element 'encryption': '{format}'.");
+
+        string? engine = encryption.Attribute("engine")?.Value;
+        if (engine is not null)
+        {
+            if (!Engines.Contains(engine))
+                throw StorageException.Xml($"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.");
+            if (engine == Engines[0])
+                throw StorageException.Xml("Invalid value for attribute 'engine' in element 'encryption': Zero is not permitted.");
+        }
+
+        var secrets = encryption.Elements("secret").Select(ParseSecret).ToList();
+        var result = new VolumeEncryption { Format = format, Engine = engine, Secrets = secrets };
+
+        // Cipher and ivgen only mean something for LUKS; other formats ignore them.
+        if (format != "luks") return result;
+        if (encryption.Element("cipher") is { } cipher)
+        {
+            string name = cipher.Attribute("name")?.Value
+                ?? throw StorageException.Xml("cipher info missing 'name' attribute");
+            string size = cipher.Attribute("size")?.Value
+                ?? throw StorageException.Xml("cipher info missing 'size' attribute");
+            if (!VolumeXmlValues.TryParseUnsigned(size, out ulong bits) || bits > uint.MaxValue)
+                throw StorageException.Xml($"cannot parse cipher size: '{size}'");
+            result = result with
+            {
+                CipherName = name,
+                CipherSize = bits.ToString(CultureInfo.InvariantCulture),
+                CipherMode = cipher.Attribute("mode")?.Value,
+                CipherHash = cipher.Attribute("hash")?.Value,
+            };
+        }
+        if (encryption.Element("ivgen") is { } ivgen)
+        {
+            string name = ivgen.Attribute("name")?.Value
+                ?? throw StorageException.Xml("missing ivgen info name string");
+            result = result with { IvgenName = name, IvgenHash = ivgen.Attribute("hash")?.Value };
+        }
+        return result;
+    }
+
+    private static EncryptionSecret ParseSecret(XElement secret)
+    {
+        string type = VolumeXmlValues.NonEmptyAttribute(secret, "type")
+            ?? throw StorageException.Xml("unknown volume encryption secret type");
+        if (!SecretTypes.Contains(type))
+            throw StorageException.Xml($"unknown volume encryption secret type {type}");
+        string? uuid = secret.Attribute("uuid")?.Value;
+        if (uuid is not null)
+        {
+            if (!Guid.TryParseExact(uuid.Trim(), "D", out Guid parsed) && !Guid.TryParseExact(uuid.Trim(), "N", out parsed))
+                throw StorageException.Xml($"invalid secret uuid '{uuid}'");
+            return new EncryptionSecret(type, parsed, null);
+        }
+        string usage = secret.Attribute("usage")?.Value
+            ?? throw StorageException.Xml("missing secret uuid or usage attribute");
+        return new EncryptionSecret(type, null, usage);
+    }
+
+    public static void Format(XmlOut w, VolumeEncryption e)
+    {
+        w.Open("encryption", ("format", e.Format), ("engine", e.Engine is null or "default" ? null : e.Engine));
+        foreach (var s in e.Secrets)
+            w.Empty("secret", ("type", s.Type), ("uuid", s.Uuid?.ToString()), ("usage", s.Uuid is null ? s.Usage : null));
+        if (e.CipherName is not null)
+            w.Empty("cipher", ("name", e.CipherName), ("size", e.CipherSize ?? "0"), ("mode", e.CipherMode), ("hash", e.CipherHash));
+        if (e.IvgenName is not null)
+            w.Empty("ivgen", ("name", e.IvgenName), ("hash", e.IvgenHash));
+        w.Close("encryption");
+    }
+}

@@ -55,7 +55,7 @@ public class QemuImgArgvConformanceTests
     public void EveryArgvFileHasACase()
     {
         var files = Directory.GetFiles(VolumeConformanceCases.ArgvData, "*.argv")
-            .Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal).ToList();
+            .Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(25, files.Count);
         Assert.Equal(files, Cases.Select(c => c.Argv).Order(StringComparer.Ordinal).ToList());
     }

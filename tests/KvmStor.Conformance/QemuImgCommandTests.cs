@@ -180,6 +180,16 @@ public class QemuImgCommandTests : IDisposable
     }
 
     [Fact]
+    public void VolumesWithoutTypeTakeTheirPoolsType()
+    {
+        var lv = Vol("qcow2") with { Type = null };
+        var input = Vol("qcow2") with { Name = "in", Type = null, Target = new VolumeTarget { Path = "/dev/vg/in" } };
+        Assert.Equal("qemu-img \\\nconvert \\\n-f raw \\\n-O raw \\\n/dev/vg/in \\\n/pool/v.img\n",
+            Argv(new QemuImgRequest { Volume = lv, PoolType = PoolType.Logical, InputVolume = input, InputPoolType = PoolType.Logical }));
+        Assert.Contains("-O qcow2", Argv(new QemuImgRequest { Volume = lv, PoolType = PoolType.Dir, InputVolume = input, InputPoolType = PoolType.Logical }));
+    }
+
+    [Fact]
     public void CommasInSecretPathsAreDoubled()
     {
         var vol = Vol("raw");

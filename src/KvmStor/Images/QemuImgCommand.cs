@@ -31,7 +31,7 @@ public static class QemuImgCommand
 
         // Block devices and ISO images are written as raw data.
         string format = target.Format ?? "none";
-        if (vol.Type == VolumeType.Block || format == "iso") format = "raw";
+        if (TypeOf(vol, request.PoolType) == VolumeType.Block || format == "iso") format = "raw";
         bool isQcow2 = format == "qcow2";
 
         if (request.PreallocateMetadata && !isQcow2)
@@ -50,7 +50,7 @@ public static class QemuImgCommand
             createFormat = "luks";
         }
 
-        QemuImgInput? input = request.InputVolume is { } inputVolume ? QemuImgInput.From(inputVolume) : null;
+        QemuImgInput? input = request.InputVolume is { } inputVolume ? QemuImgInput.From(inputVolume, TypeOf(inputVolume, request.InputPoolType)) : null;
 
         VolumeTarget? backing = vol.BackingStore is { Path: not null } b ? b : null;
         if (backing is not null && step != QemuImgStep.EncryptedConvert)
@@ -154,6 +154,9 @@ public static class QemuImgCommand
             throw StorageException.Xml("no secret provided for luks encryption");
     }
 
+    private static VolumeType TypeOf(VolumeDefinition volume, PoolType? pool) =>
+        volume.Type ?? (pool is { } p ? VolumeTypeDefaults.For(p) : VolumeType.File);
+
     internal static string SecretAlias(string volumeName) => volumeName + "_encrypt0";
 
     private static string SecretObject(string alias, string path) => $"secret,id={alias},file={EscapeComma(path)}";
@@ -167,12 +170,12 @@ public static class QemuImgCommand
     /// <summary>The input side of a conversion: block devices and ISO images are read as raw.</summary>
     private sealed record QemuImgInput(string Name, string Path, string Format, bool Encrypted)
     {
-        public static QemuImgInput From(VolumeDefinition volume)
+        public static QemuImgInput From(VolumeDefinition volume, VolumeType type)
         {
             string path = volume.Target.Path
                 ?? throw StorageException.InvalidArg("missing input volume target path");
             string format = volume.Target.Format ?? "none";
-            if (volume.Type == VolumeType.Block || format == "iso") format = "raw";
+            if (type == VolumeType.Block || format == "iso") format = "raw";
             return new QemuImgInput(volume.Name, path, format, volume.Target.Encryption is not null);
         }
     }

@@ -6,10 +6,14 @@ namespace KvmStor.Images;
 public sealed record QemuImgRequest
 {
     public required VolumeDefinition Volume { get; init; }
+    /// <summary>The pool the volume is created in; gives the volume its type when the definition has none.</summary>
+    public PoolType? PoolType { get; init; }
     /// <summary>The pool's target path, used to resolve a relative backing-store path for the access check.</summary>
     public string? PoolTargetPath { get; init; }
     /// <summary>The volume to copy from (vol-create-from, vol-clone); null for a plain create.</summary>
     public VolumeDefinition? InputVolume { get; init; }
+    /// <summary>The input volume's pool, for its type in the same way.</summary>
+    public PoolType? InputPoolType { get; init; }
     /// <summary>vol-create --prealloc-metadata (VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA).</summary>
     public bool PreallocateMetadata { get; init; }
     /// <summary>File holding the new volume's LUKS passphrase (needed when it is encrypted).</summary>

@@ -67,19 +67,12 @@ public static partial class VolumeXml
     private static VolumeType ParseType(XElement root, PoolType poolType)
     {
         string? text = VolumeXmlValues.NonEmptyAttribute(root, "type");
-        if (text is null) return DefaultVolumeType(poolType);
+        if (text is null) return VolumeTypeDefaults.For(poolType);
         if (!VolumeTypeNames.TryParse(text, out var type))
             throw StorageException.Internal($"unknown volume type '{text}'");
         return type;
     }
 
-    public static VolumeType DefaultVolumeType(PoolType poolType) => poolType switch
-    {
-        PoolType.Logical or PoolType.Disk or PoolType.Iscsi or PoolType.Scsi or PoolType.Mpath or PoolType.Zfs
-            => VolumeType.Block,
-        PoolType.Rbd or PoolType.Sheepdog or PoolType.IscsiDirect or PoolType.Gluster => VolumeType.Network,
-        _ => VolumeType.File,
-    };
 
     /// <summary>A &lt;backingStore&gt; counts only when it has a path (libvirt ignores it otherwise).</summary>
     private static VolumeTarget? ParseBackingStore(XElement? element, VolumeFormatRule rule, bool keepOutput)

@@ -35,11 +35,14 @@ internal static class VolumePermissionsXml
         if (p is null || p.IsEmpty) return;
         w.Open("permissions");
         if (p.Mode is int mode) w.Text("mode", "0" + Convert.ToString(mode, 8));
-        if (p.Owner is long owner) w.Text("owner", owner.ToString(CultureInfo.InvariantCulture));
-        if (p.Group is long group) w.Text("group", group.ToString(CultureInfo.InvariantCulture));
+        if (p.Owner is long owner) w.Text("owner", AsCInt(owner));
+        if (p.Group is long group) w.Text("group", AsCInt(group));
         w.Text("label", p.Label);
         w.Close("permissions");
     }
+
+    /// <summary>libvirt prints ids with "%d" after an (int) cast: ids above 2^31-1 come out negative.</summary>
+    private static string AsCInt(long id) => unchecked((int)(uint)id).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// An owner/group is read as an XPath number (so "0744" is 744), must be integral and fit a uid_t;

@@ -69,7 +69,7 @@ public static partial class VolumeXml
         string? text = VolumeXmlValues.NonEmptyAttribute(root, "type");
         if (text is null) return VolumeTypeDefaults.For(poolType);
         if (!VolumeTypeNames.TryParse(text, out var type))
-            throw StorageException.Internal($"unknown volume type '{text}'");
+            throw StorageException.Unsupported($"unknown volume type '{text}'");
         return type;
     }
 

@@ -151,7 +151,14 @@ public class VolumeXmlFormatTests
     }
 
     [Fact]
-    public void UnsetModeZeroPrintsAsDoubleZero()
+    public void LargeIdsPrintAsLibvirtsSignedInt()
+    {
+        var volume = new VolumeDefinition { Name = "v", Target = new VolumeTarget { Permissions = new Permissions { Owner = 4294967294, Group = 2147483648 } } };
+        Assert.Contains("<owner>-2</owner>\n      <group>-2147483648</group>\n", VolumeXml.Format(volume, PoolType.Dir));
+    }
+
+    [Fact]
+    public void ModeZeroPrintsAsDoubleZero()
     {
         var volume = new VolumeDefinition { Name = "v", Target = new VolumeTarget { Permissions = new Permissions { Mode = 0, Owner = 744 } } };
         Assert.Contains("<mode>00</mode>\n      <owner>744</owner>\n", VolumeXml.Format(volume, PoolType.Dir));

@@ -271,7 +271,7 @@ public class VolumeXmlParseTests
 
     [Fact]
     public void UnknownVolumeType() =>
-        Assert.Equal("internal error: unknown volume type 'tape'", Error(Vol("", attrs: " type='tape'")));
+        Assert.Equal("unsupported configuration: unknown volume type 'tape'", Error(Vol("", attrs: " type='tape'")));
 
     [Theory]
     [InlineData(PoolType.Dir, VolumeType.File)]

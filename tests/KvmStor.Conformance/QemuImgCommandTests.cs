@@ -61,7 +61,7 @@ public class QemuImgCommandTests : IDisposable
     {
         var vol = Vol("raw");
         vol = vol with { Target = vol.Target with { Encryption = new VolumeEncryption { Format = "qcow" } } };
-        Assert.Equal("unsupported configuration: Only luks encryption is supported for raw files",
+        Assert.Equal("internal error: Only luks encryption is supported for raw files",
             Error(new QemuImgRequest { Volume = vol }));
     }
 
@@ -114,7 +114,7 @@ public class QemuImgCommandTests : IDisposable
     [InlineData("vmdk", "luks", 1, "unsupported configuration: volume encryption unsupported with format vmdk")]
     [InlineData("qcow2", "default", 1, "unsupported configuration: creation of qcow2 encrypted image is not supported")]
     [InlineData("qcow2", "qcow", 1, "unsupported configuration: creation of qcow2 encrypted image is not supported")]
-    [InlineData("qcow2", "luks2", 1, "unsupported configuration: unsupported volume encryption format luks2")]
+    [InlineData("qcow2", "luks2", 1, "unsupported configuration: unsupported volume encryption format 3")]
     [InlineData("raw", "luks", 2, "XML error: too many secrets for luks encryption")]
     [InlineData("qcow2", "luks", 0, "XML error: no secret provided for luks encryption")]
     public void EncryptionRefusals(string format, string encryption, int secrets, string expected)
@@ -122,6 +122,35 @@ public class QemuImgCommandTests : IDisposable
         var vol = Vol(format);
         vol = vol with { Target = vol.Target with { Encryption = Luks(secrets, encryption) } };
         Assert.Equal(expected, Error(new QemuImgRequest { Volume = vol, SecretPath = "/s" }));
+    }
+
+    [Fact]
+    public void EncryptedInputMustBeLuks()
+    {
+        var input = Vol("qcow2") with { Name = "in" };
+        input = input with { Target = input.Target with { Encryption = new VolumeEncryption { Format = "qcow" } } };
+        Assert.Equal("unsupported configuration: encryption format of inputvol must be LUKS",
+            Error(new QemuImgRequest { Volume = Vol("qcow2"), InputVolume = input }));
+    }
+
+    [Fact]
+    public void SecretFilesAreRequired()
+    {
+        var vol = Vol("raw");
+        vol = vol with { Target = vol.Target with { Encryption = Luks() } };
+        Assert.Equal("internal error: path to secret data file is required", Error(new QemuImgRequest { Volume = vol }));
+        var input = vol with { Name = "in" };
+        Assert.Equal("internal error: path to inputvol secret data file is required",
+            Error(new QemuImgRequest { Volume = Vol("qcow2"), InputVolume = input }));
+    }
+
+    [Fact]
+    public void ExtendedL2RefusedWithCompat010()
+    {
+        var vol = Vol("qcow2");
+        vol = vol with { Target = vol.Target with { Compat = "0.10", Features = ["extended_l2"] } };
+        Assert.Equal("unsupported configuration: 'extended_l2' not supported with compat level 0.10",
+            Error(new QemuImgRequest { Volume = vol }));
     }
 
     [Fact]
@@ -168,6 +197,9 @@ public class QemuImgCommandTests : IDisposable
         Assert.Contains("preallocation=falloc", Argv(new QemuImgRequest { Volume = Vol("qcow2"), PreallocateMetadata = true }));
         Assert.Contains("preallocation=metadata",
             Argv(new QemuImgRequest { Volume = Vol("qcow2", allocation: 0), PreallocateMetadata = true }));
+        // Compared in KiB rounded up, as libvirt does: 1000 bytes over 999 is still "1K over 1K".
+        Assert.Contains("preallocation=falloc",
+            Argv(new QemuImgRequest { Volume = Vol("qcow2", capacity: 1000, allocation: 999), PreallocateMetadata = true }));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace KvmStor.Images;
 /// <summary>
 /// Builds the qemu-img command lines libvirt's storage driver runs to create a non-raw volume, or to copy one
 /// volume into another (create / convert, backing file, -o options, LUKS secrets, the two-step
-/// create-then-convert used when encryption meets an input volume). Validation errors carry libvirt's texts.
+/// create-then-convert used when encryption meets an input volume). Validation errors carry libvirt's texts,
+/// in libvirt's order of checking.
 /// </summary>
 public static class QemuImgCommand
 {
@@ -28,9 +29,16 @@ public static class QemuImgCommand
         var vol = request.Volume;
         var target = vol.Target;
         var encryption = target.Encryption;
+        var inputVolume = request.InputVolume;
+        string declaredFormat = target.Format ?? "none";
+
+        if (encryption is { Format: "qcow" or "default" } && declaredFormat is "qcow" or "qcow2")
+            throw StorageException.Unsupported("creation of qcow2 encrypted image is not supported");
+        if (inputVolume?.Target.Encryption is { } inputEncryption && inputEncryption.Format != "luks")
+            throw StorageException.Unsupported("encryption format of inputvol must be LUKS");
 
         // Block devices and ISO images are written as raw data.
-        string format = target.Format ?? "none";
+        string format = declaredFormat;
         if (TypeOf(vol, request.PoolType) == VolumeType.Block || format == "iso") format = "raw";
         bool isQcow2 = format == "qcow2";
 
@@ -42,87 +50,77 @@ public static class QemuImgCommand
             throw StorageException.Unsupported("format features only available with qcow2");
 
         // An encrypted raw volume is a LUKS container: qemu-img knows it as format "luks".
-        string createFormat = format;
+        string type = format;
         if (format == "raw" && encryption is not null)
-        {
-            if (encryption.Format != "luks")
-                throw StorageException.Unsupported("Only luks encryption is supported for raw files");
-            createFormat = "luks";
-        }
+            type = encryption.Format == "luks" ? "luks"
+                : throw StorageException.Internal("Only luks encryption is supported for raw files");
 
-        QemuImgInput? input = request.InputVolume is { } inputVolume ? QemuImgInput.From(inputVolume, TypeOf(inputVolume, request.InputPoolType)) : null;
+        var input = inputVolume is null ? null
+            : QemuImgInput.From(inputVolume, TypeOf(inputVolume, request.InputPoolType), needPath: step != QemuImgStep.EncryptedCreate);
 
         VolumeTarget? backing = vol.BackingStore is { Path: not null } b ? b : null;
-        if (backing is not null && step != QemuImgStep.EncryptedConvert)
+        if (backing is not null)
             CheckBackingStore(request, backing, format, options);
 
         if (encryption is not null)
-            CheckEncryption(format, encryption);
+            CheckEncryption(format, type, encryption);
 
-        string secretAlias = SecretAlias(vol.Name);
-        if (step == QemuImgStep.EncryptedConvert)
-            return BuildConvertStep(request, input!, createFormat, secretAlias, options);
+        string? secretAlias = encryption is null ? null : SecretAlias(vol.Name);
+        var args = new List<string>();
+        bool converting = input?.Path is not null;
+        if (converting && step == QemuImgStep.Single)
+            args.AddRange(["convert", "-f", input!.Format, "-O", type]);
+        else if (converting && step == QemuImgStep.EncryptedConvert)
+            args.AddRange(["convert", "--image-opts", "-n", "--target-image-opts"]);
+        else
+            args.AddRange(["create", "-f", type]);
 
         // A conversion copies data, not the backing chain; the create step of a two-step run makes a plain image.
-        bool useBacking = backing is not null && input is null;
-        var args = new List<string>();
-        if (input is not null && step == QemuImgStep.Single)
-            args.AddRange(["convert", "-f", input.Format, "-O", createFormat]);
-        else
-            args.AddRange(["create", "-f", createFormat]);
+        bool useBacking = backing is not null && !converting && step != QemuImgStep.EncryptedCreate;
         if (useBacking)
             args.AddRange(["-b", backing!.Path!]);
-        if (encryption is not null)
-            args.AddRange(["--object", SecretObject(secretAlias, Required(request.SecretPath, "SecretPath"))]);
 
+        if (secretAlias is not null)
+        {
+            string path = request.SecretPath ?? throw StorageException.Internal("path to secret data file is required");
+            args.AddRange(["--object", SecretObject(secretAlias, path)]);
+        }
+        string? inputAlias = null;
+        if (input is { Encrypted: true } && step == QemuImgStep.EncryptedConvert)
+        {
+            string path = request.InputSecretPath
+                ?? throw StorageException.Internal("path to inputvol secret data file is required");
+            inputAlias = SecretAlias(input.Name);
+            args.AddRange(["--object", SecretObject(inputAlias, path)]);
+        }
+
+        if (step == QemuImgStep.EncryptedConvert)
+        {
+            args.Add(ImageOpts(input!.DriverName, input.Path!, input.Encrypted ? inputAlias : null, input.DeclaredFormat == "qcow2"));
+            args.Add(ImageOpts(type, target.Path ?? "", secretAlias, declaredFormat == "qcow2"));
+            return new CommandLine(options.Program, args);
+        }
+
+        ulong sizeKiB = DivideUp(vol.Capacity, 1024);
         string? compat = target.Compat ?? (isQcow2 ? options.Qcow2DefaultCompat : null);
-        var o = QemuImgCreateOptions.Build(vol, createFormat, isQcow2, useBacking ? backing!.Format ?? "none" : null,
-            encryption is null ? null : secretAlias, request.PreallocateMetadata, compat);
+        string o = QemuImgCreateOptions.Build(target, format, useBacking ? backing!.Format ?? "none" : null, secretAlias,
+            request.PreallocateMetadata, sizeKiB > DivideUp(vol.Allocation, 1024), compat);
         if (o.Length > 0)
             args.AddRange(["-o", o]);
-
-        if (input is not null && step == QemuImgStep.Single)
-        {
-            args.Add(input.Path);
-            args.Add(target.Path ?? "");
-        }
-        else
-        {
-            args.Add(target.Path ?? "");
-            ulong sizeKiB = vol.Capacity / 1024 + (vol.Capacity % 1024 == 0 ? 0UL : 1UL);
-            // An overlay without a size takes its backing file's size.
-            if (sizeKiB > 0 || !useBacking)
-                args.Add(sizeKiB.ToString(CultureInfo.InvariantCulture) + "K");
-        }
+        if (converting)
+            args.Add(input!.Path!);
+        args.Add(target.Path ?? "");
+        // An overlay without a size takes its backing file's size.
+        if (!converting && (sizeKiB > 0 || !useBacking))
+            args.Add(sizeKiB.ToString(CultureInfo.InvariantCulture) + "K");
         return new CommandLine(options.Program, args);
     }
 
-    /// <summary>qemu-img convert --image-opts -n --target-image-opts: copy into the image the create step made.</summary>
-    private static CommandLine BuildConvertStep(QemuImgRequest request, QemuImgInput input, string createFormat,
-        string secretAlias, QemuImgOptions options)
+    /// <summary>--image-opts / --target-image-opts value of the convert step (paths are not escaped here).</summary>
+    private static string ImageOpts(string driver, string path, string? secretAlias, bool qcow2)
     {
-        var vol = request.Volume;
-        var args = new List<string> { "convert", "--image-opts", "-n", "--target-image-opts" };
-        string inputAlias = SecretAlias(input.Name);
-        if (vol.Target.Encryption is not null)
-            args.AddRange(["--object", SecretObject(secretAlias, Required(request.SecretPath, "SecretPath"))]);
-        if (input.Encrypted)
-            args.AddRange(["--object", SecretObject(inputAlias, Required(request.InputSecretPath, "InputSecretPath"))]);
-        args.Add(ImageOpts(input.Encrypted && input.Format == "raw" ? "luks" : input.Format, input.Path,
-            input.Encrypted ? inputAlias : null));
-        args.Add(ImageOpts(createFormat, vol.Target.Path ?? "", vol.Target.Encryption is null ? null : secretAlias));
-        return new CommandLine(options.Program, args);
-    }
-
-    private static string ImageOpts(string driver, string path, string? secretAlias)
-    {
-        string opts = $"driver={driver},file.filename={EscapeComma(path)}";
-        return secretAlias switch
-        {
-            null => opts,
-            _ when driver == "luks" => opts + ",key-secret=" + secretAlias,
-            _ => opts + ",encrypt.key-secret=" + secretAlias,
-        };
+        string opts = $"driver={driver},file.filename={path}";
+        return secretAlias is null ? opts : opts + (qcow2 ? ",encrypt.key-secret=" : ",key-secret=") + secretAlias;
     }
 
     private static void CheckBackingStore(QemuImgRequest request, VolumeTarget backing, string format, QemuImgOptions options)
@@ -140,14 +138,18 @@ public static class QemuImgCommand
             throw StorageException.System($"inaccessible backing store volume {path}", errno);
     }
 
-    private static void CheckEncryption(string format, VolumeEncryption encryption)
+    /// <param name="format">the image format after block/iso mapping</param>
+    /// <param name="type">the qemu-img format name ("luks" for encrypted raw)</param>
+    private static void CheckEncryption(string format, string type, VolumeEncryption encryption)
     {
         if (format is not ("raw" or "qcow2"))
-            throw StorageException.Unsupported($"volume encryption unsupported with format {format}");
-        if (encryption.Format is "default" or "qcow")
-            throw StorageException.Unsupported("creation of qcow2 encrypted image is not supported");
+            throw StorageException.Unsupported($"volume encryption unsupported with format {type}");
         if (encryption.Format != "luks")
-            throw StorageException.Unsupported($"unsupported volume encryption format {encryption.Format}");
+        {
+            // libvirt prints the encryption format's enum number here.
+            int number = Math.Max(0, VolumeFormats.IndexOf(VolumeFormats.EncryptionFormats, encryption.Format));
+            throw StorageException.Unsupported($"unsupported volume encryption format {number}");
+        }
         if (encryption.Secrets.Count > 1)
             throw StorageException.Xml("too many secrets for luks encryption");
         if (encryption.Secrets.Count == 0)
@@ -157,6 +159,8 @@ public static class QemuImgCommand
     private static VolumeType TypeOf(VolumeDefinition volume, PoolType? pool) =>
         volume.Type ?? (pool is { } p ? VolumeTypeDefaults.For(p) : VolumeType.File);
 
+    private static ulong DivideUp(ulong value, ulong unit) => value / unit + (value % unit == 0 ? 0UL : 1UL);
+
     internal static string SecretAlias(string volumeName) => volumeName + "_encrypt0";
 
     private static string SecretObject(string alias, string path) => $"secret,id={alias},file={EscapeComma(path)}";
@@ -164,19 +168,25 @@ public static class QemuImgCommand
     /// <summary>qemu's option syntax: a literal comma inside a value is written twice.</summary>
     internal static string EscapeComma(string value) => value.Replace(",", ",,");
 
-    private static string Required(string? value, string name) =>
-        value ?? throw new ArgumentException($"{name} is required for an encrypted volume", name);
-
-    /// <summary>The input side of a conversion: block devices and ISO images are read as raw.</summary>
-    private sealed record QemuImgInput(string Name, string Path, string Format, bool Encrypted)
+    /// <summary>
+    /// The input side of a conversion. <see cref="Format"/> is what "-f" gets (block devices and ISO images are
+    /// read as raw); <see cref="DriverName"/> is the declared format the convert step names (luks for encrypted raw).
+    /// </summary>
+    private sealed record QemuImgInput(string Name, string? Path, string Format, string DeclaredFormat, string DriverName, bool Encrypted)
     {
-        public static QemuImgInput From(VolumeDefinition volume, VolumeType type)
+        public static QemuImgInput From(VolumeDefinition volume, VolumeType type, bool needPath)
         {
-            string path = volume.Target.Path
-                ?? throw StorageException.InvalidArg("missing input volume target path");
-            string format = volume.Target.Format ?? "none";
-            if (type == VolumeType.Block || format == "iso") format = "raw";
-            return new QemuImgInput(volume.Name, path, format, volume.Target.Encryption is not null);
+            string? path = volume.Target.Path;
+            if (needPath && path is null)
+                throw StorageException.InvalidArg("missing input volume target path");
+            string declared = volume.Target.Format ?? "none";
+            var encryption = volume.Target.Encryption;
+            string driver = declared;
+            if (declared == "raw" && encryption is not null)
+                driver = encryption.Format == "luks" ? "luks"
+                    : throw StorageException.Internal("Only luks encryption is supported for raw files");
+            string format = type == VolumeType.Block || declared == "iso" ? "raw" : declared;
+            return new QemuImgInput(volume.Name, needPath ? path : null, format, declared, driver, encryption is not null);
         }
     }
 }

@@ -6,34 +6,22 @@ namespace KvmStor.Images;
 /// <summary>The comma-separated "-o" list of qemu-img create/convert, in libvirt's order.</summary>
 internal static class QemuImgCreateOptions
 {
-    /// <param name="createFormat">the -f/-O format ("luks" for an encrypted raw volume)</param>
+    /// <param name="format">the image format after block/iso mapping (raw, qcow2, …)</param>
     /// <param name="backingFormat">backing_fmt when a backing file is passed with -b, else null</param>
     /// <param name="secretAlias">the id of the volume's secret object when it is encrypted, else null</param>
+    /// <param name="sizeExceedsAllocation">capacity above allocation (in KiB): metadata rather than falloc</param>
     /// <param name="compat">the compat level to ask for (already defaulted for qcow2), or null</param>
-    public static string Build(VolumeDefinition vol, string createFormat, bool isQcow2, string? backingFormat,
-        string? secretAlias, bool preallocateMetadata, string? compat)
+    public static string Build(VolumeTarget target, string format, string? backingFormat, string? secretAlias,
+        bool preallocateMetadata, bool sizeExceedsAllocation, string? compat)
     {
-        var target = vol.Target;
+        bool isQcow2 = format == "qcow2";
         var o = new List<string>();
-        if (createFormat == "luks" && secretAlias is not null)
-        {
-            o.Add("key-secret=" + secretAlias);
-            AddCipher(o, target.Encryption!, prefix: "");
-        }
-        else
-        {
-            if (backingFormat is not null)
-                o.Add("backing_fmt=" + backingFormat);
-            if (isQcow2 && secretAlias is not null)
-            {
-                o.Add("encrypt.format=luks");
-                o.Add("encrypt.key-secret=" + secretAlias);
-                AddCipher(o, target.Encryption!, prefix: "encrypt.");
-            }
-        }
-        // Metadata preallocation only helps while the image is larger than what is to be allocated.
+        if (backingFormat is not null)
+            o.Add("backing_fmt=" + backingFormat);
+        if (secretAlias is not null)
+            AddEncryption(o, target.Encryption!, secretAlias, isQcow2);
         if (preallocateMetadata)
-            o.Add(vol.Capacity > vol.Allocation ? "preallocation=metadata" : "preallocation=falloc");
+            o.Add(sizeExceedsAllocation ? "preallocation=metadata" : "preallocation=falloc");
         if (target.NoCow)
             o.Add("nocow=on");
         if (compat is not null)
@@ -42,6 +30,8 @@ internal static class QemuImgCreateOptions
             o.Add("cluster_size=" + cluster.ToString(CultureInfo.InvariantCulture));
         if (isQcow2 && target.Features is { } features)
         {
+            // Checked against the compat level actually requested, so a volume built without <compat> cannot
+            // slip a v3-only feature into a v2 image (libvirt checks only an explicit <compat>).
             if (features.Contains("lazy_refcounts"))
             {
                 if (compat == "0.10")
@@ -49,23 +39,27 @@ internal static class QemuImgCreateOptions
                 o.Add("lazy_refcounts");
             }
             if (features.Contains("extended_l2"))
+            {
+                if (compat == "0.10")
+                    throw StorageException.Unsupported($"'extended_l2' not supported with compat level {compat}");
                 o.Add("extended_l2=on");
+            }
         }
         return string.Join(',', o);
     }
 
-    private static void AddCipher(List<string> o, VolumeEncryption e, string prefix)
+    /// <summary>LUKS options: bare for a LUKS container, under "encrypt." inside a qcow2 image.</summary>
+    private static void AddEncryption(List<string> o, VolumeEncryption e, string secretAlias, bool isQcow2)
     {
-        if (e.CipherName is not null)
-        {
-            o.Add($"{prefix}cipher-alg={QemuImgCommand.EscapeComma(e.CipherName)}-{e.CipherSize ?? "0"}");
-            if (e.CipherMode is not null) o.Add($"{prefix}cipher-mode={e.CipherMode}");
-            if (e.CipherHash is not null) o.Add($"{prefix}hash-alg={e.CipherHash}");
-        }
-        if (e.IvgenName is not null)
-        {
-            o.Add($"{prefix}ivgen-alg={e.IvgenName}");
-            if (e.IvgenHash is not null) o.Add($"{prefix}ivgen-hash-alg={e.IvgenHash}");
-        }
+        string prefix = isQcow2 ? "encrypt." : "";
+        if (isQcow2) o.Add("encrypt.format=luks");
+        o.Add($"{prefix}key-secret={secretAlias}");
+        if (e.CipherName is null) return;
+        o.Add($"{prefix}cipher-alg={QemuImgCommand.EscapeComma(e.CipherName)}-{e.CipherSize ?? "0"}");
+        if (e.CipherMode is not null) o.Add($"{prefix}cipher-mode={QemuImgCommand.EscapeComma(e.CipherMode)}");
+        if (e.CipherHash is not null) o.Add($"{prefix}hash-alg={QemuImgCommand.EscapeComma(e.CipherHash)}");
+        if (e.IvgenName is null) return;
+        o.Add($"{prefix}ivgen-alg={QemuImgCommand.EscapeComma(e.IvgenName)}");
+        if (e.IvgenHash is not null) o.Add($"{prefix}ivgen-hash-alg={QemuImgCommand.EscapeComma(e.IvgenHash)}");
     }
 }

@@ -25,6 +25,12 @@ public static class VolumeFormats
     private static readonly string[] PartedFsTypes =
         ["ext2", "ext2", "fat16", "fat32", "linux-swap", "ext2", "ext2", "extended"];
 
+    /// <summary>&lt;encryption format='…'&gt; values in libvirt's numeric order (errors print the number).</summary>
+    public static IReadOnlyList<string> EncryptionFormats { get; } = ["default", "qcow", "luks", "luks2"];
+
+    /// <summary>&lt;encryption engine='…'&gt; values; "default" (0) is implied by omission and refused when written.</summary>
+    public static IReadOnlyList<string> EncryptionEngines { get; } = ["default", "qemu", "librbd"];
+
     public static bool CanHaveBackingStore(string? format) => format is not null && BackingCapableFormats.Contains(format);
 
     public static string? PartedFsType(string partitionFormat)

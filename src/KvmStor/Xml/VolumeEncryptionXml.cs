@@ -7,9 +7,8 @@ namespace KvmStor.Xml;
 /// <summary>&lt;encryption&gt; of a volume target (libvirt's storage encryption document).</summary>
 public static class VolumeEncryptionXml
 {
-    public static IReadOnlyList<string> Formats { get; } = ["default", "qcow", "luks", "luks2"];
-    /// <summary>Engines; "default" (index 0) is implied by omission and refused when written out.</summary>
-    public static IReadOnlyList<string> Engines { get; } = ["default", "qemu", "librbd"];
+    private static IReadOnlyList<string> Formats => VolumeFormats.EncryptionFormats;
+    private static IReadOnlyList<string> Engines => VolumeFormats.EncryptionEngines;
     public static IReadOnlyList<string> SecretTypes { get; } = ["passphrase"];
 
     public static VolumeEncryption Parse(XElement encryption)

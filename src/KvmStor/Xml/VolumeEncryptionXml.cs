@@ -13,19 +13,15 @@ public static class VolumeEncryptionXml
 
     public static VolumeEncryption Parse(XElement encryption)
     {
-        string format = encryption.Attribute("format")?.Value
-            ?? throw StorageException.Xml("Missing required attribute 'format' in element 'encryption'");
+        string format = VolumeXmlValues.NonEmptyAttribute(encryption, "format")
+            ?? throw StorageException.Xml("unknown volume encryption format");
         if (!Formats.Contains(format))
-            throw StorageException.Xml($"Invalid value for attribute 'format' in element 'encryption': '{format}'.");
+            throw StorageException.Unsupported($"unknown volume encryption format type {format}");
 
+        // engine='default' is the value an absent attribute means, so writing it out is refused.
         string? engine = encryption.Attribute("engine")?.Value;
-        if (engine is not null)
-        {
-            if (!Engines.Contains(engine))
-                throw StorageException.Xml($"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.");
-            if (engine == Engines[0])
-                throw StorageException.Xml("Invalid value for attribute 'engine' in element 'encryption': Zero is not permitted.");
-        }
+        if (engine is not null && (!Engines.Contains(engine) || engine == Engines[0]))
+            throw StorageException.Xml($"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.");
 
         var secrets = encryption.Elements("secret").Select(ParseSecret).ToList();
         var result = new VolumeEncryption { Format = format, Engine = engine, Secrets = secrets };
@@ -50,6 +46,8 @@ public static class VolumeEncryptionXml
         }
         if (encryption.Element("ivgen") is { } ivgen)
         {
+            if (result.CipherName is null)
+                throw StorageException.Xml("ivgen element found, but cipher is missing");
             string name = ivgen.Attribute("name")?.Value
                 ?? throw StorageException.Xml("missing ivgen info name string");
             result = result with { IvgenName = name, IvgenHash = ivgen.Attribute("hash")?.Value };
@@ -62,17 +60,18 @@ public static class VolumeEncryptionXml
         string type = VolumeXmlValues.NonEmptyAttribute(secret, "type")
             ?? throw StorageException.Xml("unknown volume encryption secret type");
         if (!SecretTypes.Contains(type))
-            throw StorageException.Xml($"unknown volume encryption secret type {type}");
+            throw StorageException.Unsupported($"unknown volume encryption secret type {type}");
         string? uuid = secret.Attribute("uuid")?.Value;
-        if (uuid is not null)
-        {
-            if (!Guid.TryParseExact(uuid.Trim(), "D", out Guid parsed) && !Guid.TryParseExact(uuid.Trim(), "N", out parsed))
-                throw StorageException.Xml($"invalid secret uuid '{uuid}'");
-            return new EncryptionSecret(type, parsed, null);
-        }
-        string usage = secret.Attribute("usage")?.Value
-            ?? throw StorageException.Xml("missing secret uuid or usage attribute");
-        return new EncryptionSecret(type, null, usage);
+        string? usage = secret.Attribute("usage")?.Value;
+        if (uuid is null && usage is null)
+            throw StorageException.Xml("missing secret uuid or usage attribute");
+        if (uuid is not null && usage is not null)
+            throw StorageException.Xml("either secret uuid or usage expected");
+        if (uuid is null)
+            return new EncryptionSecret(type, null, usage);
+        if (!Guid.TryParseExact(uuid.Trim(), "D", out Guid parsed) && !Guid.TryParseExact(uuid.Trim(), "N", out parsed))
+            throw StorageException.Xml($"invalid secret uuid '{uuid}'");
+        return new EncryptionSecret(type, parsed, null);
     }
 
     public static void Format(XmlOut w, VolumeEncryption e)
@@ -80,10 +79,13 @@ public static class VolumeEncryptionXml
         w.Open("encryption", ("format", e.Format), ("engine", e.Engine is null or "default" ? null : e.Engine));
         foreach (var s in e.Secrets)
             w.Empty("secret", ("type", s.Type), ("uuid", s.Uuid?.ToString()), ("usage", s.Uuid is null ? s.Usage : null));
-        if (e.CipherName is not null)
+        // Only a LUKS volume prints its cipher, and the ivgen only alongside a cipher.
+        if (e.Format == "luks" && e.CipherName is not null)
+        {
             w.Empty("cipher", ("name", e.CipherName), ("size", e.CipherSize ?? "0"), ("mode", e.CipherMode), ("hash", e.CipherHash));
-        if (e.IvgenName is not null)
-            w.Empty("ivgen", ("name", e.IvgenName), ("hash", e.IvgenHash));
+            if (e.IvgenName is not null)
+                w.Empty("ivgen", ("name", e.IvgenName), ("hash", e.IvgenHash));
+        }
         w.Close("encryption");
     }
 }

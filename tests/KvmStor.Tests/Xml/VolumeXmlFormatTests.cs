@@ -72,7 +72,7 @@ public class VolumeXmlFormatTests
                 Format = "qcow2",
                 Encryption = new VolumeEncryption
                 {
-                    Format = "luks2",
+                    Format = "luks",
                     Engine = "librbd",
                     Secrets = [new EncryptionSecret("passphrase", null, "use&it")],
                     CipherName = "aes", CipherSize = "256", CipherHash = "sha256",
@@ -93,7 +93,7 @@ public class VolumeXmlFormatTests
               <target>
                 <path>/p/q&apos;1</path>
                 <format type='qcow2'/>
-                <encryption format='luks2' engine='librbd'>
+                <encryption format='luks' engine='librbd'>
                   <secret type='passphrase' usage='use&amp;it'/>
                   <cipher name='aes' size='256' hash='sha256'/>
                   <ivgen name='plain64'/>
@@ -110,6 +110,17 @@ public class VolumeXmlFormatTests
 
             """;
         Assert.Equal(expected, VolumeXml.Format(volume, PoolType.Dir));
+    }
+
+    [Fact]
+    public void CipherIsPrintedForLuksOnly()
+    {
+        var volume = new VolumeDefinition
+        {
+            Name = "v",
+            Target = new VolumeTarget { Encryption = new VolumeEncryption { Format = "luks2", CipherName = "aes", CipherSize = "256", IvgenName = "plain64" } },
+        };
+        Assert.Contains("<encryption format='luks2'>\n    </encryption>\n", VolumeXml.Format(volume, PoolType.Rbd));
     }
 
     [Fact]

@@ -237,18 +237,21 @@ public class VolumeXmlParseTests
     }
 
     [Theory]
-    [InlineData("<encryption/>", "XML error: Missing required attribute 'format' in element 'encryption'")]
-    [InlineData("<encryption format='aes'/>", "XML error: Invalid value for attribute 'format' in element 'encryption': 'aes'.")]
+    [InlineData("<encryption/>", "XML error: unknown volume encryption format")]
+    [InlineData("<encryption format=''/>", "XML error: unknown volume encryption format")]
+    [InlineData("<encryption format='aes'/>", "unsupported configuration: unknown volume encryption format type aes")]
     [InlineData("<encryption format='luks' engine='kernel'/>", "XML error: Invalid value for attribute 'engine' in element 'encryption': 'kernel'.")]
-    [InlineData("<encryption format='luks' engine='default'/>", "XML error: Invalid value for attribute 'engine' in element 'encryption': Zero is not permitted.")]
+    [InlineData("<encryption format='luks' engine='default'/>", "XML error: Invalid value for attribute 'engine' in element 'encryption': 'default'.")]
     [InlineData("<encryption format='luks'><secret uuid='f52a81b2-424e-490c-823d-6bd4235bc572'/></encryption>", "XML error: unknown volume encryption secret type")]
-    [InlineData("<encryption format='luks'><secret type='key'/></encryption>", "XML error: unknown volume encryption secret type key")]
+    [InlineData("<encryption format='luks'><secret type='key'/></encryption>", "unsupported configuration: unknown volume encryption secret type key")]
     [InlineData("<encryption format='luks'><secret type='passphrase'/></encryption>", "XML error: missing secret uuid or usage attribute")]
+    [InlineData("<encryption format='luks'><secret type='passphrase' uuid='f52a81b2-424e-490c-823d-6bd4235bc572' usage='u'/></encryption>", "XML error: either secret uuid or usage expected")]
     [InlineData("<encryption format='luks'><secret type='passphrase' uuid='nope'/></encryption>", "XML error: invalid secret uuid 'nope'")]
     [InlineData("<encryption format='luks'><cipher size='256'/></encryption>", "XML error: cipher info missing 'name' attribute")]
     [InlineData("<encryption format='luks'><cipher name='aes'/></encryption>", "XML error: cipher info missing 'size' attribute")]
     [InlineData("<encryption format='luks'><cipher name='aes' size='big'/></encryption>", "XML error: cannot parse cipher size: 'big'")]
-    [InlineData("<encryption format='luks'><ivgen hash='sha256'/></encryption>", "XML error: missing ivgen info name string")]
+    [InlineData("<encryption format='luks'><ivgen name='plain64'/></encryption>", "XML error: ivgen element found, but cipher is missing")]
+    [InlineData("<encryption format='luks'><cipher name='aes' size='256'/><ivgen hash='sha256'/></encryption>", "XML error: missing ivgen info name string")]
     public void EncryptionErrors(string encryption, string expected) =>
         Assert.Equal(expected, Error(Vol($"<target>{encryption}</target>")));
 

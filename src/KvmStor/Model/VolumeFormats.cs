@@ -42,8 +42,9 @@ public static class VolumeFormats
     /// <summary>The volume-format rule of a pool type (which names it accepts and which it assumes when none is given).</summary>
     public static VolumeFormatRule RuleFor(PoolType poolType) => poolType switch
     {
-        PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Gluster or PoolType.Vstorage or PoolType.Rbd
+        PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Gluster or PoolType.Vstorage
             => VolumeFormatRule.ImageFiles,
+        PoolType.Rbd => VolumeFormatRule.RbdImages,
         PoolType.Disk => VolumeFormatRule.Partitions,
         _ => VolumeFormatRule.NoFormats,
     };
@@ -63,20 +64,27 @@ public static class VolumeFormats
 public sealed class VolumeFormatRule
 {
     public static VolumeFormatRule ImageFiles { get; } = new(VolumeFormats.FileFormats, "raw", acceptsFirst: false);
+    /// <summary>rbd takes image-file formats but libvirt lists none in its capabilities (its table has no count).</summary>
+    public static VolumeFormatRule RbdImages { get; } = new(VolumeFormats.FileFormats, "raw", acceptsFirst: false, listed: []);
     public static VolumeFormatRule Partitions { get; } = new(VolumeFormats.PartitionFormats, "none", acceptsFirst: true);
     public static VolumeFormatRule NoFormats { get; } = new([], null, acceptsFirst: false);
 
     private readonly bool _acceptsFirst;
 
-    private VolumeFormatRule(IReadOnlyList<string> names, string? defaultFormat, bool acceptsFirst)
+    private VolumeFormatRule(IReadOnlyList<string> names, string? defaultFormat, bool acceptsFirst,
+        IReadOnlyList<string>? listed = null)
     {
         Names = names;
         DefaultFormat = defaultFormat;
         _acceptsFirst = acceptsFirst;
+        CapabilityValues = listed ?? names;
     }
 
-    /// <summary>Every name the pool type can print (for capabilities output).</summary>
+    /// <summary>Every name the pool type knows, in enum order (index 0 included).</summary>
     public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The &lt;enum name='targetFormatType'&gt; values pool-capabilities prints for the pool type.</summary>
+    public IReadOnlyList<string> CapabilityValues { get; }
 
     /// <summary>The format assumed when the XML gives none; null when the pool type has no volume formats.</summary>
     public string? DefaultFormat { get; }

@@ -26,6 +26,8 @@ public static class QemuImgCommand
     public static CommandLine Build(QemuImgRequest request, QemuImgStep step = QemuImgStep.Single, QemuImgOptions? options = null)
     {
         options ??= QemuImgOptions.LibvirtCompatible;
+        if (step != QemuImgStep.Single && request.InputVolume is null)
+            throw new ArgumentException("the two-step encrypted conversion needs an input volume", nameof(step));
         var vol = request.Volume;
         var target = vol.Target;
         var encryption = target.Encryption;

@@ -48,7 +48,7 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
-        var volume = VolumeXml.Parse(xml, pool.Type, new VolumeParseOptions { OptionalCapacityWithBacking = true });
+        var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity);
         Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         if (backend.FindVolume(pool, volume.Name) is not null)
@@ -62,7 +62,7 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
-        var volume = VolumeXml.Parse(xml, pool.Type, new VolumeParseOptions { NoCapacity = true });
+        var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
         Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
         var (sourcePool, _) = ActivePool(source.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);

@@ -1,0 +1,70 @@
+using KvmStor.Cli.Parsing;
+using KvmStor.Engine;
+
+namespace KvmStor.Cli.Commands;
+
+/// <summary>How a command's pool argument may be matched (virsh's VIRSH_BYNAME / VIRSH_BYUUID).</summary>
+public enum PoolLookupBy { NameOrUuid, Name, Uuid }
+
+/// <summary>Pool lookup with virsh's error: "failed to get pool 'x'" followed by the engine's reason.</summary>
+public static class PoolLookup
+{
+    public const string PoolOption = "pool";
+    private const int UuidStringLength = 36;
+
+    public static PoolInfo Find(CommandContext context, ParsedCommand command, PoolLookupBy by = PoolLookupBy.NameOrUuid)
+        => Find(context, command.Required(PoolOption), by);
+
+    public static PoolInfo Find(CommandContext context, string argument, PoolLookupBy by = PoolLookupBy.NameOrUuid)
+    {
+        // By UUID only: virsh does not even ask when the word cannot be a UUID, so no second line follows.
+        if (by == PoolLookupBy.Uuid && argument.Length != UuidStringLength)
+            throw new CommandError($"failed to get pool '{argument}'");
+        try
+        {
+            var host = context.Host;
+            return by switch
+            {
+                PoolLookupBy.Name => host.LookupPoolByName(argument),
+                PoolLookupBy.Uuid => host.LookupPoolByUuid(argument),
+                _ => host.LookupPool(argument),
+            };
+        }
+        catch (StorageException e)
+        {
+            throw new CommandError($"failed to get pool '{argument}'", e);
+        }
+    }
+}
+
+/// <summary>Runs an engine call, turning its failure into virsh's two-line error.</summary>
+public static class EngineCall
+{
+    public static void Run(string failureLine, Action action)
+    {
+        try { action(); }
+        catch (StorageException e) { throw new CommandError(failureLine, e); }
+    }
+
+    public static T Run<T>(string failureLine, Func<T> action)
+    {
+        try { return action(); }
+        catch (StorageException e) { throw new CommandError(failureLine, e); }
+    }
+}
+
+/// <summary>Reads a file the user named (pool-define, pool-create, --srcSpec) with virsh's error text.</summary>
+public static class UserFile
+{
+    public static string ReadXml(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandError(null, StorageException.System($"Failed to open file '{path}'", Host.Errno.FromException(e)));
+        }
+    }
+}

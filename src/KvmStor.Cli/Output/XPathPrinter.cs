@@ -17,6 +17,7 @@ public static class XPathPrinter
     public static string Print(string xml, string xpath, bool wrap, string documentName)
     {
         var document = SafeXml.Parse(xml, documentName);
+        DropBlankText(document);
         IEnumerable nodes;
         try
         {
@@ -51,6 +52,18 @@ public static class XPathPrinter
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// virsh parses with libxml's "no blanks": whitespace between elements goes, but whitespace that is an
+    /// element's only content stays (so an empty &lt;source&gt; written over two lines prints over two lines).
+    /// </summary>
+    private static void DropBlankText(XDocument document)
+    {
+        var blanks = document.DescendantNodes().OfType<XText>()
+            .Where(t => t is not XCData && string.IsNullOrWhiteSpace(t.Value) && t.Parent is { } parent && parent.Nodes().Skip(1).Any())
+            .ToList();
+        foreach (var blank in blanks) blank.Remove();
     }
 
     private static void Write(StringBuilder text, object node, int level, bool format)

@@ -14,7 +14,19 @@ public sealed class CommandContext(OutputWriter output, CliServices services, Co
     public string? Uri { get; } = uri;
 
     /// <summary>The engine, opened on first use so that help and --print-xml never touch storage state.</summary>
-    public StorageHost Host => _host ??= Services.OpenHost(Uri);
+    public StorageHost Host => _host ??= Open();
+
+    private StorageHost Open()
+    {
+        try
+        {
+            return Services.OpenHost(Uri);
+        }
+        catch (StorageException e)
+        {
+            throw new CommandError("failed to connect to the hypervisor", e);
+        }
+    }
 
     public bool HostOpened => _host is not null;
 

@@ -1,3 +1,4 @@
+using KvmStor.Cli.Output;
 using KvmStor.Cli.Parsing;
 using KvmStor.Engine;
 
@@ -15,11 +16,28 @@ public static class PoolEditCommand
     {
         var pool = PoolLookup.Find(context, command);
         var host = context.Host;
-        string original = host.GetPoolXml(pool.Name, inactive: true);
-        string file = WriteTempFile(context, original);
+        var session = new PoolEditSession(
+            () => host.GetPoolXml(pool.Name, inactive: true),
+            host.DefinePool,
+            context.Services,
+            context.Output);
+        return session.Run(pool.Name);
+    }
+}
+
+/// <summary>
+/// One pool-edit: temp file, editor, "not changed" check, redefinition, and virsh's "Try again?" loop when the
+/// definition fails (asked only on a terminal; otherwise the command fails).
+/// </summary>
+public sealed class PoolEditSession(Func<string> readXml, Func<string, PoolInfo> define, CliServices services, OutputWriter output)
+{
+    public bool Run(string poolName)
+    {
+        string original = readXml();
+        string file = WriteTempFile(original);
         try
         {
-            return EditLoop(context, host, pool.Name, original, file);
+            return EditLoop(poolName, original, file);
         }
         finally
         {
@@ -27,17 +45,15 @@ public static class PoolEditCommand
         }
     }
 
-    private static bool EditLoop(CommandContext context, StorageHost host, string poolName, string original, string file)
+    private bool EditLoop(string poolName, string original, string file)
     {
-        var output = context.Output;
         bool edit = true;
         while (true)
         {
             if (edit)
             {
-                context.Services.RunEditor(file, context.Services.Environment);
-                string edited = File.ReadAllText(file);
-                if (edited == original)
+                services.RunEditor(file, services.Environment);
+                if (File.ReadAllText(file) == original)
                 {
                     output.PrintExtra($"Pool {poolName} XML configuration not changed.\n");
                     return true;
@@ -46,9 +62,9 @@ public static class PoolEditCommand
             string candidate = File.ReadAllText(file);
 
             // Someone may have redefined the pool while the editor was open: never overwrite that silently.
-            string? problem = null;
+            string problem;
             StorageException? cause = null;
-            string current = host.GetPoolXml(poolName, inactive: true);
+            string current = readXml();
             if (current != original)
             {
                 problem = "The XML configuration was changed by another user.";
@@ -58,7 +74,7 @@ public static class PoolEditCommand
             {
                 try
                 {
-                    var defined = host.DefinePool(candidate);
+                    var defined = define(candidate);
                     output.PrintExtra($"Pool {defined.Name} XML configuration edited.\n");
                     return true;
                 }
@@ -69,10 +85,10 @@ public static class PoolEditCommand
                 }
             }
 
-            if (!context.Services.StdinIsTerminal)
+            if (!services.StdinIsTerminal)
                 throw new CommandError(problem, cause);
             if (cause is not null) output.Error(cause.Display);
-            switch (AskAgain(context, problem))
+            switch (AskAgain(problem))
             {
                 case 'y': edit = true; break;
                 case 'f': edit = false; break;
@@ -82,14 +98,13 @@ public static class PoolEditCommand
     }
 
     /// <summary>virsh's "Try again?" question; returns y, n or f.</summary>
-    private static char AskAgain(CommandContext context, string problem)
+    private char AskAgain(string problem)
     {
-        var output = context.Output;
         while (true)
         {
             output.Print($"\r{problem} Try again? [y,n,f,?]: ");
             output.Out.Flush();
-            char answer = char.ToLowerInvariant(context.Services.ReadKey());
+            char answer = char.ToLowerInvariant(services.ReadKey());
             if (answer == '?')
             {
                 output.Print("\ny - open the editor again\nn - give up, dropping the changes\n"
@@ -104,9 +119,9 @@ public static class PoolEditCommand
         }
     }
 
-    private static string WriteTempFile(CommandContext context, string xml)
+    private string WriteTempFile(string xml)
     {
-        string directory = context.Services.Variable("TMPDIR") ?? "/tmp";
+        string directory = services.Variable("TMPDIR") ?? "/tmp";
         for (int attempt = 0; ; attempt++)
         {
             string path = Path.Combine(directory, $"kvmstor{Path.GetRandomFileName()[..6]}.xml");

@@ -56,7 +56,16 @@ public static class PoolEventCommand
             ? PoolLookup.Find(context, poolArgument).Uuid
             : null;
 
-        var interrupt = context.Services.Interrupt;
+        return Watch(context.Host.WatchEvents, poolUuid, eventType, loop, timestamp, timeout, context.Output, context.Services.Interrupt);
+    }
+
+    /// <summary>
+    /// The wait itself: prints matching events until the first (or, with <paramref name="loop"/>, until the timeout
+    /// or Ctrl+C), then "events received: N". Succeeds only if something was received, as in virsh.
+    /// </summary>
+    public static bool Watch(Func<CancellationToken, IEnumerable<PoolEvent>> watch, Guid? poolUuid, string eventType,
+        bool loop, bool timestamp, TimeSpan? timeout, Output.OutputWriter output, CancellationToken interrupt)
+    {
         using var timer = new CancellationTokenSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timer.Token);
         if (timeout is { } t) timer.CancelAfter(t);
@@ -65,7 +74,7 @@ public static class PoolEventCommand
         bool done = false;
         try
         {
-            foreach (var poolEvent in context.Host.WatchEvents(stop.Token))
+            foreach (var poolEvent in watch(stop.Token))
             {
                 if (poolUuid is { } uuid && poolEvent.PoolUuid != uuid) continue;
                 if (Format(poolEvent, eventType, timestamp) is not { } line) continue;

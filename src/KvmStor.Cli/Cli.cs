@@ -92,9 +92,10 @@ public static class Cli
         {
             output.Error(e.Display);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            output.Error("operation interrupted");
+            // Local file trouble (temp files, unreadable input) is the user's to fix, not a crash.
+            output.Error(e.Message);
         }
         return false;
     }

@@ -23,13 +23,13 @@ public sealed class CliServices
     /// <summary>Reads one key press without echo (pool-edit's retry question).</summary>
     public Func<char> ReadKey { get; init; } = () => '\0';
 
-    /// <summary>Fires on Ctrl+C (pool-event's loop stops with "event loop interrupted").</summary>
-    public CancellationToken Interrupt { get; init; }
+    /// <summary>Ctrl+C, for commands that wait (pool-event's loop stops with "event loop interrupted").</summary>
+    public InterruptSignal Interrupt { get; init; } = new();
 
     public string? Variable(string name) => Environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
     /// <summary>The real process's services.</summary>
-    public static CliServices FromProcess(CancellationToken interrupt)
+    public static CliServices FromProcess(InterruptSignal interrupt)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())

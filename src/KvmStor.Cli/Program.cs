@@ -4,17 +4,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        using var interrupt = new CancellationTokenSource();
-        // Ctrl+C: commands that wait (pool-event) stop cleanly; the second Ctrl+C kills the process.
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (interrupt.IsCancellationRequested) return;
-            e.Cancel = true;
-            interrupt.Cancel();
-        };
+        using var interrupt = new InterruptSignal();
+        // Ctrl+C stops a waiting pool-event cleanly; anywhere else (or a second time) it ends the process.
+        Console.CancelKeyPress += (_, e) => e.Cancel = interrupt.TryInterrupt();
         var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
         var stderr = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true, NewLine = "\n" };
-        int rc = Cli.Run(args, stdout, stderr, CliServices.FromProcess(interrupt.Token));
+        int rc = Cli.Run(args, stdout, stderr, CliServices.FromProcess(interrupt));
         stdout.Flush();
         return rc;
     }

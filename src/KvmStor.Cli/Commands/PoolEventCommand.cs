@@ -56,7 +56,9 @@ public static class PoolEventCommand
             ? PoolLookup.Find(context, poolArgument).Uuid
             : null;
 
-        return Watch(context.Host.WatchEvents, poolUuid, eventType, loop, timestamp, timeout, context.Output, context.Services.Interrupt);
+        var interrupt = context.Services.Interrupt;
+        using (interrupt.Listen())
+            return Watch(context.Host.WatchEvents, poolUuid, eventType, loop, timestamp, timeout, context.Output, interrupt.Token);
     }
 
     /// <summary>

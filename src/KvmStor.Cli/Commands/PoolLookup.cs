@@ -36,35 +36,3 @@ public static class PoolLookup
         }
     }
 }
-
-/// <summary>Runs an engine call, turning its failure into virsh's two-line error.</summary>
-public static class EngineCall
-{
-    public static void Run(string failureLine, Action action)
-    {
-        try { action(); }
-        catch (StorageException e) { throw new CommandError(failureLine, e); }
-    }
-
-    public static T Run<T>(string failureLine, Func<T> action)
-    {
-        try { return action(); }
-        catch (StorageException e) { throw new CommandError(failureLine, e); }
-    }
-}
-
-/// <summary>Reads a file the user named (pool-define, pool-create, --srcSpec) with virsh's error text.</summary>
-public static class UserFile
-{
-    public static string ReadXml(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CommandError(null, StorageException.System($"Failed to open file '{path}'", Host.Errno.FromException(e)));
-        }
-    }
-}

@@ -42,10 +42,11 @@ public static class PoolLifecycleCommands
         (c, p) => Simple(c, p, "refresh", "refreshed", (host, name) => host.RefreshPool(name)));
 
     private static bool Simple(CommandContext context, ParsedCommand command, string verb, string done,
-        Action<Engine.StorageHost, string> action)
+        Action<Engine.StorageHost, string> action, Action<ParsedCommand>? checkAfterLookup = null)
     {
         string argument = command.Required(PoolLookup.PoolOption);
         var pool = PoolLookup.Find(context, argument);
+        checkAfterLookup?.Invoke(command);
         EngineCall.Run($"Failed to {verb} pool {argument}", () => action(context.Host, pool.Name));
         context.Output.PrintExtra($"Pool {argument} {done}\n");
         return true;
@@ -62,8 +63,10 @@ public static class PoolLifecycleCommands
 
     private static bool RunStart(CommandContext context, ParsedCommand command)
     {
-        var flags = PoolOptions.StartFlags(command);
-        return Simple(context, command, "start", "started", (host, name) => host.StartPool(name, flags));
+        // virsh 9.0 looks the pool up before it checks --overwrite against --no-overwrite.
+        var flags = PoolBuildFlags.None;
+        return Simple(context, command, "start", "started", (host, name) => host.StartPool(name, flags),
+            checkAfterLookup: c => flags = PoolOptions.StartFlags(c));
     }
 
     private static bool RunUndefine(CommandContext context, ParsedCommand command)

@@ -7,6 +7,8 @@ public static class UserFile
 {
     public static string ReadXml(string path)
     {
+        if (Directory.Exists(path))
+            throw new CommandError(null, StorageException.System($"Failed to read file '{path}'", Host.Errno.EISDIR));
         try
         {
             return File.ReadAllText(path);

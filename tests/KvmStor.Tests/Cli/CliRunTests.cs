@@ -149,6 +149,31 @@ public class CliRunTests
     }
 
     [Fact]
+    public void DirectoryInsteadOfFile()
+    {
+        string dir = Directory.CreateTempSubdirectory("kvmstor-cli-").FullName;
+        try
+        {
+            var result = CliRunner.Run("pool-create", dir);
+            Assert.Equal($"error: Failed to read file '{dir}': Is a directory\n", result.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public void PoolStartLooksThePoolUpBeforeCheckingExclusiveFlagsButPoolCreateDoesNot()
+    {
+        var services = new CliServices { OpenHost = _ => throw new StorageException(ErrorCode.None, "unreachable") };
+        var start = CliRunner.Run(services, "pool-start", "x", "--overwrite", "--no-overwrite");
+        Assert.Equal("error: failed to connect to the hypervisor\nerror: unreachable\n", start.Stderr);
+        var create = CliRunner.Run(services, "pool-create", "/nonexistent.xml", "--overwrite", "--no-overwrite");
+        Assert.Equal("error: Options --overwrite and --no-overwrite are mutually exclusive\n", create.Stderr);
+    }
+
+    [Fact]
     public void InvalidTimeoutUsesVirshsMessage()
     {
         var result = CliRunner.Run("pool-event", "--event", "lifecycle", "--timeout", "0");

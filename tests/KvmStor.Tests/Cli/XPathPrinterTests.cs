@@ -58,6 +58,17 @@ public class XPathPrinterTests
     }
 
     [Fact]
+    public void WrappedAttributesAndTextAsVirshPrintsThem()
+    {
+        // Observed with virsh 9.0 pool-dumpxml --xpath … --wrap on a dir pool.
+        Assert.Equal("<nodes type=\"dir\"/>\n", XPathPrinter.Print(Pool, "/pool/@type", wrap: true, "pool"));
+        Assert.Equal("<nodes>/srv/p1</nodes>\n", XPathPrinter.Print(Pool, "//path/text()", wrap: true, "pool"));
+        Assert.Equal("<nodes>\n  <source>\n  </source>\n</nodes>\n", XPathPrinter.Print(Pool, "/pool/source", wrap: true, "pool"));
+        Assert.Equal("<nodes>\n  <target>\n    <path>/srv/p1</path>\n    <permissions>\n      <mode>0711</mode>\n      <owner>0</owner>\n" +
+            "    </permissions>\n  </target>\n</nodes>\n", XPathPrinter.Print(Pool, "/pool/target", wrap: true, "pool"));
+    }
+
+    [Fact]
     public void EscapingAsLibxml()
     {
         Assert.Equal("<n a=\"x&quot;&lt;&amp;\">a&lt;b&amp;c&gt;</n>\n",

@@ -2,5 +2,15 @@ namespace KvmStor.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => throw new NotImplementedException();
+    public static int Main(string[] args)
+    {
+        using var interrupt = new InterruptSignal();
+        // Ctrl+C stops a waiting pool-event cleanly; anywhere else (or a second time) it ends the process.
+        Console.CancelKeyPress += (_, e) => e.Cancel = interrupt.TryInterrupt();
+        var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
+        var stderr = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true, NewLine = "\n" };
+        int rc = Cli.Run(args, stdout, stderr, CliServices.FromProcess(interrupt));
+        stdout.Flush();
+        return rc;
+    }
 }

@@ -410,7 +410,7 @@ public class PoolXmlErrorTests
     }
 
     [Fact]
-    public void PrintXmlPutsEveryOptionInVirshOrderUnescaped()
+    public void PrintXmlPutsEveryOptionInVirshOrderEscaped()
     {
         var xml = PoolArgumentsXml.BuildPool(new PoolArguments
         {
@@ -421,7 +421,7 @@ public class PoolXmlErrorTests
         });
         Assert.Equal("""
             <pool type='scsi'>
-              <name>a&b</name>
+              <name>a&amp;b</name>
               <source>
                 <initiator>
                   <iqn name='iqn.i'/>

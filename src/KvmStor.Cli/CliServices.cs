@@ -1,0 +1,45 @@
+using KvmStor.Cli.Commands;
+using KvmStor.Engine;
+
+namespace KvmStor.Cli;
+
+/// <summary>
+/// What the CLI needs from the world beyond stdout/stderr, replaceable by tests: environment variables, the
+/// engine, the editor, the terminal and Ctrl+C.
+/// </summary>
+public sealed class CliServices
+{
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Opens the engine for a connection URI (null: the default connection).</summary>
+    public Func<string?, StorageHost> OpenHost { get; init; } = HostConnection.Open;
+
+    /// <summary>Runs the user's editor on a file and waits for it (pool-edit).</summary>
+    public Action<string, IReadOnlyDictionary<string, string>> RunEditor { get; init; } = EditorLauncher.Run;
+
+    /// <summary>Whether stdin is a terminal: pool-edit only asks "Try again?" on one.</summary>
+    public bool StdinIsTerminal { get; init; }
+
+    /// <summary>Reads one key press without echo (pool-edit's retry question).</summary>
+    public Func<char> ReadKey { get; init; } = () => '\0';
+
+    /// <summary>Ctrl+C, for commands that wait (pool-event's loop stops with "event loop interrupted").</summary>
+    public InterruptSignal Interrupt { get; init; } = new();
+
+    public string? Variable(string name) => Environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
+
+    /// <summary>The real process's services.</summary>
+    public static CliServices FromProcess(InterruptSignal interrupt)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+            env[(string)entry.Key] = (string?)entry.Value ?? "";
+        return new CliServices
+        {
+            Environment = env,
+            StdinIsTerminal = !Console.IsInputRedirected,
+            ReadKey = () => Console.ReadKey(intercept: true).KeyChar,
+            Interrupt = interrupt,
+        };
+    }
+}

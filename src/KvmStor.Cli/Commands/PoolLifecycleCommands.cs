@@ -1,0 +1,91 @@
+using KvmStor.Backends;
+using KvmStor.Cli.Parsing;
+
+namespace KvmStor.Cli.Commands;
+
+/// <summary>pool-build, pool-start, pool-destroy, pool-delete, pool-undefine, pool-autostart, pool-refresh.</summary>
+public static class PoolLifecycleCommands
+{
+    public static CommandDefinition Autostart => new("pool-autostart", "turn autostart of a pool on or off",
+        "Makes the pool start automatically when the host boots, or with --disable stops doing so.",
+        [PoolOptions.Pool, OptionDefinition.Flag("disable", "turn autostart off")],
+        RunAutostart);
+
+    public static CommandDefinition Build => new("pool-build", "prepare the storage of a pool",
+        "Creates what the pool needs on the host (directory, file system, label, volume group) before it can start.",
+        [PoolOptions.Pool, PoolOptions.NoOverwrite, PoolOptions.Overwrite],
+        RunBuild);
+
+    public static CommandDefinition Start => new("pool-start", "start a defined pool",
+        "Activates an inactive persistent pool, building it first with --build.",
+        [PoolOptions.Pool, PoolOptions.Build, PoolOptions.NoOverwrite, PoolOptions.Overwrite],
+        RunStart);
+
+    public static CommandDefinition Destroy => new("pool-destroy", "stop a pool",
+        "Deactivates a running pool; its data stays where it is. A transient pool disappears.",
+        [PoolOptions.Pool],
+        (c, p) => Simple(c, p, "destroy", "destroyed", (host, name) => host.DestroyPool(name)));
+
+    public static CommandDefinition Delete => new("pool-delete", "remove the storage of a pool",
+        "Removes what pool-build created (directory, label, volume group). The definition is kept.",
+        [PoolOptions.Pool],
+        (c, p) => Simple(c, p, "delete", "deleted", (host, name) => host.DeletePool(name)));
+
+    public static CommandDefinition Undefine => new("pool-undefine", "forget an inactive pool",
+        "Removes the persistent definition of a pool that is not running.",
+        [PoolOptions.Pool],
+        RunUndefine);
+
+    public static CommandDefinition Refresh => new("pool-refresh", "rescan a pool",
+        "Reads the pool's volumes and sizes again from the storage.",
+        [PoolOptions.Pool],
+        (c, p) => Simple(c, p, "refresh", "refreshed", (host, name) => host.RefreshPool(name)));
+
+    private static bool Simple(CommandContext context, ParsedCommand command, string verb, string done,
+        Action<Engine.StorageHost, string> action, Action<ParsedCommand>? checkAfterLookup = null)
+    {
+        string argument = command.Required(PoolLookup.PoolOption);
+        var pool = PoolLookup.Find(context, argument);
+        checkAfterLookup?.Invoke(command);
+        EngineCall.Run($"Failed to {verb} pool {argument}", () => action(context.Host, pool.Name));
+        context.Output.PrintExtra($"Pool {argument} {done}\n");
+        return true;
+    }
+
+    private static bool RunBuild(CommandContext context, ParsedCommand command)
+    {
+        var flags = PoolBuildFlags.None;
+        if (command.Flag("no-overwrite")) flags |= PoolBuildFlags.NoOverwrite;
+        if (command.Flag("overwrite")) flags |= PoolBuildFlags.Overwrite;
+        // Both flags together reach the engine, which refuses them as libvirt's backends do.
+        return Simple(context, command, "build", "built", (host, name) => host.BuildPool(name, flags));
+    }
+
+    private static bool RunStart(CommandContext context, ParsedCommand command)
+    {
+        // virsh 9.0 looks the pool up before it checks --overwrite against --no-overwrite.
+        var flags = PoolBuildFlags.None;
+        return Simple(context, command, "start", "started", (host, name) => host.StartPool(name, flags),
+            checkAfterLookup: c => flags = PoolOptions.StartFlags(c));
+    }
+
+    private static bool RunUndefine(CommandContext context, ParsedCommand command)
+    {
+        string argument = command.Required(PoolLookup.PoolOption);
+        var pool = PoolLookup.Find(context, argument);
+        EngineCall.Run($"Failed to undefine pool {argument}", () => context.Host.UndefinePool(pool.Name));
+        context.Output.PrintExtra($"Pool {argument} has been undefined\n");
+        return true;
+    }
+
+    private static bool RunAutostart(CommandContext context, ParsedCommand command)
+    {
+        string argument = command.Required(PoolLookup.PoolOption);
+        bool enable = !command.Flag("disable");
+        var pool = PoolLookup.Find(context, argument);
+        EngineCall.Run(enable ? $"failed to mark pool {argument} as autostarted" : $"failed to unmark pool {argument} as autostarted",
+            () => context.Host.SetAutostart(pool.Name, enable));
+        context.Output.PrintExtra(enable ? $"Pool {argument} marked as autostarted\n" : $"Pool {argument} unmarked as autostarted\n");
+        return true;
+    }
+}

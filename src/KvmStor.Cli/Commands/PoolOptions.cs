@@ -1,0 +1,26 @@
+using KvmStor.Backends;
+using KvmStor.Cli.Parsing;
+
+namespace KvmStor.Cli.Commands;
+
+/// <summary>Options several pool commands share, with kvmstor's own help wording.</summary>
+public static class PoolOptions
+{
+    public static OptionDefinition Pool => OptionDefinition.Data(PoolLookup.PoolOption, "name or UUID of the pool");
+    public static OptionDefinition File => OptionDefinition.Data("file", "XML file holding the pool definition");
+    public static OptionDefinition Build => OptionDefinition.Flag("build", "build the pool before starting it");
+    public static OptionDefinition NoOverwrite => OptionDefinition.Flag("no-overwrite", "build only if no data would be overwritten");
+    public static OptionDefinition Overwrite => OptionDefinition.Flag("overwrite", "build even over existing data");
+    public static OptionDefinition Json => OptionDefinition.Flag("json", "print JSON instead of text");
+
+    /// <summary>--build/--overwrite/--no-overwrite of pool-start, pool-create and pool-create-as (overwrite flags imply a build).</summary>
+    public static PoolBuildFlags StartFlags(ParsedCommand command)
+    {
+        command.Exclusive("overwrite", "no-overwrite");
+        var flags = PoolBuildFlags.None;
+        if (command.Flag("build")) flags |= PoolBuildFlags.Build;
+        if (command.Flag("overwrite")) flags |= PoolBuildFlags.Build | PoolBuildFlags.Overwrite;
+        if (command.Flag("no-overwrite")) flags |= PoolBuildFlags.Build | PoolBuildFlags.NoOverwrite;
+        return flags;
+    }
+}

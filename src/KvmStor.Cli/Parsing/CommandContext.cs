@@ -1,0 +1,34 @@
+using KvmStor.Cli.Output;
+using KvmStor.Engine;
+
+namespace KvmStor.Cli.Parsing;
+
+/// <summary>What a command runs with: output, the connection (opened on first use), global settings.</summary>
+public sealed class CommandContext(OutputWriter output, CliServices services, CommandTable table, string? uri) : IDisposable
+{
+    private StorageHost? _host;
+
+    public OutputWriter Output { get; } = output;
+    public CliServices Services { get; } = services;
+    public CommandTable Table { get; } = table;
+    public string? Uri { get; } = uri;
+
+    /// <summary>The engine, opened on first use so that help and --print-xml never touch storage state.</summary>
+    public StorageHost Host => _host ??= Open();
+
+    private StorageHost Open()
+    {
+        try
+        {
+            return Services.OpenHost(Uri);
+        }
+        catch (StorageException e)
+        {
+            throw new CommandError("failed to connect to the hypervisor", e);
+        }
+    }
+
+    public bool HostOpened => _host is not null;
+
+    public void Dispose() => _host?.Dispose();
+}

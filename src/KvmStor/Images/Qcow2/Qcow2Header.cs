@@ -107,8 +107,8 @@ internal sealed class Qcow2Header
         }
     }
 
-    /// <summary>Writes a complete new header (cluster 0) into <paramref name="b"/>, which must be zeroed.</summary>
-    public void Serialize(Span<byte> b)
+    /// <summary>Writes a complete new header (cluster 0) into <paramref name="b"/>, which must be zeroed; returns the bytes used.</summary>
+    public int Serialize(Span<byte> b)
     {
         BinaryPrimitives.WriteUInt32BigEndian(b, Qcow2Format.Magic);
         HeaderLength = Version == 2 ? (uint)Qcow2Format.V2HeaderLength : Qcow2Format.V3HeaderLength + 8; // 112: room for compression_type, padded
@@ -130,6 +130,7 @@ internal sealed class Qcow2Header
             name.CopyTo(b[pos..]);
             BackingFileOffset = (ulong)pos;
             BackingFileSize = (uint)name.Length;
+            pos += name.Length;
         }
         W32(b, Qcow2Format.OffVersion, Version);
         W64(b, Qcow2Format.OffBackingFileOffset, BackingFileOffset);
@@ -152,6 +153,7 @@ internal sealed class Qcow2Header
             W32(b, Qcow2Format.OffHeaderLength, HeaderLength);
             b[Qcow2Format.OffCompressionType] = CompressionType;
         }
+        return pos;
     }
 
     private static uint U32(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt32BigEndian(b[at..]);

@@ -53,14 +53,8 @@ public sealed partial class Qcow2Image
         _l1 = newL1;
     }
 
-    /// <summary>Clusters owned by the L1 table (qemu keeps one even for an empty table).</summary>
-    private long L1ClustersInUse()
-    {
-        long clusters = _geo.ClustersFor((long)_l1.Length * 8);
-        if (clusters == 0 && _header.L1TableOffset != 0 && _refcounts!.Get((long)_header.L1TableOffset >> _geo.ClusterBits) > 0)
-            clusters = 1;
-        return clusters;
-    }
+    /// <summary>Clusters owned by the L1 table; qemu counts them by l1_size (none for an empty table).</summary>
+    private long L1ClustersInUse() => _geo.ClustersFor((long)_l1.Length * 8);
 
     private void Shrink(long newSize, long newL1Entries, bool allowShrink)
     {
@@ -104,8 +98,14 @@ public sealed partial class Qcow2Image
         _dirtyL1.Clear();
         // Entries past the new l1_size are written as zeros so a later grow finds them empty.
         Qcow2FileIo.WriteTable(_file, (long)_header.L1TableOffset, _l1);
+        long oldClusters = L1ClustersInUse();
         Qcow2FileIo.WriteU32(_file, Qcow2Format.OffL1Size, (uint)newL1Entries);
         _header.L1Size = (uint)newL1Entries;
         _l1 = _l1[..(int)newL1Entries];
+        // qemu counts the L1 table's clusters by l1_size, so clusters past the shorter table must be freed.
+        long keptClusters = _geo.ClustersFor(newL1Entries * 8);
+        if (keptClusters < oldClusters)
+            _refcounts.Release((long)_header.L1TableOffset + (keptClusters << _geo.ClusterBits), (oldClusters - keptClusters) << _geo.ClusterBits);
+        _refcounts.Flush();
     }
 }

@@ -91,9 +91,9 @@ public sealed partial class Qcow2Image : IGuestImageReader
     {
         var first = new byte[Qcow2Format.V2HeaderLength];
         Qcow2FileIo.ReadExact(file, 0, first);
-        Qcow2Header.Parse(first, path); // validates magic, version and cluster_bits before we size the full read
-        int clusterBits = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(Qcow2Format.OffClusterBits));
-        var cluster0 = new byte[1 << clusterBits];
+        uint clusterBits = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(Qcow2Format.OffClusterBits));
+        if (clusterBits is < 9 or > 21) return Qcow2Header.Parse(first, path); // reports bad magic or cluster_bits
+        var cluster0 = new byte[1 << (int)clusterBits];
         Qcow2FileIo.ReadExact(file, 0, cluster0);
         return Qcow2Header.Parse(cluster0, path);
     }

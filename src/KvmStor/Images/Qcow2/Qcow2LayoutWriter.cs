@@ -25,7 +25,7 @@ internal sealed class Qcow2LayoutWriter
         _l1Entries = Qcow2Geometry.L1EntriesFor(_size, _geo.ClusterBits, options.ExtendedL2);
         if (_l1Entries * 8 > Qcow2Format.MaxL1Bytes)
             throw StorageException.InvalidArg($"Virtual size {options.VirtualSize} is too large for cluster size {options.ClusterSize}");
-        _l1Clusters = Math.Max(1, _geo.ClustersFor(_l1Entries * 8));
+        _l1Clusters = _geo.ClustersFor(_l1Entries * 8); // qemu counts L1 clusters by l1_size: none for an empty disk
         bool prealloc = options.Preallocation != Qcow2Preallocation.Off;
         _dataClusters = prealloc ? _geo.ClustersFor(_size) : 0;
         _l2Tables = prealloc ? _l1Entries : 0;
@@ -52,7 +52,10 @@ internal sealed class Qcow2LayoutWriter
     private long L2Offset => L1Offset + (_l1Clusters << _geo.ClusterBits);
     private long DataOffset => L2Offset + (_l2Tables << _geo.ClusterBits);
 
-    /// <summary>Writes the whole layout into an empty file.</summary>
+    /// <summary>
+    /// Writes the whole layout into an empty file. Only meaningful bytes are written; the rest stays a hole,
+    /// which reads as zeros, so big clusters do not cost disk space.
+    /// </summary>
     public void WriteTo(SafeFileHandle file)
     {
         int cs = _geo.ClusterSize;
@@ -60,7 +63,7 @@ internal sealed class Qcow2LayoutWriter
 
         var refTable = new ulong[_rbClusters];
         for (long i = 0; i < _rbClusters; i++) refTable[i] = (ulong)(RefcountBlocksOffset + (i << _geo.ClusterBits));
-        Qcow2FileIo.WriteTable(file, RefcountTableOffset, refTable, (int)(_rtClusters << _geo.ClusterBits));
+        Qcow2FileIo.WriteTable(file, RefcountTableOffset, refTable);
 
         var block = new byte[cs];
         for (long b = 0; b < _rbClusters; b++)
@@ -69,7 +72,7 @@ internal sealed class Qcow2LayoutWriter
             long first = b * _geo.RefcountBlockEntries;
             long count = Math.Min(_geo.RefcountBlockEntries, TotalClusters - first);
             for (int i = 0; i < count; i++) BinaryPrimitives.WriteUInt16BigEndian(block.AsSpan(i * 2), 1);
-            Qcow2FileIo.Write(file, RefcountBlocksOffset + (b << _geo.ClusterBits), block);
+            Qcow2FileIo.Write(file, RefcountBlocksOffset + (b << _geo.ClusterBits), block.AsSpan(0, (int)count * 2));
         }
 
         WriteL1(file);
@@ -97,21 +100,20 @@ internal sealed class Qcow2LayoutWriter
             BackingFormat = _options.BackingFormat,
         };
         var cluster0 = new byte[_geo.ClusterSize];
-        h.Serialize(cluster0);
-        Qcow2FileIo.Write(file, 0, cluster0);
+        int used = h.Serialize(cluster0);
+        Qcow2FileIo.Write(file, 0, cluster0.AsSpan(0, used));
     }
 
     private void WriteL1(SafeFileHandle file)
     {
+        if (_l2Tables == 0) return; // an empty L1 table is all zeros: left as a hole
         // Written in cluster-sized pieces so huge L1 tables do not need one huge buffer.
         int perCluster = _geo.ClusterSize / 8;
-        var chunk = new ulong[perCluster];
         for (long c = 0; c < _l1Clusters; c++)
         {
-            Array.Clear(chunk);
-            if (_l2Tables > 0)
-                for (int i = 0; i < perCluster && c * perCluster + i < _l1Entries; i++)
-                    chunk[i] = (ulong)(L2Offset + ((c * perCluster + i) << _geo.ClusterBits)) | Qcow2Format.FlagCopied;
+            var chunk = new ulong[Math.Min(perCluster, _l1Entries - c * perCluster)];
+            for (int i = 0; i < chunk.Length; i++)
+                chunk[i] = (ulong)(L2Offset + ((c * perCluster + i) << _geo.ClusterBits)) | Qcow2Format.FlagCopied;
             Qcow2FileIo.WriteTable(file, L1Offset + (c << _geo.ClusterBits), chunk);
         }
     }
@@ -121,14 +123,13 @@ internal sealed class Qcow2LayoutWriter
         // With a backing file the clusters are reserved but their subclusters stay unallocated, so the backing shows through.
         ulong bitmap = _options.BackingFile == null ? 0xFFFF_FFFFUL : 0;
         int width = _geo.L2EntrySize / 8;
-        var table = new ulong[_geo.L2Entries * width];
         for (long t = 0; t < _l2Tables; t++)
         {
-            Array.Clear(table);
-            for (int i = 0; i < _geo.L2Entries; i++)
+            long used = Math.Min(_geo.L2Entries, _dataClusters - t * _geo.L2Entries);
+            var table = new ulong[used * width];
+            for (int i = 0; i < used; i++)
             {
                 long guestCluster = t * _geo.L2Entries + i;
-                if (guestCluster >= _dataClusters) break;
                 table[i * width] = (ulong)(DataOffset + (guestCluster << _geo.ClusterBits)) | Qcow2Format.FlagCopied;
                 if (width == 2) table[i * width + 1] = bitmap;
             }

@@ -15,7 +15,7 @@ public sealed partial class Qcow2Image
             guestOffset += n;
             buffer = buffer[n..];
         }
-        if (!Writable) TrimCaches();
+        TrimCaches();
     }
 
     private void ReadCluster(long guestCluster, int inCluster, Span<byte> dst)

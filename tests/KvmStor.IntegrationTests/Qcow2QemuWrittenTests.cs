@@ -170,6 +170,8 @@ public sealed class Qcow2QemuWrittenTests
         var data = new byte[10 * 1024 * 1024]; // 512-byte clusters: one refcount table cluster covers only 8 MiB of file
         new Random(11).NextBytes(data);
         using (Qcow2Image img = Qcow2Image.Open(image, writable: true)) img.Write(3 * 1024 * 1024 + 17, data);
+        byte[] header = File.ReadAllBytes(image).AsSpan(0, 64).ToArray();
+        Assert.NotEqual(512UL, System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(48))); // the table moved
         var expected = new byte[size];
         data.CopyTo(expected, 3 * 1024 * 1024 + 17);
         Qcow2QemuTools.Check(image);

@@ -23,7 +23,7 @@ public sealed record Qcow2CreateOptions
     /// <summary>Guest-visible size in bytes; rounded up to a multiple of 512 as qemu does.</summary>
     public required long VirtualSize { get; init; }
     public int ClusterSize { get; init; } = DefaultClusterSize;
-    /// <summary>"0.10" (qcow2 version 2) or "1.1" (version 3).</summary>
+    /// <summary>"0.10" (qcow2 version 2) or "1.1" (version 3); qemu's aliases "v2" and "v3" are accepted too.</summary>
     public string Compat { get; init; } = "1.1";
     public bool LazyRefcounts { get; init; }
     public bool ExtendedL2 { get; init; }
@@ -35,7 +35,7 @@ public sealed record Qcow2CreateOptions
 
     internal int Version => Compat switch
     {
-        "0.10" => 2,
+        "0.10" or "v2" => 2,
         "1.1" or "v3" => 3,
         _ => throw StorageException.InvalidArg($"Invalid compatibility level: '{Compat}'"),
     };

@@ -10,6 +10,7 @@ public sealed partial class Qcow2Image
     private readonly Dictionary<long, ulong[]> _l2Cache = new();
     private readonly HashSet<long> _dirtyL2 = new();
     private readonly HashSet<long> _dirtyL1 = new();
+    private readonly List<(long Offset, long Length)> _pendingReleases = new();
     private long _decompressedHost = -1;
     private byte[]? _decompressed;
 
@@ -86,7 +87,11 @@ public sealed partial class Qcow2Image
         return cluster;
     }
 
-    /// <summary>Writes cached metadata in the order that keeps the file consistent: refcounts, L2 tables, then L1.</summary>
+    /// <summary>
+    /// Writes cached metadata in the order that keeps the file consistent after a crash at any point: refcounts of new
+    /// clusters first, then the L2 tables and L1 entries that refer to them, and only then the refcount drops of
+    /// clusters no longer referred to (at worst a leak, never a cluster in use with refcount 0).
+    /// </summary>
     private void FlushMetadata()
     {
         if (_refcounts == null) return;
@@ -95,8 +100,13 @@ public sealed partial class Qcow2Image
         _dirtyL2.Clear();
         foreach (long index in _dirtyL1) Qcow2FileIo.WriteU64(_file, (long)_header.L1TableOffset + index * 8, _l1[index]);
         _dirtyL1.Clear();
+        foreach ((long offset, long length) in _pendingReleases) _refcounts.Release(offset, length);
+        _pendingReleases.Clear();
         TrimCaches();
     }
+
+    /// <summary>Drops a reference once the tables that no longer point at it are on disk (see <see cref="FlushMetadata"/>).</summary>
+    private void ReleaseAfterFlush(long hostOffset, long length) => _pendingReleases.Add((hostOffset, length));
 
     private void TrimCaches()
     {

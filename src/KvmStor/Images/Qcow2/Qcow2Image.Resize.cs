@@ -79,25 +79,22 @@ public sealed partial class Qcow2Image
             {
                 int i = (int)(c % _geo.L2Entries) * L2Width;
                 long host = (long)(table[i] & Qcow2Format.OffsetMask);
-                if (host != 0) _refcounts!.Release(host, _geo.ClusterSize);
+                if (host != 0) ReleaseAfterFlush(host, _geo.ClusterSize);
                 table[i] = 0;
                 if (L2Width == 2) table[i + 1] = 0;
             }
             _dirtyL2.Add(offset);
             if (l1Index >= newL1Entries)
             {
+                // The whole table falls past the end: drop it instead of writing it.
                 _dirtyL2.Remove(offset);
                 _l2Cache.Remove(offset);
-                _refcounts!.Release(offset, _geo.ClusterSize);
+                ReleaseAfterFlush(offset, _geo.ClusterSize);
                 _l1[l1Index] = 0;
+                _dirtyL1.Add(l1Index);
             }
         }
-        _refcounts!.Flush();
-        foreach (long offset in _dirtyL2) Qcow2FileIo.WriteTable(_file, offset, _l2Cache[offset]);
-        _dirtyL2.Clear();
-        _dirtyL1.Clear();
-        // Entries past the new l1_size are written as zeros so a later grow finds them empty.
-        Qcow2FileIo.WriteTable(_file, (long)_header.L1TableOffset, _l1);
+        FlushMetadata(); // entries past the new l1_size become zeros, so a later grow finds them empty
         long oldClusters = L1ClustersInUse();
         Qcow2FileIo.WriteU32(_file, Qcow2Format.OffL1Size, (uint)newL1Entries);
         _header.L1Size = (uint)newL1Entries;
@@ -105,7 +102,7 @@ public sealed partial class Qcow2Image
         // qemu counts the L1 table's clusters by l1_size, so clusters past the shorter table must be freed.
         long keptClusters = _geo.ClustersFor(newL1Entries * 8);
         if (keptClusters < oldClusters)
-            _refcounts.Release((long)_header.L1TableOffset + (keptClusters << _geo.ClusterBits), (oldClusters - keptClusters) << _geo.ClusterBits);
-        _refcounts.Flush();
+            _refcounts!.Release((long)_header.L1TableOffset + (keptClusters << _geo.ClusterBits), (oldClusters - keptClusters) << _geo.ClusterBits);
+        _refcounts!.Flush();
     }
 }

@@ -70,11 +70,11 @@ public sealed partial class Qcow2Image
             if (slot.Compressed)
             {
                 var range = CompressedRange(slot.Entry);
-                _refcounts.Release(range.Start, range.Length);
+                ReleaseAfterFlush(range.Start, range.Length);
             }
             else if (slot.HostOffset != 0)
             {
-                _refcounts.Release(slot.HostOffset, _geo.ClusterSize); // shared with a snapshot: drop our reference
+                ReleaseAfterFlush(slot.HostOffset, _geo.ClusterSize); // shared with a snapshot: drop our reference
             }
         }
         Qcow2FileIo.Write(_file, target, buffer);
@@ -116,7 +116,7 @@ public sealed partial class Qcow2Image
 
         long newOffset = _refcounts!.Allocate(1);
         ulong[] table = oldOffset == 0 ? new ulong[_geo.L2Entries * L2Width] : (ulong[])LoadL2(oldOffset).Clone();
-        if (oldOffset != 0) _refcounts.Release(oldOffset, _geo.ClusterSize);
+        if (oldOffset != 0) ReleaseAfterFlush(oldOffset, _geo.ClusterSize);
         _l2Cache[newOffset] = table;
         _dirtyL2.Add(newOffset);
         _l1[l1Index] = (ulong)newOffset | Qcow2Format.FlagCopied;

@@ -65,6 +65,20 @@ public sealed class Qcow2QemuMadeChangesTests
     }
 
     [Fact]
+    public void ImageWithPersistentBitmap_IsReadButNotChanged()
+    {
+        using var dir = new Qcow2ScratchDir();
+        string image = dir.File("bm.qcow2");
+        Qcow2QemuTools.RunOk("qemu-img", "create", "-q", "-f", "qcow2", image, "4M");
+        Qcow2QemuTools.RunOk("qemu-img", "bitmap", "--add", image, "bm0");
+        Qcow2QemuTools.QemuIo(image, "qcow2", "write -P 0x21 0 64k");
+        var e = Assert.Throws<StorageException>(() => Qcow2Image.Open(image, writable: true));
+        Assert.Contains("persistent dirty bitmaps", e.Message);
+        Qcow2QemuTools.Check(image);
+        AssertOurReadEquals(image, Qcow2QemuTools.ReadAllViaQemu(image, dir.Path));
+    }
+
+    [Fact]
     public void EmptyAndHugeImages_AreConsistent()
     {
         using var dir = new Qcow2ScratchDir();

@@ -46,6 +46,7 @@ internal static class Qcow2Format
     /// <summary>Incompatible features this implementation can open (dirty/corrupt only restrict writing).</summary>
     public const ulong IncompatKnown = IncompatDirty | IncompatCorrupt | IncompatExtendedL2;
     public const ulong CompatLazyRefcounts = 1UL << 0;
+    public const ulong AutoclearBitmaps = 1UL << 0;
 
     // Table entry bits.
     public const ulong OffsetMask = 0x00FF_FFFF_FFFF_FE00UL; // bits 9..55

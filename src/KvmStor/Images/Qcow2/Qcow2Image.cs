@@ -58,7 +58,8 @@ public sealed partial class Qcow2Image : IGuestImageReader
             EnsureOpenable(header, path, writable);
             if (writable && header.Version >= 3 && header.AutoclearFeatures != 0)
             {
-                // Autoclear features (bitmaps, …) describe data we are about to change without maintaining them.
+                // Autoclear features describe data we are about to change without maintaining it; the format asks
+                // writers that do not understand them to clear them.
                 header.AutoclearFeatures = 0;
                 Qcow2FileIo.WriteU64(file, Qcow2Format.OffAutoclear, 0);
             }
@@ -112,6 +113,10 @@ public sealed partial class Qcow2Image : IGuestImageReader
             throw StorageException.Unsupported($"qcow2 image '{path}' is encrypted; encrypted qcow2 is not supported");
         if (writable && (h.IncompatibleFeatures & Qcow2Format.IncompatCorrupt) != 0)
             throw StorageException.Failed($"qcow2 image '{path}' is marked corrupt; repair it with 'qemu-img check -r all' first");
+        if (writable && (h.AutoclearFeatures & Qcow2Format.AutoclearBitmaps) != 0)
+            // Clearing the bit would silently invalidate the bitmaps and leak their clusters; refuse instead.
+            throw StorageException.Unsupported(
+                $"qcow2 image '{path}' has persistent dirty bitmaps, which kvmstor cannot keep up to date; remove them with 'qemu-img bitmap --remove' or open the image read-only");
         if (writable && (h.IncompatibleFeatures & Qcow2Format.IncompatDirty) != 0)
             throw StorageException.Failed($"qcow2 image '{path}' has unflushed lazy refcounts (dirty); repair it with 'qemu-img check -r all' first");
     }

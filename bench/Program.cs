@@ -7,7 +7,7 @@ using KvmStor.Bench;
 var kvmstor = Tools.KvmstorBinary();
 var virsh = Tools.VirshIfAvailable();
 Console.WriteLine($"kvmstor: {kvmstor}");
-Console.WriteLine(virsh is null ? "virsh: not available (libvirt not running); kvmstor numbers only" : $"virsh: {virsh}");
+Console.WriteLine(virsh is null ? "virsh: not available (libvirt not running); kvmstor numbers only" : $"virsh: {string.Join(' ', virsh)}");
 Console.WriteLine();
 
 var selected = args.Length > 0 ? args.ToHashSet() : null;

@@ -9,7 +9,7 @@ namespace KvmStor.Xml;
 /// </summary>
 public static class PoolArgumentsXml
 {
-    private static string E(string value) => XmlOut.Escape(value);
+    private static string E(string? value) => XmlOut.Escape(value ?? "");
 
     /// <summary>The pool document of pool-define-as / pool-create-as (ends in "&lt;/pool&gt;\n").</summary>
     public static string BuildPool(PoolArguments a)

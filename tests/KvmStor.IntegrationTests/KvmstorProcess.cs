@@ -19,16 +19,28 @@ public sealed class KvmstorProcess : IDisposable
     public string ConfigDirectory => Path.Combine(Root, "xdg-config", "kvmstor", "storage");
     public string StateDirectory => Path.Combine(Root, "xdg-run", "kvmstor", "storage", "run");
 
-    public (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    public (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunWith(new(), args);
+
+    /// <summary>Runs with extra environment variables (an empty value removes the variable).</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunWith(Dictionary<string, string> extraEnvironment, params string[] args)
     {
-        var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
+        using var p = StartProcess(extraEnvironment, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public Process StartProcess(params string[] args) => StartProcess(new(), args);
+
+    public Process StartProcess(Dictionary<string, string> extraEnvironment, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        foreach (var (k, v) in extraEnvironment)
+            if (v.Length == 0) psi.Environment.Remove(k); else psi.Environment[k] = v;
+        return Process.Start(psi)!;
     }
 
     /// <summary>Starts a bash script with this state's environment (for many commands in one long-lived process).</summary>

@@ -201,4 +201,16 @@ public sealed class PoolCliTests : IDisposable
             "event 'lifecycle' for storage pool ev: Undefined\n", output);
         Assert.Contains("events received: 5", output);
     }
+
+    [Fact]
+    public void Autostart_command_starts_marked_pools_and_reports_failures()
+    {
+        _k.Run("pool-define-as", "a1", "dir", "--target", $"{Pools}/a1");
+        _k.Run("pool-build", "a1");
+        _k.Run("pool-define-as", "b1", "dir", "--target", $"{Pools}/b1");
+        _k.Run("pool-autostart", "a1");
+        _k.Run("pool-autostart", "b1");
+        Expect("Pool a1 started\n\n", $"error: Failed to start pool b1\nerror: cannot open directory '{Pools}/b1': No such file or directory\n", 1, "autostart");
+        Expect(" Name   State      Autostart\n------------------------------\n a1     active     yes\n b1     inactive   yes\n\n", "", 0, "pool-list", "--all");
+    }
 }

@@ -56,6 +56,7 @@ public sealed class CommandTable
         new CommandGroup("kvmstor itself", "kvmstor",
         [
             HelpCommand.Help,
+            AutostartCommand.Autostart,
         ]),
     ]);
 }

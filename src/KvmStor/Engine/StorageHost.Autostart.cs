@@ -24,15 +24,29 @@ public sealed partial class StorageHost
         if (ReadMarker(marker) == bootId) return [];
 
         DropStaleStatus();
-        var failures = new List<(string, StorageException)>();
-        foreach (var record in LoadAllRecords().Where(r => r.Autostart && !r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            try { StartPool(record.Name, PoolBuildFlags.None); }
-            catch (StorageException e) { failures.Add((record.Name, e)); }
-        }
+        var failures = StartAutostartPools().Where(r => r.Error is not null).Select(r => (r.Pool, r.Error!)).ToList();
         Directory.CreateDirectory(Paths.StateDirectory);
         AtomicFile.Write(marker, bootId + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return failures;
+    }
+
+    /// <summary>
+    /// Starts every inactive pool marked autostart, in name order, whatever the boot marker says (the explicit
+    /// `kvmstor autostart`); each result carries the error of a pool that failed, or null.
+    /// </summary>
+    public IReadOnlyList<(string Pool, StorageException? Error)> StartAutostartPools()
+    {
+        var results = new List<(string, StorageException?)>();
+        foreach (var record in LoadAllRecords().Where(r => r.Autostart && !r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            try
+            {
+                StartPool(record.Name, PoolBuildFlags.None);
+                results.Add((record.Name, null));
+            }
+            catch (StorageException e) { results.Add((record.Name, e)); }
+        }
+        return results;
     }
 
     /// <summary>Status files that survived a reboot (state kept outside tmpfs) describe pools the backend must confirm.</summary>

@@ -12,28 +12,9 @@ public sealed class ConfigStore(StatePaths paths)
     public string PathOf(string name) => Path.Combine(paths.ConfigDirectory, name + ".xml");
     private string AutostartLinkOf(string name) => Path.Combine(paths.AutostartDirectory, name + ".xml");
 
-    public IEnumerable<string> Names()
-    {
-        if (!Directory.Exists(paths.ConfigDirectory)) return [];
-        return Directory.EnumerateFiles(paths.ConfigDirectory, "*.xml")
-            .Select(f => Path.GetFileNameWithoutExtension(f))
-            .Where(n => !n.StartsWith('.'));
-    }
+    public IEnumerable<string> Names() => PoolFiles.Names(paths.ConfigDirectory);
 
-    /// <summary>The stored definition, or null when there is none (or it is unreadable / misnamed, which libvirt also skips).</summary>
-    public PoolDefinition? Load(string name)
-    {
-        string text;
-        try { text = File.ReadAllText(PathOf(name)); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
-        try
-        {
-            var def = PoolStateXml.ParseConfig(text);
-            return def.Name == name ? def : null;
-        }
-        catch (StorageException) { return null; }
-    }
+    public PoolDefinition? Load(string name) => PoolFiles.Load(PathOf(name), name, PoolStateXml.ParseConfig);
 
     public void Save(PoolDefinition def)
     {

@@ -12,27 +12,9 @@ public sealed class StatusStore(StatePaths paths)
 {
     public string PathOf(string name) => Path.Combine(paths.StateDirectory, name + ".xml");
 
-    public IEnumerable<string> Names()
-    {
-        if (!Directory.Exists(paths.StateDirectory)) return [];
-        return Directory.EnumerateFiles(paths.StateDirectory, "*.xml")
-            .Select(f => Path.GetFileNameWithoutExtension(f))
-            .Where(n => !n.StartsWith('.'));
-    }
+    public IEnumerable<string> Names() => PoolFiles.Names(paths.StateDirectory);
 
-    public PoolDefinition? Load(string name)
-    {
-        string text;
-        try { text = File.ReadAllText(PathOf(name)); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
-        try
-        {
-            var def = PoolStateXml.ParseStatus(text);
-            return def.Name == name ? def : null;
-        }
-        catch (StorageException) { return null; }
-    }
+    public PoolDefinition? Load(string name) => PoolFiles.Load(PathOf(name), name, PoolStateXml.ParseStatus);
 
     public void Save(PoolDefinition live)
     {

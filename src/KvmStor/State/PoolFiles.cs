@@ -1,0 +1,34 @@
+using KvmStor.Model;
+
+namespace KvmStor.State;
+
+/// <summary>What the config and status stores share: one &lt;name&gt;.xml per pool in a directory.</summary>
+internal static class PoolFiles
+{
+    /// <summary>Pool names with a file in <paramref name="directory"/> (temporary files of atomic writes start with '.').</summary>
+    public static IEnumerable<string> Names(string directory)
+    {
+        if (!Directory.Exists(directory)) return [];
+        return Directory.EnumerateFiles(directory, "*.xml")
+            .Select(f => Path.GetFileNameWithoutExtension(f))
+            .Where(n => !n.StartsWith('.'));
+    }
+
+    /// <summary>
+    /// The definition in <paramref name="path"/>, or null when there is none, it does not parse, or it names another
+    /// pool (libvirt skips such files too: "config filename does not match pool name").
+    /// </summary>
+    public static PoolDefinition? Load(string path, string name, Func<string, PoolDefinition> parse)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        try
+        {
+            var def = parse(text);
+            return def.Name == name ? def : null;
+        }
+        catch (StorageException) { return null; }
+    }
+}

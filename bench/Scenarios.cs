@@ -9,6 +9,12 @@ public static class Scenarios
     [
         new("pool-list", PoolListStartup),
         new("pool-list-200", PoolList200),
+        new("vol-create-qcow2", VolumeScenarios.CreateQcow2),
+        new("vol-clone", VolumeScenarios.CloneHalfHoles),
+        new("vol-clone-xfs", VolumeScenarios.CloneOnXfs),
+        new("vol-upload-download", VolumeScenarios.UploadDownload),
+        new("vol-wipe", VolumeScenarios.Wipe),
+        new("vol-list-5000", VolumeScenarios.ListDetails5000),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

@@ -42,16 +42,31 @@ public static class Tools
         return (p.ExitCode, output.Result + error.Result);
     }
 
-    /// <summary>Median wall time in milliseconds of <paramref name="runs"/> runs after one warm-up.</summary>
-    public static double MedianMs(int runs, Action action)
+    [ThreadStatic] private static double _timedMs;
+
+    /// <summary>Inside an iteration of <see cref="MedianMs"/> with subtractUntimed: only these sections count.</summary>
+    public static void TimedSection(Action action)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        _timedMs += sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// Median wall time in milliseconds of <paramref name="runs"/> runs after one warm-up; with
+    /// <paramref name="subtractUntimed"/> only the <see cref="TimedSection"/> parts of each run count (set-up and
+    /// clean-up inside the iteration are excluded).
+    /// </summary>
+    public static double MedianMs(int runs, Action action, bool subtractUntimed = false)
     {
         action();
         var times = new List<double>();
         for (int i = 0; i < runs; i++)
         {
+            _timedMs = 0;
             var sw = Stopwatch.StartNew();
             action();
-            times.Add(sw.Elapsed.TotalMilliseconds);
+            times.Add(subtractUntimed ? _timedMs : sw.Elapsed.TotalMilliseconds);
         }
         times.Sort();
         return times[times.Count / 2];

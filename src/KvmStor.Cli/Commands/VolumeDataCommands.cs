@@ -7,6 +7,9 @@ namespace KvmStor.Cli.Commands;
 /// <summary>vol-upload, vol-download, vol-wipe, vol-resize: commands that change or move a volume's data.</summary>
 public static class VolumeDataCommands
 {
+    /// <summary>The payload of one virsh stream message (decides which line an upload failure gets).</summary>
+    private const long VirshStreamMessage = 256 << 10;
+
     public static CommandDefinition Upload => new("vol-upload", "write a local file into a volume",
         "Copies a file's bytes into the volume, at --offset and for at most --length bytes; --sparse keeps the file's holes as holes.",
         [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read"), VolumeOptions.Pool,
@@ -56,7 +59,8 @@ public static class VolumeDataCommands
         }
         using (source)
         {
-            // virsh tells a refused upload ("cannot upload to") from one that failed while data flowed ("cannot close volume").
+            // virsh's line tells where the stream failed: refused before any data ("cannot upload to"), while data
+            // was still being sent ("cannot send data to"), or once all of it was sent ("cannot close volume").
             LongOperation.Run(context, "Uploading", $"cannot upload to volume {word}", (progress, cancel) =>
             {
                 try
@@ -65,7 +69,9 @@ public static class VolumeDataCommands
                 }
                 catch (StorageException e) when (source.Position > 0)
                 {
-                    throw new CommandError($"cannot close volume {word}", e);
+                    // virsh sends 256 KiB messages: a file that fits in one is all sent before the error comes back.
+                    bool allSent = source.Length <= VirshStreamMessage;
+                    throw new CommandError(allSent ? $"cannot close volume {word}" : $"cannot send data to volume {word}", e);
                 }
             });
         }
@@ -83,8 +89,17 @@ public static class VolumeDataCommands
         try
         {
             using (destination)
-                LongOperation.Run(context, "Downloading", $"cannot download from volume {word}",
-                    (progress, cancel) => context.Host.DownloadVolume(volume, destination, range, progress, cancel));
+                LongOperation.Run(context, "Downloading", $"cannot download from volume {word}", (progress, cancel) =>
+                {
+                    try
+                    {
+                        context.Host.DownloadVolume(volume, destination, range, progress, cancel);
+                    }
+                    catch (StorageException e) when (destination.Position > 0)
+                    {
+                        throw new CommandError($"cannot receive data from volume {word}", e);
+                    }
+                });
             done = true;
         }
         finally

@@ -169,6 +169,15 @@ public sealed class VolCreateTests : IDisposable
     {
         _s.Ok("vol-create-as", "p1", "v1", "1M");
         string path = _s.VolumePath("p1", "v1");
-        Assert.Equal($"Vol {path} deleted\n\n", _s.Ok("vol-delete", path, "--delete-snapshots"));
+        Assert.Equal($"Vol {path} deleted\n\n", _s.Ok("vol-delete", path));
+    }
+
+    [Fact]
+    public void DeleteSnapshotsIsRefusedByADirPool()
+    {
+        // libvirt: only rbd honours --delete-snapshots; a dir pool refuses the flag (the exact text is the engine's).
+        _s.Ok("vol-create-as", "p1", "v1", "1M");
+        Assert.StartsWith("error: Failed to delete vol v1\nerror: ", _s.Fails("vol-delete", "v1", "--pool", "p1", "--delete-snapshots"));
+        Assert.True(File.Exists(_s.VolumePath("p1", "v1")));
     }
 }

@@ -79,6 +79,16 @@ public sealed class VolDataTests : IDisposable
     }
 
     [Fact]
+    public void UploadOfMuchMoreThanLengthFailsWhileSending()
+    {
+        // libvirt transcript (updown): a 1 GiB file with --length 1048576 fails before the file is read to its end.
+        string file = Path.Combine(_s.Root, "big.bin");
+        using (var stream = File.Create(file)) stream.SetLength(256L << 20);
+        Assert.Equal("error: cannot send data to volume v1\nerror: cannot write to stream: No space left on device\n",
+            _s.Fails("vol-upload", "v1", file, "--pool", "p1", "--offset", "0", "--length", "1048576"));
+    }
+
+    [Fact]
     public void UploadOfAMissingFile()
     {
         string missing = Path.Combine(_s.Root, "nonexist");

@@ -116,10 +116,8 @@ public static class VolumeDataCommands
             | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
         try
         {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = everyone, BufferSize = 0,
-            };
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0 };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = everyone;
             return (new FileStream(file, options), true);
         }
         catch (IOException) when (File.Exists(file))

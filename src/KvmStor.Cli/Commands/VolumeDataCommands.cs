@@ -59,19 +59,23 @@ public static class VolumeDataCommands
         }
         using (source)
         {
+            // A file goes to the engine as it is (it may look for holes in it); a pipe is counted to know how far it got.
+            var counted = source.CanSeek ? null : new CountingReadStream(source);
+            bool Started() => counted is null ? source.Position > 0 : counted.BytesRead > 0;
+            // virsh sends 256 KiB messages: a file that fits in one is all sent before the error comes back.
+            bool AllSent() => counted is null ? source.Length <= VirshStreamMessage : counted.ReachedEnd;
+
             // virsh's line tells where the stream failed: refused before any data ("cannot upload to"), while data
             // was still being sent ("cannot send data to"), or once all of it was sent ("cannot close volume").
             LongOperation.Run(context, "Uploading", $"cannot upload to volume {word}", (progress, cancel) =>
             {
                 try
                 {
-                    context.Host.UploadVolume(volume, source, range, progress, cancel);
+                    context.Host.UploadVolume(volume, (Stream?)counted ?? source, range, progress, cancel);
                 }
-                catch (StorageException e) when (source.Position > 0)
+                catch (StorageException e) when (Started())
                 {
-                    // virsh sends 256 KiB messages: a file that fits in one is all sent before the error comes back.
-                    bool allSent = source.Length <= VirshStreamMessage;
-                    throw new CommandError(allSent ? $"cannot close volume {word}" : $"cannot send data to volume {word}", e);
+                    throw new CommandError(AllSent() ? $"cannot close volume {word}" : $"cannot send data to volume {word}", e);
                 }
             });
         }

@@ -101,4 +101,19 @@ public class VolParsingTests
         silent.Finish();
         Assert.Equal("", pipe.ToString());
     }
+
+    [Fact]
+    public void CountingReadStreamKnowsHowFarAPipeWasRead()
+    {
+        using var counted = new CountingReadStream(new MemoryStream(new byte[10]));
+        var buffer = new byte[4];
+        Assert.Equal(4, counted.Read(buffer, 0, 4));
+        Assert.Equal((4L, false), (counted.BytesRead, counted.ReachedEnd));
+        Assert.Equal(4, counted.Read(buffer.AsSpan()));
+        Assert.Equal(2, counted.Read(buffer, 0, 4));
+        Assert.False(counted.ReachedEnd);
+        Assert.Equal(0, counted.Read(buffer, 0, 4));
+        Assert.Equal((10L, true), (counted.BytesRead, counted.ReachedEnd));
+        Assert.Throws<NotSupportedException>(() => counted.Write(buffer, 0, 1));
+    }
 }

@@ -137,7 +137,8 @@ public sealed class VolInfoTests : IDisposable
     [Fact]
     public void KeyPathNamePool()
     {
-        var uuid = _s.OpenHost().LookupPoolByName("p1").Uuid;
+        Guid uuid;
+        using (var host = _s.OpenHost()) uuid = host.LookupPoolByName("p1").Uuid;
         _s.Ok("vol-create-as", "p1", "v1", "1M");
         Assert.Equal(P("v1") + "\n\n", _s.Ok("vol-path", "v1", "--pool", "p1"));
         Assert.Equal(P("v1") + "\n\n", _s.Ok("vol-key", "v1", "--pool", "p1"));

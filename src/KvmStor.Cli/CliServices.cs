@@ -20,10 +20,13 @@ public sealed class CliServices
     /// <summary>Whether stdin is a terminal: pool-edit only asks "Try again?" on one.</summary>
     public bool StdinIsTerminal { get; init; }
 
+    /// <summary>Whether stderr is a terminal: long volume operations draw a progress bar there only then.</summary>
+    public bool StderrIsTerminal { get; init; }
+
     /// <summary>Reads one key press without echo (pool-edit's retry question).</summary>
     public Func<char> ReadKey { get; init; } = () => '\0';
 
-    /// <summary>Ctrl+C, for commands that wait (pool-event's loop stops with "event loop interrupted").</summary>
+    /// <summary>Ctrl+C, for commands that wait (pool-event's loop) or run long (volume copies, wipes).</summary>
     public InterruptSignal Interrupt { get; init; } = new();
 
     public string? Variable(string name) => Environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
@@ -38,6 +41,7 @@ public sealed class CliServices
         {
             Environment = env,
             StdinIsTerminal = !Console.IsInputRedirected,
+            StderrIsTerminal = !Console.IsErrorRedirected,
             ReadKey = () => Console.ReadKey(intercept: true).KeyChar,
             Interrupt = interrupt,
         };

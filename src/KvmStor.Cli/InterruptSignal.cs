@@ -1,8 +1,8 @@
 namespace KvmStor.Cli;
 
 /// <summary>
-/// Ctrl+C as a cancellation, but only while a command listens for it (pool-event's wait). At any other time
-/// Ctrl+C keeps its usual meaning and ends the process.
+/// Ctrl+C as a cancellation, but only while a command listens for it (pool-event's wait, a volume copy, wipe or
+/// transfer). At any other time Ctrl+C keeps its usual meaning and ends the process.
 /// </summary>
 public sealed class InterruptSignal : IDisposable
 {

@@ -5,7 +5,7 @@ public static class Program
     public static int Main(string[] args)
     {
         using var interrupt = new InterruptSignal();
-        // Ctrl+C stops a waiting pool-event cleanly; anywhere else (or a second time) it ends the process.
+        // Ctrl+C stops a waiting pool-event or a long volume operation cleanly; anywhere else (or a second time) it ends the process.
         Console.CancelKeyPress += (_, e) => e.Cancel = interrupt.TryInterrupt();
         var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
         var stderr = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true, NewLine = "\n" };

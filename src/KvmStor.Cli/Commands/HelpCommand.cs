@@ -99,7 +99,7 @@ public static class HelpCommand
         text.Append("    -h | --help             show this text\n");
         text.Append("    -q | --quiet            no success messages and no blank line after each command\n");
         text.Append("    -v | --version          print the version\n");
-        text.Append("         --json             JSON output (pool-list, pool-info)\n\n");
+        text.Append("         --json             JSON output (pool-list, pool-info, vol-list, vol-info)\n\n");
         text.Append("  commands (several may be given in one argument, separated by ';'):\n\n");
         foreach (var group in table.Groups) text.Append(ForGroup(group)).Append('\n');
         text.Append("  (use 'kvmstor help COMMAND' to see a command's options)\n\n");

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using KvmStor.Engine;
 
 namespace KvmStor.Cli.Output;
@@ -34,9 +33,3 @@ public sealed record PoolJson(
     public static string Serialize(IEnumerable<PoolInfo> pools) =>
         JsonSerializer.Serialize(pools.Select(From).ToArray(), CliJsonContext.Default.PoolJsonArray) + "\n";
 }
-
-/// <summary>Source-generated serialization (no reflection: NativeAOT-safe and fast to start).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, NewLine = "\n")]
-[JsonSerializable(typeof(PoolJson))]
-[JsonSerializable(typeof(PoolJson[]))]
-internal sealed partial class CliJsonContext : JsonSerializerContext;

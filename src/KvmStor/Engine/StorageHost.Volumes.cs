@@ -110,10 +110,11 @@ public sealed partial class StorageHost
         }
         else capacity = size;
 
-        if (capacity < current.Capacity && !flags.HasFlag(VolumeResizeFlags.Shrink))
-            throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+        // libvirt checks the allocation first: "vol-resize v1 5M" on a fully allocated 10M volume reports it.
         if (capacity < current.Allocation)
             throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
+        if (capacity < current.Capacity && !flags.HasFlag(VolumeResizeFlags.Shrink))
+            throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
         if (flags.HasFlag(VolumeResizeFlags.Allocate) && capacity > current.Allocation && capacity - current.Allocation > PoolAvailable(pool, backend))
             throw StorageException.Failed("Not enough space left in storage pool");
         Require(backend, BackendCapabilities.ResizeVolume, "storage pool does not support changing of volume capacity");

@@ -80,7 +80,7 @@ public sealed partial class LogicalPoolBackend
         ByteProgress? progress, CancellationToken cancel)
     {
         using var device = OpenDevice(volume, FileAccess.Read);
-        long size = (long)FileSystem.BlockDeviceSize(device);
+        long size = DeviceSize.Of(device);
         long offset = (long)range.Offset;
         long length = range.Length == 0 ? Math.Max(0, size - offset) : (long)range.Length;
         SparseStreamTransfer.Download(device, offset, length, destination, range.Sparse, progress, cancel);

@@ -49,7 +49,7 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
 
     /// <summary>
     /// pvcreate on every device (each probed first unless --overwrite, and cleared at both ends), then vgcreate. On
-    /// failure the devices that became PVs are released again, so a second build can start afresh.
+    /// failure the devices that became PVs are released again (pvremove), so a second build can start afresh.
     /// </summary>
     public void Build(PoolDefinition pool, PoolBuildFlags flags)
     {
@@ -66,8 +66,8 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
                 if (!flags.HasFlag(PoolBuildFlags.Overwrite))
                     LogicalDeviceBlkidCheck.RequireEmpty(_lvm.Runner, device);
                 PhysicalVolumeInitializer.ClearLabels(device);
-                initialized.Add(device);
                 _lvm.Run(LvmCommands.PvCreate(device));
+                initialized.Add(device);
             }
             _lvm.Run(LvmCommands.VgCreate(vg, devices));
         }

@@ -16,7 +16,7 @@ public static class PhysicalVolumeInitializer
         try
         {
             using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.ReadWrite);
-            long size = SizeOf(handle);
+            long size = DeviceSize.Of(handle);
             var zeros = new byte[Math.Min(ClearedBytes, size)];
             RandomAccess.Write(handle, zeros, 0);
             RandomAccess.Write(handle, zeros, size - zeros.Length);
@@ -30,11 +30,5 @@ public static class PhysicalVolumeInitializer
         {
             throw StorageException.System($"cannot open volume '{device}'", Errno.FromException(e));
         }
-    }
-
-    private static long SizeOf(SafeFileHandle handle)
-    {
-        var status = FileSystem.Stat(handle);
-        return status.Kind == FileKind.BlockDevice ? (long)FileSystem.BlockDeviceSize(handle) : (long)status.Size;
     }
 }

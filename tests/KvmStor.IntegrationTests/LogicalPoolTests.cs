@@ -148,18 +148,35 @@ public sealed class LogicalPoolTests : IDisposable
         host.DefinePool($"""
             <pool type='logical'>
               <name>{vg}</name>
-              <source><device path='{_lvm.Devices[0]}'/><name>{vg}</name></source>
+              <source><device path='{_lvm.Devices[0]}'/><device path='{_lvm.Devices[1]}'/><name>{vg}</name></source>
               <target><path>/dev/{vg}</path></target>
             </pool>
             """);
         host.BuildPool(vg, PoolBuildFlags.None);
         host.StartPool(vg, PoolBuildFlags.None);
         var info = host.GetPoolInfo(vg);
-        Assert.Equal((PoolState.Running, 60 * MiB, 60 * MiB), (info.State, info.Capacity, info.Available));
-        Assert.Contains("<format type='lvm2'/>", host.GetPoolXml(vg, inactive: false));
+        Assert.Equal((PoolState.Running, 120 * MiB, 120 * MiB), (info.State, info.Capacity, info.Available));
+
+        // libvirt 9.0's pool-dumpxml of a two-PV logical pool, with this pool's name, uuid, devices and sizes.
+        string expected = File.ReadAllText(Path.Combine(SharedConformance(), "libvirt-9.0-outputs", "pool-logical-2pv.dumpxml.xml"))
+            .Replace("refvg", vg).Replace("74c3d2e4-193e-41aa-b6ff-3b1e6cccef31", info.Uuid.ToString())
+            .Replace("/dev/loop1", _lvm.Devices[0]).Replace("/dev/loop2", _lvm.Devices[1])
+            .Replace("1065353216", (120 * MiB).ToString());
+        Assert.Equal(expected.TrimEnd('\n'), host.GetPoolXml(vg, inactive: false).TrimEnd('\n'));
+
         host.DestroyPool(vg);
         host.DeletePool(vg);
         host.UndefinePool(vg);
         Assert.False(_lvm.VolumeGroupExists());
+    }
+
+    /// <summary>../shared/conformance beside the repository (KVMSTOR_SHARED overrides).</summary>
+    private static string SharedConformance()
+    {
+        if (Environment.GetEnvironmentVariable("KVMSTOR_SHARED") is { Length: > 0 } env) return Path.Combine(env, "conformance");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KvmStor.slnx")))
+                return Path.Combine(dir.Parent!.FullName, "shared", "conformance");
+        throw new DirectoryNotFoundException("../shared/conformance not found beside the repository");
     }
 }

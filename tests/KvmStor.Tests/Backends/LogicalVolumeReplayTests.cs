@@ -142,6 +142,15 @@ public sealed class LogicalVolumeReplayTests : IDisposable
     }
 
     [Fact]
+    public void ThinVolumeIsDeletedLikeAnyLv()
+    {
+        _lvm.ExpectData(Lvs, "lvs-vg0.txt").Expect("lvremove -f /dev/vg0/thin1");
+        var thin = _backend.FindVolume(Pool(), "thin1")!;
+        _backend.DeleteVolume(Pool(), thin, VolumeDeleteFlags.None);
+        _lvm.AssertDone();
+    }
+
+    [Fact]
     public void BusyLvIsDeactivatedAndRemovedAgain()
     {
         _lvm.Expect("lvremove -f /dev/vg0/v1", exitCode: 5, stderr: "  Logical volume vg0/v1 contains a filesystem in use.\n")

@@ -229,6 +229,36 @@ public sealed class LogicalVolumeReplayTests : IDisposable
     }
 
     [Fact]
+    public void CreateFromIntoAThinPoolWritesOnlyTheData()
+    {
+        string source = Path.Combine(_dir, "golden.img");
+        byte[] data = new byte[8 << 20];
+        Random.Shared.NextBytes(data.AsSpan(0, 1 << 20));
+        File.WriteAllBytes(source, data); // 1 MiB of data, then 7 MiB of written zeros
+        string device = Path.Combine(_dir, "t4");
+        using (var f = File.Create(device)) f.SetLength(8 << 20); // a new thin LV: reads as zeros, nothing allocated
+        _lvm.ExpectData(Lvs, "lvs-vg0.txt")
+            .Expect("lvcreate --thin --virtualsize 8192K --name t4 vg0/tpool --yes")
+            .Expect(Lvs, "  t4##Th1nVv-0000-0000-0000-0000-0000-000004##thin#0#8388608#4194304#8388608#Vwi-a-tz--#tpool#0.00#\n");
+        var sourceVolume = new VolumeDefinition { Name = "golden.img", Capacity = 8 * MiB, Target = new VolumeTarget { Path = source, Format = "raw" } };
+        _backend.CreateVolumeFrom(Pool(_dir), Volume("t4", 8 * MiB, backing: "tpool"), Pool(_dir), sourceVolume, VolumeCreateFlags.None, null, default);
+        Assert.Equal(data, File.ReadAllBytes(device));
+        Assert.True(KvmStor.Host.FileSystem.Stat(device).AllocatedBytes <= 2 * MiB, "zero blocks were written into the thin volume");
+        _lvm.AssertDone();
+    }
+
+    [Fact]
+    public void FailedCopyRemovesTheNewLv()
+    {
+        _lvm.Expect("lvcreate --name c2 -L 4096K vg0 --yes").Expect(Lvs, "").Expect($"lvremove -f {_dir}/c2");
+        var missing = new VolumeDefinition { Name = "gone.img", Capacity = 4 * MiB, Target = new VolumeTarget { Path = Path.Combine(_dir, "gone.img"), Format = "raw" } };
+        var e = Assert.Throws<StorageException>(() =>
+            _backend.CreateVolumeFrom(Pool(_dir), Volume("c2", 4 * MiB), Pool(_dir), missing, VolumeCreateFlags.None, null, default));
+        Assert.Equal($"cannot copy '{_dir}/gone.img' to '{_dir}/c2': No such file or directory", e.Display);
+        _lvm.AssertDone();
+    }
+
+    [Fact]
     public void ResizeIsNotOffered()
     {
         Assert.False(_backend.Capabilities.HasFlag(BackendCapabilities.ResizeVolume));

@@ -38,7 +38,10 @@ public sealed partial class LogicalPoolBackend
         return AfterCreate(pool, volume);
     }
 
-    /// <summary>A thick LV as large as the new volume, holding the source's guest-visible content (raw copy or qemu-img convert).</summary>
+    /// <summary>
+    /// A thick LV as large as the new volume — or a thin one when the XML names a thin pool — holding the source's
+    /// guest-visible content (raw copy or qemu-img convert). A thin copy skips zero blocks so that it stays thin.
+    /// </summary>
     public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool,
         VolumeDefinition source, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
     {
@@ -46,12 +49,16 @@ public sealed partial class LogicalPoolBackend
             throw StorageException.Unsupported("reflink is not supported for logical volumes");
         RequireNoEncryption(volume);
         string sourcePath = source.Target.Path ?? throw StorageException.Internal($"volume '{source.Name}' has no path");
-        var thick = volume with { BackingStore = null, Allocation = volume.Capacity, HasAllocation = true };
-        _lvm.Run(LvmCommands.LvCreate(VolumeGroup(pool), thick.Name, thick.Capacity, thick.Capacity, null));
-        var created = AfterCreate(pool, thick);
+        string vg = VolumeGroup(pool);
+        string? thinPool = volume.BackingStore?.Path is { } backing ? ThinPoolNamed(pool, backing) : null;
+        var plain = volume with { BackingStore = null, Allocation = volume.Capacity, HasAllocation = true };
+        _lvm.Run(thinPool is not null
+            ? LvmCommands.LvCreateThin(vg, thinPool, plain.Name, plain.Capacity)
+            : LvmCommands.LvCreate(vg, plain.Name, plain.Capacity, plain.Capacity, null));
+        var created = AfterCreate(pool, plain);
         try
         {
-            CopyContent(source, sourcePath, created.Target.Path!, progress, cancel);
+            CopyContent(source, sourcePath, created.Target.Path!, thin: thinPool is not null, progress, cancel);
         }
         catch
         {
@@ -169,20 +176,35 @@ public sealed partial class LogicalPoolBackend
         _lvm.Run(LvmCommands.LvRemove(path));
     }
 
-    private void CopyContent(VolumeDefinition source, string sourcePath, string targetPath, ByteProgress? progress, CancellationToken cancel)
+    /// <summary>A new thin LV reads as zeros, so holes and zero blocks of the source need not be written (and are not allocated).</summary>
+    private void CopyContent(VolumeDefinition source, string sourcePath, string targetPath, bool thin, ByteProgress? progress, CancellationToken cancel)
     {
         string format = source.Target.Format ?? "raw";
         if (format is "raw" or "none")
         {
-            using var input = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read);
-            using var output = File.OpenHandle(targetPath, FileMode.Open, FileAccess.ReadWrite);
-            long length = (long)source.Capacity;
-            SparseCopy.CopyRange(input, 0, output, 0, length, new SparseCopyOptions { TargetIsZeroed = false, Progress = progress }, cancel);
-            FileSystem.DataSync(output);
+            try
+            {
+                using var input = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read);
+                using var output = File.OpenHandle(targetPath, FileMode.Open, FileAccess.ReadWrite);
+                var options = new SparseCopyOptions { TargetIsZeroed = thin, SkipZeroBlocks = thin, Progress = progress };
+                SparseCopy.CopyRange(input, 0, output, 0, (long)source.Capacity, options, cancel);
+                FileSystem.DataSync(output);
+            }
+            catch (FileSystemException e)
+            {
+                throw e.ToStorageException();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw StorageException.System($"cannot copy '{sourcePath}' to '{targetPath}'", Errno.FromException(e));
+            }
             return;
         }
         // Image formats need their own reader: qemu-img writes the guest-visible content into the LV.
-        _lvm.Runner.RunChecked(new CommandLine("qemu-img", "convert", "-f", format, "-O", "raw", sourcePath, targetPath));
+        // -n: the LV exists already; --target-is-zero (thin only) lets qemu-img skip zeros without writing them.
+        var args = new List<string> { "convert", "-f", format, "-O", "raw", "-n" };
+        if (thin) args.Add("--target-is-zero");
+        _lvm.Runner.RunChecked(new CommandLine("qemu-img", [.. args, sourcePath, targetPath]));
     }
 
     private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenDevice(VolumeDefinition volume, FileAccess access)

@@ -62,7 +62,7 @@ public sealed partial class LogicalPoolBackend
         }
         catch
         {
-            RemoveVolume(created.Target.Path!);
+            RemoveQuietly(created.Target.Path!);
             throw;
         }
         return created;
@@ -145,7 +145,7 @@ public sealed partial class LogicalPoolBackend
         }
         catch (StorageException)
         {
-            RemoveVolume(path);
+            RemoveQuietly(path);
             throw;
         }
         return FindVolume(pool, volume.Name) ?? volume with
@@ -174,6 +174,13 @@ public sealed partial class LogicalPoolBackend
         if (_lvm.TryRun(LvmCommands.LvRemove(path)).Success) return;
         _lvm.Run(LvmCommands.LvChangeDeactivate(path));
         _lvm.Run(LvmCommands.LvRemove(path));
+    }
+
+    /// <summary>Undoes a half-made volume; the error that made it half-made is the one worth reporting.</summary>
+    private void RemoveQuietly(string path)
+    {
+        try { RemoveVolume(path); }
+        catch (StorageException) { }
     }
 
     /// <summary>A new thin LV reads as zeros, so holes and zero blocks of the source need not be written (and are not allocated).</summary>

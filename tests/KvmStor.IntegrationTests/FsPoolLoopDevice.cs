@@ -24,8 +24,11 @@ public sealed class FsPoolLoopDevice : IDisposable
         Device = Run("losetup", "--find", "--show", image).Trim();
     }
 
-    public StorageHost OpenHost() => new(
-        new StatePaths(StatePaths.SessionUri, Path.Combine(Root, "config"), Path.Combine(Root, "config", "autostart"), Path.Combine(Root, "run")),
+    public StorageHost OpenHost() => OpenHost(Root);
+
+    /// <summary>A kvmstor session whose state lives under <paramref name="root"/>, with the default backends.</summary>
+    public static StorageHost OpenHost(string root) => new(
+        new StatePaths(StatePaths.SessionUri, Path.Combine(root, "config"), Path.Combine(root, "config", "autostart"), Path.Combine(root, "run")),
         KvmStor.Backends.BackendRegistry.CreateDefault());
 
     public string PoolXml(string format, string name = "fs1", string? target = null) => $"""

@@ -22,8 +22,9 @@ public static class MountCommand
     /// </summary>
     public static string PoolSource(PoolDefinition pool)
     {
-        if (pool.Type != PoolType.NetFs) return pool.Source.Devices[0].Path;
-        string host = pool.Source.Hosts[0].Name;
+        if (pool.Type != PoolType.NetFs)
+            return pool.Source.Devices.FirstOrDefault()?.Path ?? throw StorageException.Internal("missing source device");
+        string host = pool.Source.Hosts.FirstOrDefault()?.Name ?? throw StorageException.Internal("missing source host");
         return NetFormat(pool) == "cifs" ? $"//{host}/{pool.Source.Dir}" : $"{host}:{pool.Source.Dir}";
     }
 

@@ -17,6 +17,8 @@ public sealed class BackendRegistry
     {
         var registry = new BackendRegistry();
         registry.Register(new Dir.DirPoolBackend());
+        registry.Register(new Fs.FsPoolBackend());
+        registry.Register(new Fs.NetFsPoolBackend());
         registry.Register(new Logical.LogicalPoolBackend());
         return registry;
     }

@@ -49,10 +49,11 @@ public sealed partial class StorageHost
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity);
-        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
         using var volumeLock = LockVolume(pool.Name, volume.Name);
+        // libvirt's order: the name clash is reported before a missing capability.
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
+        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
         var created = backend.CreateVolume(pool, volume, flags, progress, cancel);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
@@ -62,16 +63,21 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
+        var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
-        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
-        var (sourcePool, _) = ActivePool(source.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
-        // The new volume is at least as large as its source (libvirt's rule).
-        if (!volume.HasCapacity || volume.Capacity < source.Volume.Capacity)
-            volume = volume with { Capacity = source.Volume.Capacity, HasCapacity = true };
-        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, source.Volume, flags, progress, cancel);
+        // The source as it is now (another process may have resized or removed it since the lookup).
+        var input = sourceBackend.FindVolume(sourcePool, source.Name)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{source.Name}'");
+        // The new volume is at least as large as its source; without <allocation> it is fully allocated (libvirt's rules).
+        if (!volume.HasCapacity || volume.Capacity < input.Capacity)
+            volume = volume with { Capacity = input.Capacity, HasCapacity = true };
+        if (!volume.HasAllocation)
+            volume = volume with { Allocation = volume.Capacity };
+        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
+        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, input, flags, progress, cancel);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
 
@@ -97,11 +103,8 @@ public sealed partial class StorageHost
         ulong capacity;
         if (flags.HasFlag(VolumeResizeFlags.Delta))
         {
-            if (flags.HasFlag(VolumeResizeFlags.Shrink))
-            {
-                if (size > current.Capacity) throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
-                capacity = current.Capacity - size;
-            }
+            // A delta shrink stops at 0 (libvirt clamps); the allocation check below then decides.
+            if (flags.HasFlag(VolumeResizeFlags.Shrink)) capacity = current.Capacity - Math.Min(size, current.Capacity);
             else
             {
                 capacity = current.Capacity + size;
@@ -110,10 +113,11 @@ public sealed partial class StorageHost
         }
         else capacity = size;
 
-        if (capacity < current.Capacity && !flags.HasFlag(VolumeResizeFlags.Shrink))
-            throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+        // libvirt checks the allocation first, then the shrink flag.
         if (capacity < current.Allocation)
             throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
+        if (capacity < current.Capacity && !flags.HasFlag(VolumeResizeFlags.Shrink))
+            throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
         if (flags.HasFlag(VolumeResizeFlags.Allocate) && capacity > current.Allocation && capacity - current.Allocation > PoolAvailable(pool, backend))
             throw StorageException.Failed("Not enough space left in storage pool");
         Require(backend, BackendCapabilities.ResizeVolume, "storage pool does not support changing of volume capacity");

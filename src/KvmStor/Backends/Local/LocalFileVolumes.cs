@@ -143,6 +143,7 @@ public sealed class LocalFileVolumes(ICommandRunner runner) : IVolumeBackend
 
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
+        volume = FindVolume(pool, volume.Name) ?? volume; // its capacity now, not at lookup time
         string path = RequirePath(volume);
         if (volume.Type is VolumeType.Dir or VolumeType.Ploop)
             throw StorageException.System($"Unable to open '{path}'", Errno.EISDIR);

@@ -48,7 +48,7 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
-        var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity);
+        var volume = WithoutDefaultedBackingFormat(VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity), xml);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         // libvirt's order: the name clash is reported before a missing capability.
         if (backend.FindVolume(pool, volume.Name) is not null)
@@ -150,6 +150,17 @@ public sealed partial class StorageHost
         Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         backend.Wipe(pool, volume.Volume, algorithm, progress, cancel);
+    }
+
+    /// <summary>
+    /// The parser fills in the pool's default format ("raw") for a &lt;backingStore&gt; without &lt;format&gt;; the backend
+    /// should probe the backing file instead (libvirt records "raw", which breaks qcow2-on-qcow2 overlays).
+    /// </summary>
+    private static VolumeDefinition WithoutDefaultedBackingFormat(VolumeDefinition volume, string xml)
+    {
+        if (volume.BackingStore is null) return volume;
+        var format = SafeXml.Parse(xml, "storage_vol_definition").Root?.Element("backingStore")?.Element("format")?.Attribute("type");
+        return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
     private (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)

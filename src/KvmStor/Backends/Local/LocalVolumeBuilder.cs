@@ -105,6 +105,13 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
 
     private void BuildWithQemuImg(PoolDefinition pool, VolumeDefinition volume, string path, VolumeCreateFlags flags)
     {
+        if (volume.BackingStore is { Path: { } backing, Format: null } backingStore)
+        {
+            // Probe the backing file's format where the XML gave none (an unreadable one is reported by the builder).
+            string resolved = Path.IsPathRooted(backing) ? backing : Path.Combine(LocalTargetDirectory.RequirePath(pool), backing);
+            string format = QemuImgBackingCheck.Readable(resolved) == 0 ? FormatProbe.ProbeFile(resolved).Format : "raw";
+            volume = volume with { BackingStore = backingStore with { Format = format } };
+        }
         var request = new QemuImgRequest
         {
             Volume = volume with { Target = volume.Target with { Path = path } },

@@ -58,6 +58,17 @@ public sealed class LocalFileVolumesTests : IDisposable
     }
 
     [Fact]
+    public void Iso_volumes_are_sparse_raw_files_and_creation_reports_progress()
+    {
+        var calls = new List<(long Done, long Total)>();
+        _pool.Host.CreateVolume("p", FileVolumeTestPool.VolumeXmlFor("cd.iso", "1048576", "iso"), VolumeCreateFlags.None, (d, t) => calls.Add((d, t)));
+        var st = FileSystem.Stat(_pool.PathOf("cd.iso"));
+        Assert.Equal(1UL * MiB, st.Size);
+        Assert.Equal(0UL, st.AllocatedBytes);
+        Assert.Equal([(MiB, MiB)], calls);
+    }
+
+    [Fact]
     public void Create_errors_carry_libvirts_texts()
     {
         _pool.Create("v1", "1048576");

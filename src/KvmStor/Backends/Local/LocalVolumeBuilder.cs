@@ -21,7 +21,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             throw StorageException.Unsupported("storage pool does not support encrypted volumes");
         switch (format)
         {
-            case "raw" or "iso": BuildRaw(volume, path, flags, progress); break;
+            case "raw" or "iso": BuildRaw(volume, path, flags, reserve: format == "raw"); break;
             case "dir": BuildDirectory(volume, path, flags); break;
             case "qcow2": BuildQcow2(pool, volume, path, flags); break;
             case "ploop": throw StorageException.Unsupported("ploop volumes are not supported");
@@ -29,9 +29,11 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         }
         cancel.ThrowIfCancellationRequested();
         LocalVolumePermissions.Apply(path, volume.Target.Permissions);
+        progress?.Invoke((long)volume.Capacity, (long)volume.Capacity); // building is one step: report it done
     }
 
-    private static void BuildRaw(VolumeDefinition volume, string path, VolumeCreateFlags flags, ByteProgress? progress)
+    /// <param name="reserve">fallocate the allocation (raw); libvirt makes iso volumes with qemu-img, which leaves them sparse</param>
+    private static void BuildRaw(VolumeDefinition volume, string path, VolumeCreateFlags flags, bool reserve)
     {
         if (flags.HasFlag(VolumeCreateFlags.PreallocMetadata))
             throw StorageException.Unsupported("metadata preallocation is not supported for raw volumes");
@@ -43,11 +45,10 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             FileSystem.Truncate(file, (long)volume.Capacity);
             // libvirt reserves the allocation (all of it when the XML gave none: allocation defaults to capacity).
             long allocation = (long)Math.Min(volume.Allocation, volume.Capacity);
-            if (allocation > 0) FileSystem.Allocate(file, 0, allocation);
+            if (reserve && allocation > 0) FileSystem.Allocate(file, 0, allocation);
             FileSystem.DataSync(file);
         }
         catch (FileSystemException e) { throw e.ToStorageException(); }
-        progress?.Invoke((long)volume.Capacity, (long)volume.Capacity);
     }
 
     private static void BuildDirectory(VolumeDefinition volume, string path, VolumeCreateFlags flags)

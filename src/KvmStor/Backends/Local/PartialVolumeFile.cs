@@ -97,6 +97,11 @@ public sealed class PartialVolumeFile : IDisposable
 
     private static void SyncPath(string path)
     {
+        if (Directory.Exists(path))
+        {
+            Posix.FsyncDirectory(path);
+            return;
+        }
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);

@@ -105,6 +105,12 @@ public sealed class FileVolumeIntegrationTests : IDisposable
         AssertSameGuestContent(_pool.PathOf("flat.img"), _pool.PathOf("ov.qcow2"));
         Assert.True(FileSystem.Stat(_pool.PathOf("flat.img")).AllocatedBytes <= 20UL * MiB);
 
+        // --prealloc-metadata without <allocation>: fully allocated, so falloc (libvirt's rule).
+        _pool.Clone("src.img", "cp.qcow2", "qcow2", VolumeCreateFlags.PreallocMetadata);
+        AssertQcow2("cp.qcow2", 32 * MiB, "1.1");
+        AssertSameGuestContent(_pool.PathOf("cp.qcow2"), _pool.PathOf("src.img"));
+        Assert.True(FileSystem.Stat(_pool.PathOf("cp.qcow2")).AllocatedBytes >= 32UL * MiB);
+
         _pool.Clone("src.img", "c.vdi", "vdi"); // through qemu-img convert
         Assert.Equal("vdi", Info(_pool.PathOf("c.vdi")).GetProperty("format").GetString());
         AssertSameGuestContent(_pool.PathOf("c.vdi"), _pool.PathOf("src.img"));

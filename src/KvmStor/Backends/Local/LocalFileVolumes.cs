@@ -10,18 +10,25 @@ namespace KvmStor.Backends.Local;
 /// once mounted). Lookups probe the directory live, so files made outside kvmstor are visible at once. New
 /// volumes are built under a hidden partial name and renamed into place only when complete.
 /// </summary>
-public sealed class LocalFileVolumes(ICommandRunner runner) : IVolumeBackend
+public sealed class LocalFileVolumes : IVolumeBackend
 {
     public const BackendCapabilities Capabilities =
         BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume |
         BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume |
         BackendCapabilities.WipeVolume;
 
-    private readonly LocalVolumeBuilder _builder = new(new QemuImgTool(runner));
-    private readonly LocalVolumeCloner _cloner = new(new QemuImgTool(runner));
-    private readonly QemuImgTool _qemuImg = new(runner);
+    private readonly QemuImgTool _qemuImg;
+    private readonly LocalVolumeBuilder _builder;
+    private readonly LocalVolumeCloner _cloner;
 
     public LocalFileVolumes() : this(ProcessCommandRunner.Instance) { }
+
+    public LocalFileVolumes(ICommandRunner runner)
+    {
+        _qemuImg = new QemuImgTool(runner);
+        _builder = new LocalVolumeBuilder(_qemuImg);
+        _cloner = new LocalVolumeCloner(_qemuImg);
+    }
 
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) =>
         LocalVolumeScanner.Scan(LocalTargetDirectory.RequirePath(pool));

@@ -92,7 +92,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         Qcow2Image.Create(path, new Qcow2CreateOptions
         {
             VirtualSize = size,
-            ClusterSize = target.ClusterSize is ulong c and > 0 ? checked((int)c) : Qcow2CreateOptions.DefaultClusterSize,
+            ClusterSize = target.ClusterSize is ulong c and > 0 ? (int)Math.Min(c, int.MaxValue) : Qcow2CreateOptions.DefaultClusterSize,
             Compat = compat,
             LazyRefcounts = lazy,
             ExtendedL2 = extendedL2,

@@ -181,11 +181,13 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
             Qcow2Image.Create(path, new Qcow2CreateOptions
             {
                 VirtualSize = capacity,
-                ClusterSize = target.ClusterSize is ulong c and > 0 ? checked((int)c) : Qcow2CreateOptions.DefaultClusterSize,
+                ClusterSize = target.ClusterSize is ulong c and > 0 ? (int)Math.Min(c, int.MaxValue) : Qcow2CreateOptions.DefaultClusterSize,
                 Compat = target.Compat ?? LocalVolumeBuilder.DefaultQcow2Compat,
                 LazyRefcounts = features.Contains("lazy_refcounts"),
                 ExtendedL2 = features.Contains("extended_l2"),
-                Preallocation = prealloc ? Qcow2Preallocation.Metadata : Qcow2Preallocation.Off,
+                // libvirt's rule, as for a plain create: metadata below the capacity, falloc when fully allocated.
+                Preallocation = !prealloc ? Qcow2Preallocation.Off
+                    : (ulong)capacity > volume.Allocation ? Qcow2Preallocation.Metadata : Qcow2Preallocation.Falloc,
             });
             return new GuestWriter(null, Qcow2Image.Open(path, writable: true));
         }

@@ -152,6 +152,11 @@ public sealed class FileVolumeIntegrationTests : IDisposable
         AssertQcow2("q.qcow2", 8 * MiB, "1.1");
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "read -P 0 0 8M");
 
+        QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "write -P 0x22 1M 1M");
+        _pool.Host.WipeVolume(_pool.Host.LookupVolumeByName("p", "q.qcow2"), WipeAlgorithm.Random);
+        AssertQcow2("q.qcow2", 8 * MiB, "1.1");
+        QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "read -P 0 0 8M");
+
         var raw = _pool.Create("r.img", "<format type='raw'/>", "<capacity>1048576</capacity><allocation>0</allocation>");
         _pool.Host.ResizeVolume(raw, 4 * MiB, VolumeResizeFlags.None);
         Assert.Equal(4L * MiB, Info(_pool.PathOf("r.img")).GetProperty("virtual-size").GetInt64());

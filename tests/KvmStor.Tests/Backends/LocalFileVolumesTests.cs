@@ -373,4 +373,23 @@ public sealed class LocalFileVolumesTests : IDisposable
         using var reopened = Qcow2Image.Open(_pool.PathOf("w.qcow2"), writable: false);
         Assert.DoesNotContain(reopened.GetExtents(), e => e.Kind == Qcow2ExtentKind.Data);
     }
+
+    [Fact]
+    public void Pattern_wipe_of_a_qcow2_overwrites_the_file_and_leaves_an_empty_qcow2()
+    {
+        _pool.Create("p.qcow2", "4194304", "qcow2' /><permissions><mode>0640</mode></permissions><format type='qcow2");
+        byte[] secret = Pattern(MiB, 9);
+        using (var image = Qcow2Image.Open(_pool.PathOf("p.qcow2"), writable: true)) { image.Write(MiB, secret); image.Flush(); }
+        var calls = 0;
+        _pool.Host.WipeVolume(_pool.Volume("p.qcow2"), WipeAlgorithm.Random, (_, _) => calls++);
+        Assert.True(calls > 0);
+        var wiped = _pool.Volume("p.qcow2").Volume;
+        Assert.Equal("qcow2", wiped.Target.Format);
+        Assert.Equal(4UL * MiB, wiped.Capacity);
+        Assert.Equal(0x1A0, wiped.Target.Permissions!.Mode);
+        using var reopened = Qcow2Image.Open(_pool.PathOf("p.qcow2"), writable: false);
+        Assert.DoesNotContain(reopened.GetExtents(), e => e.Kind == Qcow2ExtentKind.Data);
+        Assert.Equal(-1, File.ReadAllBytes(_pool.PathOf("p.qcow2")).AsSpan().IndexOf(secret.AsSpan(0, 64)));
+        Assert.Equal(["p.qcow2"], _pool.Entries());
+    }
 }

@@ -211,7 +211,34 @@ public sealed class LocalFileVolumes : IVolumeBackend
         }
         var current = FindVolume(pool, volume.Name) ?? volume;
         long length = (long)Math.Min(current.Allocation, current.Physical ?? current.Allocation);
-        VolumeWiper.Wipe(path, algorithm, length, progress, cancel);
+        Qcow2HeaderInfo? qcow2 = volume.Target.Format == "qcow2" && volume.Target.Encryption is null ? Qcow2Image.ReadHeaderInfo(path) : null;
+        // Over the whole container of a qcow2, so no old cluster survives; libvirt's length would miss a tail.
+        VolumeWiper.Wipe(path, algorithm, qcow2 is null ? length : null, progress, cancel);
+        if (qcow2 is not null) RecreateEmptyQcow2(path, qcow2);
+    }
+
+    /// <summary>After a pattern wipe, puts an empty qcow2 with the old options back (libvirt leaves the patterns).</summary>
+    private static void RecreateEmptyQcow2(string path, Qcow2HeaderInfo info)
+    {
+        var status = FileSystem.Stat(path);
+        using var partial = new PartialVolumeFile(path);
+        Qcow2Image.Create(partial.TemporaryPath, new Qcow2CreateOptions
+        {
+            VirtualSize = info.VirtualSize,
+            ClusterSize = info.ClusterSize,
+            Compat = info.Compat,
+            LazyRefcounts = info.LazyRefcounts,
+            ExtendedL2 = info.ExtendedL2,
+            BackingFile = info.BackingFile,
+            BackingFormat = info.BackingFormat,
+        });
+        try
+        {
+            FileSystem.SetMode(partial.TemporaryPath, status.Mode & 0xFFF);
+            FileSystem.SetOwner(partial.TemporaryPath, status.Owner, status.Group);
+        }
+        catch (FileSystemException e) { throw e.ToStorageException(); }
+        partial.Replace();
     }
 
     private static bool IsRawData(VolumeDefinition volume) =>

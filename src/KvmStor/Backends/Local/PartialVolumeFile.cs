@@ -50,6 +50,15 @@ public sealed class PartialVolumeFile : IDisposable
         SyncPath(Path.GetDirectoryName(FinalPath)!);
     }
 
+    /// <summary>Atomically replaces the existing file at the final name (a volume rebuilt in place).</summary>
+    public void Replace()
+    {
+        SyncPath(TemporaryPath);
+        File.Move(TemporaryPath, FinalPath, overwrite: true);
+        _committed = true;
+        SyncPath(Path.GetDirectoryName(FinalPath)!);
+    }
+
     public static StorageException AlreadyExists(string path) =>
         StorageException.Invalid($"volume target path '{path}' already exists");
 

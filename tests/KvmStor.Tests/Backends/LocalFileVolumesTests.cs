@@ -392,4 +392,18 @@ public sealed class LocalFileVolumesTests : IDisposable
         Assert.Equal(-1, File.ReadAllBytes(_pool.PathOf("p.qcow2")).AsSpan().IndexOf(secret.AsSpan(0, 64)));
         Assert.Equal(["p.qcow2"], _pool.Entries());
     }
+
+    [Fact]
+    public void Key_and_path_lookups_only_match_entries_of_the_target_directory()
+    {
+        _pool.Create("k.img", "4096");
+        Assert.Equal("k.img", _pool.Host.LookupVolumeByKey(_pool.PathOf("k.img")).Name);
+        Assert.Equal("k.img", _pool.Host.LookupVolumeByPath(Path.Combine(_pool.Target, "..", "p", "k.img")).Name);
+        string outside = Path.Combine(_pool.Target, "..", "outside.img");
+        File.WriteAllBytes(outside, new byte[512]);
+        Assert.Equal($"Storage volume not found: no storage vol with matching path '{outside}'", Fails(() => _pool.Host.LookupVolumeByPath(outside)));
+        Assert.Equal("Storage volume not found: no storage vol with matching key k.img", Fails(() => _pool.Host.LookupVolumeByKey("k.img")));
+        Assert.Equal("Requested operation is not valid: volume name 'a?b' cannot contain control characters",
+            Fails(() => _pool.Create("a\tb", "1")));
+    }
 }

@@ -12,7 +12,7 @@ public static class LocalVolumeNames
         if (name is "" or "." or "..")
             throw StorageException.Invalid($"volume name '{name}' is not allowed");
         if (name.Any(char.IsControl))
-            throw StorageException.Invalid($"volume name '{name.ReplaceLineEndings("?")}' cannot contain control characters");
+            throw StorageException.Invalid($"volume name '{new string(name.Select(c => char.IsControl(c) ? '?' : c).ToArray())}' cannot contain control characters");
         if (PartialVolumeFile.IsPartialName(name))
             throw StorageException.Invalid($"volume name '{name}' is reserved for volumes being built");
     }

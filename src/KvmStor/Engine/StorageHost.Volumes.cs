@@ -211,5 +211,13 @@ public sealed partial class StorageHost
         State.FileLock.Shared(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
 
     private State.FileLock LockVolume(string pool, string volume) =>
-        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", LockFileName(volume)));
+        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", VolumeLockFileName(volume)));
+
+    /// <summary>The escaped name, or a digest when escaping pushes it past NAME_MAX (volume names may use all 255 bytes).</summary>
+    private static string VolumeLockFileName(string volume)
+    {
+        string name = LockFileName(volume);
+        return name.Length <= 255 ? name
+            : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(volume))) + ".lock";
+    }
 }

@@ -406,4 +406,13 @@ public sealed class LocalFileVolumesTests : IDisposable
         Assert.Equal("Requested operation is not valid: volume name 'a?b' cannot contain control characters",
             Fails(() => _pool.Create("a\tb", "1")));
     }
+
+    [Fact]
+    public void A_255_byte_name_still_builds_under_a_hidden_name()
+    {
+        string name = new('n', 255);
+        _pool.Create(name, "4096", "qcow2");
+        Assert.Equal([name], _pool.Entries());
+        Assert.Equal("qcow2", _pool.Volume(name).Volume.Target.Format);
+    }
 }

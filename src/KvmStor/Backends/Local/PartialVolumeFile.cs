@@ -22,8 +22,11 @@ public sealed class PartialVolumeFile : IDisposable
     {
         FinalPath = finalPath;
         string directory = Path.GetDirectoryName(finalPath)!;
-        TemporaryPath = Path.Combine(directory,
-            $"{Prefix}{Path.GetFileName(finalPath)}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+        string name = Path.GetFileName(finalPath), pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // A long volume name would push the hidden name past NAME_MAX (255 bytes): use a digest of it instead.
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255 - Prefix.Length - 1 - pid.Length)
+            name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..32];
+        TemporaryPath = Path.Combine(directory, $"{Prefix}{name}.{pid}");
         RemovePath(TemporaryPath); // a leftover of an earlier attempt by a process with our (recycled) pid
     }
 

@@ -19,6 +19,8 @@ public enum ErrorCode
     StoragePoolBuilt,
     /// <summary>kvmstor's own refusals (guest protection and the like).</summary>
     OperationDenied,
+    /// <summary>libvirt's VIR_ERR_OPERATION_UNSUPPORTED ("Operation not supported: ").</summary>
+    OperationUnsupported,
 }
 
 /// <summary>
@@ -48,6 +50,7 @@ public class StorageException : Exception
         ErrorCode.ArgumentUnsupported => "argument unsupported: ",
         ErrorCode.StoragePoolBuilt => "Storage pool already built: ",
         ErrorCode.OperationDenied => "operation forbidden: ",
+        ErrorCode.OperationUnsupported => "Operation not supported: ",
         _ => "",
     };
 

@@ -30,7 +30,14 @@ public enum VolumeDeleteFlags
 }
 
 /// <summary>A byte range of a volume for upload and download; Length 0 means "to the end".</summary>
-public readonly record struct TransferRange(ulong Offset, ulong Length, bool Sparse);
+public readonly record struct TransferRange(ulong Offset, ulong Length, bool Sparse)
+{
+    /// <summary>
+    /// Upload only: let the data grow a raw volume past its capacity (libvirt always does). Without it an upload
+    /// must fit between the offset and the capacity.
+    /// </summary>
+    public bool AllowGrow { get; init; }
+}
 
 /// <summary>
 /// The volume half of a backend. Backends look volumes up live (no cache): a file pool reads its directory, a block

@@ -48,11 +48,12 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
-        var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity);
-        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
+        var volume = WithoutDefaultedBackingFormat(VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity), xml);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
+        // libvirt's order: the name clash is reported before a missing capability.
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
+        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
         var created = backend.CreateVolume(pool, volume, flags, progress, cancel);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
@@ -62,16 +63,21 @@ public sealed partial class StorageHost
     {
         using var shared = LockPoolShared(poolName);
         var (pool, backend) = ActivePool(poolName);
+        var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
-        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
-        var (sourcePool, _) = ActivePool(source.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
-        // The new volume is at least as large as its source (libvirt's rule).
-        if (!volume.HasCapacity || volume.Capacity < source.Volume.Capacity)
-            volume = volume with { Capacity = source.Volume.Capacity, HasCapacity = true };
-        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, source.Volume, flags, progress, cancel);
+        // The source as it is now (another process may have resized or removed it since the lookup).
+        var input = sourceBackend.FindVolume(sourcePool, source.Name)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{source.Name}'");
+        // The new volume is at least as large as its source; without <allocation> it is fully allocated (libvirt's rules).
+        if (!volume.HasCapacity || volume.Capacity < input.Capacity)
+            volume = volume with { Capacity = input.Capacity, HasCapacity = true };
+        if (!volume.HasAllocation)
+            volume = volume with { Allocation = volume.Capacity };
+        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
+        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, input, flags, progress, cancel);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
 
@@ -97,11 +103,8 @@ public sealed partial class StorageHost
         ulong capacity;
         if (flags.HasFlag(VolumeResizeFlags.Delta))
         {
-            if (flags.HasFlag(VolumeResizeFlags.Shrink))
-            {
-                if (size > current.Capacity) throw StorageException.InvalidArg("can't shrink capacity below existing allocation");
-                capacity = current.Capacity - size;
-            }
+            // A delta shrink stops at 0 (libvirt clamps); the allocation check below then decides.
+            if (flags.HasFlag(VolumeResizeFlags.Shrink)) capacity = current.Capacity - Math.Min(size, current.Capacity);
             else
             {
                 capacity = current.Capacity + size;
@@ -147,6 +150,17 @@ public sealed partial class StorageHost
         Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         backend.Wipe(pool, volume.Volume, algorithm, progress, cancel);
+    }
+
+    /// <summary>
+    /// The parser fills in the pool's default format ("raw") for a &lt;backingStore&gt; without &lt;format&gt;; the backend
+    /// should probe the backing file instead (libvirt records "raw", which breaks qcow2-on-qcow2 overlays).
+    /// </summary>
+    private static VolumeDefinition WithoutDefaultedBackingFormat(VolumeDefinition volume, string xml)
+    {
+        if (volume.BackingStore is null) return volume;
+        var format = SafeXml.Parse(xml, "storage_vol_definition").Root?.Element("backingStore")?.Element("format")?.Attribute("type");
+        return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
     private (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
@@ -197,5 +211,13 @@ public sealed partial class StorageHost
         State.FileLock.Shared(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
 
     private State.FileLock LockVolume(string pool, string volume) =>
-        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", LockFileName(volume)));
+        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", VolumeLockFileName(volume)));
+
+    /// <summary>The escaped name, or a digest when escaping pushes it past NAME_MAX (volume names may use all 255 bytes).</summary>
+    private static string VolumeLockFileName(string volume)
+    {
+        string name = LockFileName(volume);
+        return name.Length <= 255 ? name
+            : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(volume))) + ".lock";
+    }
 }

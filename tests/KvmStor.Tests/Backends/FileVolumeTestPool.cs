@@ -1,0 +1,56 @@
+using KvmStor.Backends;
+using KvmStor.Backends.Dir;
+using KvmStor.Engine;
+using KvmStor.Host;
+
+namespace KvmStor.Tests.Backends;
+
+/// <summary>A running dir pool "p" in a temp directory, reached through the engine; the command runner is swappable.</summary>
+public sealed class FileVolumeTestPool : IDisposable
+{
+    public const int MiB = 1 << 20;
+
+    private readonly TempStateDirectory _dir = new();
+
+    public StorageHost Host { get; }
+    public string Target => _dir.PoolDir("p");
+
+    public FileVolumeTestPool(ICommandRunner? runner = null)
+    {
+        var registry = new BackendRegistry();
+        registry.Register(new DirPoolBackend(runner ?? ProcessCommandRunner.Instance));
+        Host = _dir.OpenHost(registry);
+        Host.DefinePool($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
+        Host.BuildPool("p", PoolBuildFlags.None);
+        Host.StartPool("p", PoolBuildFlags.None);
+    }
+
+    public string PathOf(string name) => Path.Combine(Target, name);
+
+    public VolumeHandle Create(string name, string capacity, string format = "raw", string extra = "", VolumeCreateFlags flags = VolumeCreateFlags.None) =>
+        Host.CreateVolume("p", VolumeXmlFor(name, capacity, format, extra), flags);
+
+    public static string VolumeXmlFor(string name, string capacity, string format = "raw", string extra = "") =>
+        $"<volume><name>{name}</name>{(capacity.Length == 0 ? "" : $"<capacity>{capacity}</capacity>")}{extra}<target><format type='{format}'/></target></volume>";
+
+    public VolumeHandle Volume(string name) => Host.LookupVolumeByName("p", name);
+
+    /// <summary>Entries of the pool directory, hidden partial files included.</summary>
+    public string[] Entries() => Directory.GetFileSystemEntries(Target).Select(Path.GetFileName).Order().ToArray()!;
+
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>A command runner that answers every command with a fixed result and records what was asked.</summary>
+public sealed class ScriptedCommandRunner(bool exists, int exitCode, string stderr = "") : ICommandRunner
+{
+    public List<CommandLine> Commands { get; } = [];
+
+    public CommandResult Run(CommandLine command)
+    {
+        Commands.Add(command);
+        return new CommandResult(exitCode, "", stderr);
+    }
+
+    public bool Exists(string program) => exists;
+}

@@ -15,7 +15,7 @@ public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTa
 
     public override BackendCapabilities Capabilities =>
         BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh;
+        BackendCapabilities.Delete | BackendCapabilities.Refresh | LocalFileVolumes.Capabilities;
 
     protected override void Validate(PoolDefinition pool)
     {

@@ -15,7 +15,8 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
 
     public override BackendCapabilities Capabilities =>
         BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources;
+        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
+        LocalFileVolumes.Capabilities;
 
     protected override void Validate(PoolDefinition pool)
     {

@@ -1,0 +1,52 @@
+using KvmStor.Host;
+using KvmStor.Images;
+using KvmStor.Model;
+
+namespace KvmStor.Backends.Local;
+
+/// <summary>
+/// The base of every pool type whose volumes are files in its target directory (dir, fs, netfs, vstorage):
+/// the volume half is the same for all of them and lives in <see cref="LocalFileVolumes"/>.
+/// </summary>
+public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBackend, IVolumeBackend
+{
+    private readonly LocalFileVolumes _volumes = new(runner);
+
+    protected ICommandRunner Runner { get; } = runner;
+
+    public abstract PoolType Type { get; }
+    public abstract BackendCapabilities Capabilities { get; }
+    public abstract bool CheckActive(PoolDefinition pool);
+    public abstract void Build(PoolDefinition pool, PoolBuildFlags flags);
+    public abstract void Start(PoolDefinition pool);
+    public abstract void Stop(PoolDefinition pool);
+    public abstract string FindSources(string? sourceSpecXml);
+
+    public void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
+
+    public PoolRefreshResult Refresh(PoolDefinition pool) =>
+        LocalTargetDirectory.ReadState(pool) with { Volumes = _volumes.ListVolumes(pool) };
+
+    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => _volumes.ListVolumes(pool);
+    public VolumeDefinition? FindVolume(PoolDefinition pool, string name) => _volumes.FindVolume(pool, name);
+    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) => _volumes.FindVolumeByKeyOrPath(pool, keyOrPath);
+
+    public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
+        _volumes.CreateVolume(pool, volume, flags, progress, cancel);
+
+    public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
+        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
+        _volumes.CreateVolumeFrom(pool, volume, sourcePool, source, flags, progress, cancel);
+
+    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) => _volumes.DeleteVolume(pool, volume, flags);
+    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) => _volumes.ResizeVolume(pool, volume, capacity, flags);
+
+    public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        _volumes.Upload(pool, volume, source, range, progress, cancel);
+
+    public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        _volumes.Download(pool, volume, destination, range, progress, cancel);
+
+    public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
+        _volumes.Wipe(pool, volume, algorithm, progress, cancel);
+}

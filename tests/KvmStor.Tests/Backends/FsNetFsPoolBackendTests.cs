@@ -29,10 +29,13 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     private static string Spec(string host) => $"<source><host name='{host}'/></source>";
 
     [Fact]
-    public void DeclaresPoolSideCapabilitiesWithSourceDiscovery()
+    public void DeclaresLibvirtsNetFsCapabilitiesWithSourceDiscovery()
     {
         Assert.Equal(BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-                     BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources,
+                     BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
+                     BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume |
+                     BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume |
+                     BackendCapabilities.WipeVolume,
             Backend(new FsReplayRunner()).Capabilities);
     }
 

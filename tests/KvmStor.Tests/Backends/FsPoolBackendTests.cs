@@ -30,11 +30,13 @@ public sealed class FsPoolBackendTests : IDisposable
     private string Blkid => $"blkid -p -o export {_dir.Device}";
 
     [Fact]
-    public void DeclaresThePoolSideCapabilitiesOfLibvirtsFsBackend()
+    public void DeclaresTheCapabilitiesOfLibvirtsFsBackend()
     {
         var caps = Backend(new FsReplayRunner()).Capabilities;
         Assert.Equal(BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-                     BackendCapabilities.Delete | BackendCapabilities.Refresh, caps);
+                     BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.CreateVolume |
+                     BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume |
+                     BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume, caps);
     }
 
     [Fact]

@@ -11,9 +11,11 @@ public static class VolumeDataCommands
     private const long VirshStreamMessage = 256 << 10;
 
     public static CommandDefinition Upload => new("vol-upload", "write a local file into a volume",
-        "Copies a file's bytes into the volume, at --offset and for at most --length bytes; --sparse keeps the file's holes as holes.",
+        "Copies a file's bytes into the volume, at --offset and for at most --length bytes; --sparse keeps the file's holes as holes. "
+        + "Data that does not fit in a raw volume's capacity is refused unless --allow-grow lets the volume grow (libvirt always grows it).",
         [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read"), VolumeOptions.Pool,
-            VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse],
+            VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse,
+            OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)")],
         RunUpload);
 
     public static CommandDefinition Download => new("vol-download", "copy a volume's content into a local file",
@@ -44,7 +46,7 @@ public static class VolumeDataCommands
 
     private static bool RunUpload(CommandContext context, ParsedCommand command)
     {
-        var range = VolumeOptions.Range(command);
+        var range = VolumeOptions.Range(command) with { AllowGrow = command.Flag("allow-grow") };
         string file = command.Required("file");
         var volume = VolumeLookup.Find(context, command);
         string word = command.Required(VolumeLookup.VolOption);

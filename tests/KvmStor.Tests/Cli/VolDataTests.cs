@@ -89,6 +89,18 @@ public sealed class VolDataTests : IDisposable
     }
 
     [Fact]
+    public void UploadPastTheCapacityNeedsAllowGrow()
+    {
+        // kvmstor's rule: a raw volume is not silently grown by an upload (libvirt grows it).
+        string file = _s.WriteFile("big.bin", new byte[11 << 20]);
+        string error = _s.Fails("vol-upload", "v1", file, "--pool", "p1");
+        Assert.StartsWith("error: cannot upload to volume v1\nerror: invalid argument: upload of 11534336 bytes at offset 0 exceeds the capacity of volume 'v1' (10485760 bytes)", error);
+        Assert.Equal(10L << 20, new FileInfo(P("v1")).Length);
+        Assert.Equal("\n", _s.Ok("vol-upload", "v1", file, "--pool", "p1", "--allow-grow"));
+        Assert.Equal(11L << 20, new FileInfo(P("v1")).Length);
+    }
+
+    [Fact]
     public void UploadOfAMissingFile()
     {
         string missing = Path.Combine(_s.Root, "nonexist");

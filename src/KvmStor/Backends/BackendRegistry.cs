@@ -17,6 +17,7 @@ public sealed class BackendRegistry
     {
         var registry = new BackendRegistry();
         registry.Register(new Dir.DirPoolBackend());
+        registry.Register(new Disk.DiskPoolBackend());
         return registry;
     }
 }

@@ -145,6 +145,13 @@ public sealed class DiskPoolTests : IDisposable
         _host.DownloadVolume(p1, back, new TransferRange(MiB, (ulong)data.Length, false));
         Assert.Equal(data, back.ToArray());
 
+        // vol-clone into a new partition copies the content.
+        var clone = _host.CreateVolumeFrom(pool, $"<volume><name>{_loop.BaseName}p2</name><capacity unit='bytes'>0</capacity></volume>", p1, VolumeCreateFlags.None);
+        Assert.Equal(8 * MiB, clone.Volume.Capacity);
+        var copied = new MemoryStream();
+        _host.DownloadVolume(clone, copied, new TransferRange(MiB, (ulong)data.Length, false));
+        Assert.Equal(data, copied.ToArray());
+
         _host.WipeVolume(p1, WipeAlgorithm.Zero);
         var wiped = new MemoryStream();
         _host.DownloadVolume(p1, wiped, new TransferRange(0, 0, false));
@@ -169,6 +176,9 @@ public sealed class DiskPoolTests : IDisposable
         _host.BuildPool(pool, PoolBuildFlags.Overwrite);
         Assert.Contains(":msdos:", PartedPrint());
         _host.StartPool(pool, PoolBuildFlags.None);
+
+        string sources = _host.FindPoolSources("disk", null);
+        Assert.Contains($"<device path='{_loop.Device}'/>\n    <format type='dos'/>", sources);
 
         var conflict = Assert.Throws<StorageException>(() => Define("second", "gpt"));
         Assert.Equal("operation failed: Storage source conflict with pool: 'probe'", conflict.Display);

@@ -132,6 +132,28 @@ public sealed class DiskPoolTests : IDisposable
             _host.ListVolumes(pool).Select(v => v.Name).ToArray());
     }
 
+    [Theory]
+    [InlineData("dvh")]
+    [InlineData("mac")]
+    [InlineData("bsd")]
+    [InlineData("pc98")]
+    [InlineData("sun")]
+    public void OtherLabelsAreBuiltProbedAndPartitioned(string label)
+    {
+        string pool = Define("other", label);
+        _host.BuildPool(pool, PoolBuildFlags.None);
+        var again = Assert.Throws<StorageException>(() => _host.BuildPool(pool, PoolBuildFlags.None));
+        Assert.Equal($"Storage pool already built: Device '{_loop.Device}' already formatted using '{label}'", again.Display);
+        _host.StartPool(pool, PoolBuildFlags.None);
+        // A mac label's partition map is partition 1 and a dvh label's volume header partition 9: the first volume
+        // takes the lowest number parted has not used.
+        var taken = _host.ListVolumes(pool).Select(v => v.Name).ToHashSet();
+        int next = Enumerable.Range(1, 16).First(n => !taken.Contains(_loop.BaseName + "p" + n));
+        var made = Create(pool, _loop.BaseName + "p" + next, 10 * MiB);
+        Assert.True(File.Exists(made.Volume.Target.Path));
+        Assert.True(made.Volume.Capacity >= 10 * MiB);
+    }
+
     [Fact]
     public void UploadDownloadAndWipeWorkOnAPartition()
     {

@@ -27,6 +27,16 @@ public sealed class DeviceProbe(ICommandRunner runner)
     public static CommandLine BlkidCommand(params string[] devices) =>
         new(BlkidProgram, new[] { "-p", "-o", "export" }.Concat(devices).ToArray());
 
+    /// <summary>
+    /// Probes for a disk pool's label. blkid misnames or misses some labels parted writes (dvh reads as "sgi", pc98 as
+    /// "dos", bsd not at all), so for those parted answers, as in libvirt.
+    /// </summary>
+    public DeviceContent? ProbeForLabel(string device, string expectedLabel)
+    {
+        if (expectedLabel is "dvh" or "pc98" or "bsd" && runner.Exists(PartedCommands.Program)) return ProbeWithParted(device);
+        return Probe(device);
+    }
+
     private DeviceContent? ProbeWithBlkid(string device)
     {
         var result = runner.Run(BlkidCommand(device));
@@ -46,7 +56,9 @@ public sealed class DeviceProbe(ICommandRunner runner)
             if (line.StartsWith("Partition Table:", StringComparison.Ordinal))
             {
                 string label = line["Partition Table:".Length..].Trim();
-                return label is "" or "unknown" or "loop" ? DeviceContent.Empty : new DeviceContent(null, PartedCommands.PoolFormatName(label));
+                // parted's "loop" label is a filesystem on the whole device: never empty.
+                if (label == "loop") return new DeviceContent("unknown", null);
+                return label is "" or "unknown" ? DeviceContent.Empty : new DeviceContent(null, PartedCommands.PoolFormatName(label));
             }
         return null;
     }

@@ -19,7 +19,8 @@ public static class DiskPartitionPlanner
     {
         var kind = ChooseKind(layout, format, requestedName, partSeparator);
         ulong sector = (ulong)layout.SectorSize;
-        ulong cylinder = layout.IsDos ? (geometry ?? throw StorageException.Internal("no disk geometry")).CylinderBytes(layout.SectorSize) : 0;
+        bool cylinderLabel = layout.IsDos || NeedsWholeCylinders(layout.Label);
+        ulong cylinder = cylinderLabel ? (geometry ?? throw StorageException.Internal("no disk geometry")).CylinderBytes(layout.SectorSize) : 0;
         bool wantLogical = kind == PartitionKind.Logical;
 
         DiskFreeRegion? best = null;
@@ -28,7 +29,13 @@ public static class DiskPartitionPlanner
         {
             if (region.Logical != wantLogical) continue;
             ulong needed = capacity;
-            if (layout.IsDos)
+            if (NeedsWholeCylinders(layout.Label))
+            {
+                // parted places sun and pc98 partitions on whole cylinders only (libvirt does not, and fails there).
+                ulong alignedStart = RoundUp(region.Start, cylinder);
+                needed = RoundUp(alignedStart + capacity, cylinder) - region.Start;
+            }
+            else if (layout.IsDos)
             {
                 ulong slack = cylinder - capacity % cylinder;
                 needed += slack;
@@ -45,7 +52,8 @@ public static class DiskPartitionPlanner
 
         ulong start = best.Start + (best.Logical ? sector : 0);
         ulong endExclusive = start + bestNeeded;
-        if (layout.IsDos) endExclusive -= start % cylinder;
+        if (NeedsWholeCylinders(layout.Label)) start = RoundUp(start, cylinder);
+        else if (layout.IsDos) endExclusive -= start % cylinder;
         ulong end = endExclusive - 1;
 
         int number = kind == PartitionKind.Logical
@@ -87,6 +95,11 @@ public static class DiskPartitionPlanner
                    System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : null;
     }
 
+    /// <summary>Labels whose partitions parted puts on cylinder boundaries only.</summary>
+    public static bool NeedsWholeCylinders(string label) => label is "sun" or "pc98";
+
+    private static ulong RoundUp(ulong value, ulong unit) => (value + unit - 1) / unit * unit;
+
     private static int LowestFreeNumber(DiskLayout layout)
     {
         int n = 1;
@@ -96,7 +109,8 @@ public static class DiskPartitionPlanner
     }
 
     /// <summary>parted's partition-type argument, one word group as libvirt passes it: "primary ext2", "logical fat32",
-    /// "extended" on dos; "primary" elsewhere, except that swap and fat keep their type (so gpt gets the right type GUID).</summary>
+    /// "extended" on dos; "primary" elsewhere, except that swap and fat keep their type (so gpt gets the right type GUID)
+    /// and bsd/sun labels get the fs type alone.</summary>
     private static string PartedType(DiskLayout layout, PartitionKind kind, string format)
     {
         string fs = DiskPartitionTypes.PartedFileSystem(format);
@@ -107,6 +121,8 @@ public static class DiskPartitionPlanner
                 PartitionKind.Logical => "logical " + fs,
                 _ => "primary " + fs,
             };
+        // bsd and sun labels have neither partition types nor names: parted wants the fs type alone.
+        if (layout.Label is "bsd" or "sun") return fs == DiskPartitionTypes.Extended ? "ext2" : fs;
         return fs is "linux-swap" or "fat16" or "fat32" ? "primary " + fs : "primary";
     }
 }

@@ -100,7 +100,7 @@ public sealed partial class DiskPoolBackend
     {
         var source = Device(pool);
         var layout = ReadLayout(pool);
-        DiskGeometry? geometry = layout.IsDos
+        DiskGeometry? geometry = layout.IsDos || DiskPartitionPlanner.NeedsWholeCylinders(layout.Label)
             ? DiskGeometry.Parse(runner.RunChecked(PartedCommands.PrintChs(source.Path)).StandardOutput)
             : null;
         var plan = DiskPartitionPlanner.Plan(layout, geometry, volume.Target.Format ?? "none", volume.Capacity, volume.Name, source.PartSeparator);

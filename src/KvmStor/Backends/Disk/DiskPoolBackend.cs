@@ -33,7 +33,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsa
         PartedCommands.RequireInstalled(runner);
         usage.RequireUnused(device, includePartitions: true);
         if (!flags.HasFlag(PoolBuildFlags.Overwrite))
-            DeviceProbeDecision.Require(device, format, new DeviceProbe(runner).Probe(device), writeLabel: true, expectsPartitionTable: true);
+            DeviceProbeDecision.Require(device, format, new DeviceProbe(runner).ProbeForLabel(device, format), writeLabel: true, expectsPartitionTable: true);
         ZeroLabelAreas(device);
         runner.RunChecked(PartedCommands.MakeLabel(device, PartedCommands.LabelName(format)));
     }
@@ -42,7 +42,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsa
     {
         string device = RequireDevice(pool);
         PartedCommands.RequireInstalled(runner);
-        DeviceProbeDecision.Require(device, LabelFormat(pool), new DeviceProbe(runner).Probe(device), writeLabel: false, expectsPartitionTable: true);
+        DeviceProbeDecision.Require(device, LabelFormat(pool), new DeviceProbe(runner).ProbeForLabel(device, LabelFormat(pool)), writeLabel: false, expectsPartitionTable: true);
     }
 
     public void Stop(PoolDefinition pool) { }

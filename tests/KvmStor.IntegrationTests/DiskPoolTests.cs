@@ -76,10 +76,14 @@ public sealed class DiskPoolTests : IDisposable
         Create(pool, _loop.BaseName + "p2", 50 * MiB, "linux-swap");
         Create(pool, _loop.BaseName + "p3", 50 * MiB, "fat32");
         Create(pool, _loop.BaseName + "p4", 20 * MiB, "linux");
+        Create(pool, _loop.BaseName + "p5", 10 * MiB, "linux-lvm");
+        Create(pool, _loop.BaseName + "p6", 10 * MiB, "linux-raid");
         var formats = _host.ListVolumes(pool).ToDictionary(v => v.Name, v => v.Target.Format);
         Assert.Equal("linux-swap", formats[_loop.BaseName + "p2"]);
         Assert.Equal("fat32", formats[_loop.BaseName + "p3"]);
         Assert.Equal("none", formats[_loop.BaseName + "p4"]);
+        Assert.Equal("linux-lvm", formats[_loop.BaseName + "p5"]);
+        Assert.Equal("linux-raid", formats[_loop.BaseName + "p6"]);
 
         var resize = Assert.Throws<StorageException>(() => _host.ResizeVolume(_host.LookupVolumeByName(pool, p1.Name), 200 * MiB, VolumeResizeFlags.None));
         Assert.Equal("this function is not supported by the connection driver: storage pool does not support changing of volume capacity", resize.Display);
@@ -89,7 +93,7 @@ public sealed class DiskPoolTests : IDisposable
         Assert.False(File.Exists(_loop.Partition(2)));
         Assert.DoesNotContain("\n2:", PartedPrint());
         Assert.Contains("\n3:", PartedPrint());
-        Assert.Equal(3, _host.ListVolumes(pool).Count);
+        Assert.Equal(5, _host.ListVolumes(pool).Count);
 
         _host.DestroyPool(pool);
         _host.DeletePool(pool);
@@ -115,7 +119,10 @@ public sealed class DiskPoolTests : IDisposable
         Assert.InRange(Extent(p5).Start, 104970240UL, 209940480UL);
         var p6 = Create(pool, _loop.BaseName + "p6", 20 * MiB, "linux-swap");
         Assert.Equal("linux-swap", _host.LookupVolumeByName(pool, p6.Name).Volume.Target.Format);
+        var p7 = Create(pool, _loop.BaseName + "p7", 10 * MiB, "linux-lvm");
+        Assert.Equal("linux-lvm", _host.LookupVolumeByName(pool, p7.Name).Volume.Target.Format);
         var p3 = Create(pool, _loop.BaseName + "p3", 50 * MiB, "fat16");
+        Assert.Equal("fat16", _host.LookupVolumeByName(pool, p3.Name).Volume.Target.Format);
         Assert.Equal(209940480UL, Extent(p3).Start);
 
         _host.RefreshPool(pool);
@@ -127,8 +134,8 @@ public sealed class DiskPoolTests : IDisposable
         Assert.Equal($"this function is not supported by the connection driver: cannot wipe extended partition '{_loop.Partition(2)}'", wipeExtended.Display);
 
         _host.DeleteVolume(_host.LookupVolumeByName(pool, p5.Name), VolumeDeleteFlags.None);
-        // parted renumbers logical partitions: the former p6 is now p5.
-        Assert.Equal([_loop.BaseName + "p1", _loop.BaseName + "p2", _loop.BaseName + "p3", _loop.BaseName + "p5"],
+        // parted renumbers logical partitions: the former p6 and p7 are now p5 and p6.
+        Assert.Equal([_loop.BaseName + "p1", _loop.BaseName + "p2", _loop.BaseName + "p3", _loop.BaseName + "p5", _loop.BaseName + "p6"],
             _host.ListVolumes(pool).Select(v => v.Name).ToArray());
     }
 

@@ -21,6 +21,10 @@ public static class PartedCommands
     public static CommandLine Remove(string device, int number) =>
         Create(device, "rm", "--script", number.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Turns a partition flag (lvm, raid…) on: that is how parted gives a partition those types.</summary>
+    public static CommandLine SetFlag(string device, int number, string flag) =>
+        Create(device, "set", "--script", number.ToString(System.Globalization.CultureInfo.InvariantCulture), flag, "on");
+
     /// <summary>Partitions and free regions in bytes, one per line (parted's -m format).</summary>
     public static CommandLine PrintFree(string device) =>
         new CommandLine(Program, "-m", "-s", device, "unit", "B", "print", "free").WithEnvironment("LC_ALL", "C");

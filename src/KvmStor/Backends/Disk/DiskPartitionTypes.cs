@@ -18,6 +18,15 @@ public static class DiskPartitionTypes
         _ => "ext2", // none, linux, linux-lvm, linux-raid
     };
 
+    /// <summary>The parted flag that gives a partition its type where the fs type cannot (libvirt sets none, so its
+    /// linux-lvm and linux-raid partitions are plain Linux ones).</summary>
+    public static string? PartedFlag(string format) => format switch
+    {
+        "linux-lvm" => "lvm",
+        "linux-raid" => "raid",
+        _ => null,
+    };
+
     /// <summary>The volume format a partition type code stands for; partitions libvirt makes for none and linux alike
     /// (dos 0x83, gpt "Linux filesystem") read back as none, as libvirt lists them.</summary>
     public static string FromPartitionType(string? partEntryType, string partedFileSystem)

@@ -105,6 +105,8 @@ public sealed partial class DiskPoolBackend
             : null;
         var plan = DiskPartitionPlanner.Plan(layout, geometry, volume.Target.Format ?? "none", volume.Capacity, volume.Name, source.PartSeparator);
         runner.RunChecked(PartedCommands.MakePartition(source.Path, plan.PartedType, plan.Start, plan.End));
+        if (DiskPartitionTypes.PartedFlag(volume.Target.Format ?? "none") is { } flag && plan.Kind != PartitionKind.Extended)
+            runner.RunChecked(PartedCommands.SetFlag(source.Path, plan.Number, flag));
 
         var made = WaitFor(() => ReadLayout(pool).Partitions.FirstOrDefault(p => p.Number == plan.Number && DeviceExists(p.Path)));
         if (made is null || made.Name != plan.Name)

@@ -34,6 +34,37 @@ public sealed class DeviceProbeTests
     }
 
     [Fact]
+    public void PartedAnswersForLabelsBlkidMisreads()
+    {
+        // blkid reads a dvh label as "sgi" and a pc98 label as "dos"; libvirt asks parted for these.
+        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
+            "Model: Loopback device (loopback)\nDisk /dev/loop1: 1074MB\nPartition Table: pc98\n");
+        Assert.Equal(new DeviceContent(null, "pc98"), new DeviceProbe(runner).ProbeForLabel("/dev/loop1", "pc98"));
+        Assert.DoesNotContain(runner.Ran, c => c.StartsWith("blkid"));
+    }
+
+    [Fact]
+    public void PartedsLoopLabelIsAFilesystemNotAnEmptyDevice()
+    {
+        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
+            "Model: Loopback device (loopback)\nDisk /dev/loop1: 1074MB\nPartition Table: loop\n\nNumber  Start  End     Size    File system  Flags\n 1      0.00B  1074MB  1074MB  ext4\n");
+        runner.Missing.Add("blkid");
+        var content = new DeviceProbe(runner).Probe("/dev/loop1");
+        Assert.False(content!.IsEmpty);
+        Assert.Equal("Storage pool probe failed: Format of device '/dev/loop1' does not match the expected format 'gpt', forced overwrite is necessary",
+            Decide(content, "gpt", writeLabel: true));
+    }
+
+    [Fact]
+    public void AnUnlabelledDeviceIsEmptyForParted()
+    {
+        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"), "", exitCode: 1,
+            stderr: "Error: /dev/loop1: unrecognised disk label\n");
+        runner.Missing.Add("blkid");
+        Assert.Equal(DeviceContent.Empty, new DeviceProbe(runner).Probe("/dev/loop1"));
+    }
+
+    [Fact]
     public void NoProbeToolMeansOverwriteIsNeeded()
     {
         var runner = new DiskReplayRunner();

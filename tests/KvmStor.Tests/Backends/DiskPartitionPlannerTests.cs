@@ -70,4 +70,14 @@ public sealed class DiskPartitionPlannerTests
     [Fact]
     public void GptKeepsSwapAndFatTypes() =>
         Assert.Equal("primary linux-swap", Plan("gpt-empty.parted.txt", "linux-swap", MiB, "loop1p1").PartedType);
+
+    [Fact]
+    public void SunPartitionsStartAndEndOnCylinders()
+    {
+        var table = PartedTable.Parse("BYT;\n/dev/loop1:1073741824B:loopback:512:512:sun:Loopback device:;\n1:0B:1073479679B:1073479680B:free;\n");
+        var layout = DiskLayout.From(table, new PoolSourceDevice { Path = "/dev/loop1" }, new Dictionary<string, Dictionary<string, string>>());
+        var plan = DiskPartitionPlanner.Plan(layout, LoopGeometry, "none", 10 * MiB, "loop1p1", null);
+        Assert.Equal((261120UL, 0UL, "ext2"), (plan.Start, (plan.End + 1) % 261120, plan.PartedType));
+        Assert.True(plan.End + 1 - plan.Start >= 10 * MiB);
+    }
 }

@@ -162,6 +162,19 @@ public sealed class DiskPoolTests : IDisposable
     }
 
     [Fact]
+    public void ConcurrentDeletesLoseNoUpdate()
+    {
+        string pool = Define("parallel", "gpt");
+        _host.StartPool(pool, PoolBuildFlags.Build);
+        for (int n = 1; n <= 8; n++) Create(pool, _loop.BaseName + "p" + n, 4 * MiB);
+        // Each parted run rewrites the whole table: without the per-disk lock, parallel removals undo each other.
+        var volumes = _host.ListVolumes(pool).Select(v => _host.LookupVolumeByName(pool, v.Name)).ToList();
+        Parallel.ForEach(volumes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, v => _host.DeleteVolume(v, VolumeDeleteFlags.None));
+        Assert.Empty(_host.ListVolumes(pool));
+        Assert.DoesNotContain("\n1:", PartedPrint());
+    }
+
+    [Fact]
     public void UploadDownloadAndWipeWorkOnAPartition()
     {
         string pool = Define("updown", "gpt");

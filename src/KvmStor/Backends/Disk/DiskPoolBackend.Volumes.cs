@@ -99,6 +99,7 @@ public sealed partial class DiskPoolBackend
     private VolumeDefinition MakePartition(PoolDefinition pool, VolumeDefinition volume)
     {
         var source = Device(pool);
+        using var tableLock = LockPartitionTable(source.Path);
         var layout = ReadLayout(pool);
         DiskGeometry? geometry = layout.IsDos || DiskPartitionPlanner.NeedsWholeCylinders(layout.Label)
             ? DiskGeometry.Parse(runner.RunChecked(PartedCommands.PrintChs(source.Path)).StandardOutput)
@@ -120,10 +121,22 @@ public sealed partial class DiskPoolBackend
     private void RemovePartition(PoolDefinition pool, string name)
     {
         var source = Device(pool);
-        var partition = ReadLayout(pool).Partitions.First(p => p.Name == name);
+        using var tableLock = LockPartitionTable(source.Path);
+        var partition = ReadLayout(pool).Partitions.FirstOrDefault(p => p.Name == name)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
         runner.RunChecked(PartedCommands.Remove(source.Path, partition.Number));
         WaitFor(() => DeviceExists(partition.Path) ? null : partition);
     }
+
+    /// <summary>
+    /// Serialises partition-table changes of one disk between kvmstor processes (two vol-creates must not plan the same
+    /// free region): an flock on the whole-disk device node, the convention udev and systemd also honour.
+    /// Only real block devices are locked (the lock's open(2) would otherwise create a file).
+    /// </summary>
+    private static State.FileLock? LockPartitionTable(string device) =>
+        FileSystem.TryStat(device, true, out var status, out _) && status.Kind == FileKind.BlockDevice
+            ? State.FileLock.Exclusive(device)
+            : null;
 
     private DiskPartition RequireDataPartition(PoolDefinition pool, VolumeDefinition volume, string verb)
     {

@@ -34,6 +34,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsa
         usage.RequireUnused(device, includePartitions: true);
         if (!flags.HasFlag(PoolBuildFlags.Overwrite))
             DeviceProbeDecision.Require(device, format, new DeviceProbe(runner).ProbeForLabel(device, format), writeLabel: true, expectsPartitionTable: true);
+        using var tableLock = LockPartitionTable(device);
         ZeroLabelAreas(device);
         runner.RunChecked(PartedCommands.MakeLabel(device, PartedCommands.LabelName(format)));
     }
@@ -52,6 +53,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsa
     {
         string device = RequireDevice(pool);
         usage.RequireUnused(device, includePartitions: true);
+        using var tableLock = LockPartitionTable(device);
         ZeroLabelAreas(device);
     }
 
@@ -112,7 +114,10 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsa
 
     private static void ZeroLabelAreas(string device)
     {
-        using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.ReadWrite);
+        // A raw open(2): .NET's own open would take a shared flock, which the partition-table lock held here excludes.
+        int fd = Posix.OpenMode(device, Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+        if (fd < 0) throw StorageException.System($"cannot open '{device}'", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         var status = FileSystem.Stat(handle);
         ulong size = status.Kind == FileKind.BlockDevice ? FileSystem.BlockDeviceSize(handle) : status.Size;
         var zeros = new byte[(int)Math.Min((ulong)WipeBytes, size)];

@@ -88,6 +88,15 @@ public sealed class DiskPoolBackendReplayTests : IDisposable
     }
 
     [Fact]
+    public void AZeroCapacityIsRefusedBeforeParted()
+    {
+        var e = Assert.Throws<StorageException>(() =>
+            Backend().CreateVolume(Gpt, new VolumeDefinition { Name = "loop1p1", Capacity = 0 }, VolumeCreateFlags.None, null, default));
+        Assert.Equal("this function is not supported by the connection driver: volume capacity required for this storage pool", e.Display);
+        Assert.Empty(_runner.Ran);
+    }
+
+    [Fact]
     public void DeleteRemovesThePartitionNumberNotItsSuffix()
     {
         Table("gpt-three.parted.txt");

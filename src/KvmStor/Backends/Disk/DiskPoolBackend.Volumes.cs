@@ -98,6 +98,8 @@ public sealed partial class DiskPoolBackend
     /// <summary>Plans the partition (so a wrong name fails before anything changes), makes it and waits for its node.</summary>
     private VolumeDefinition MakePartition(PoolDefinition pool, VolumeDefinition volume)
     {
+        // libvirt's rule for pools without a separate build step (disk pools have none).
+        if (volume.Capacity == 0) throw StorageException.NoSupport("volume capacity required for this storage pool");
         var source = Device(pool);
         using var tableLock = LockPartitionTable(source.Path);
         var layout = ReadLayout(pool);

@@ -113,6 +113,13 @@ public sealed class DiskPoolTests : IDisposable
         var p2 = Create(pool, _loop.BaseName + "p2", 100 * MiB, "extended");
         Assert.Equal(Normalise(Golden("vol-disk-dos-extended.dumpxml.xml")), Normalise(_host.GetVolumeXml(_host.LookupVolumeByName(pool, p2.Name))));
 
+        // libvirt's pool-disk-dos-loop output has the same logical free extent, allocation and available; it was taken
+        // right after vol-create (a partial update that drops the primary free space after the extended partition).
+        _host.RefreshPool(pool);
+        string afterExtended = _host.GetPoolXml(pool, inactive: false);
+        Assert.Contains("<allocation unit='bytes'>104969216</allocation>", afterExtended);
+        Assert.Contains($"<device path='{_loop.Device}'>\n      <freeExtent start='104971264' end='209940480'/>\n      <freeExtent start='209940480' end='1073741824'/>\n    </device>", afterExtended);
+
         // libvirt 9.0 refused this name ("expected loop1p3") and left a primary partition behind.
         var p5 = Create(pool, _loop.BaseName + "p5", 50 * MiB, "linux");
         Assert.True(File.Exists(_loop.Partition(5)));

@@ -26,7 +26,9 @@ public sealed class DiskDeviceUsage(string mountTable = "/proc/self/mounts", str
     {
         if (!candidate.StartsWith(device, StringComparison.Ordinal) || candidate.Length == device.Length) return false;
         var rest = candidate.AsSpan(device.Length);
+        // After a name ending in a digit the kernel puts "p" (nvme0n1p2); nvme0n10 is another disk.
         if (rest[0] == 'p') rest = rest[1..];
+        else if (char.IsAsciiDigit(device[^1])) return false;
         return rest.Length > 0 && rest.IndexOfAnyExceptInRange('0', '9') < 0;
     }
 

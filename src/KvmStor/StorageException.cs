@@ -17,6 +17,8 @@ public enum ErrorCode
     ArgumentUnsupported,
     StorageVolumeExists,
     StoragePoolBuilt,
+    /// <summary>libvirt's VIR_ERR_STORAGE_PROBE_FAILED (device probing before build/start).</summary>
+    StorageProbeFailed,
     /// <summary>kvmstor's own refusals (guest protection and the like).</summary>
     OperationDenied,
     /// <summary>libvirt's VIR_ERR_OPERATION_UNSUPPORTED ("Operation not supported: ").</summary>
@@ -49,6 +51,7 @@ public class StorageException : Exception
         ErrorCode.NoSupport => "this function is not supported by the connection driver: ",
         ErrorCode.ArgumentUnsupported => "argument unsupported: ",
         ErrorCode.StoragePoolBuilt => "Storage pool already built: ",
+        ErrorCode.StorageProbeFailed => "Storage pool probe failed: ",
         ErrorCode.OperationDenied => "operation forbidden: ",
         ErrorCode.OperationUnsupported => "Operation not supported: ",
         _ => "",

@@ -20,6 +20,7 @@ public sealed class BackendRegistry
         registry.Register(new Fs.FsPoolBackend());
         registry.Register(new Fs.NetFsPoolBackend());
         registry.Register(new Logical.LogicalPoolBackend());
+        registry.Register(new Disk.DiskPoolBackend());
         return registry;
     }
 }

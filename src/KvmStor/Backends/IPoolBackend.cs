@@ -42,6 +42,8 @@ public sealed record PoolRefreshResult
     /// <summary>The target directory's actual owner/group/mode, when the backend has one.</summary>
     public Permissions? TargetPermissions { get; init; }
     public IReadOnlyList<VolumeDefinition> Volumes { get; init; } = [];
+    /// <summary>The pool's source as the host shows it now (disk pools: free extents, the resolved label); null keeps the definition's.</summary>
+    public PoolSource? Source { get; init; }
 }
 
 /// <summary>

@@ -218,6 +218,7 @@ public sealed partial class StorageHost
         Capacity = result.Capacity,
         Allocation = result.Allocation,
         Available = result.Available,
+        Source = result.Source ?? def.Source,
         Target = def.Target is null || result.TargetPermissions is null
             ? def.Target
             : def.Target with { Permissions = result.TargetPermissions with { Label = def.Target.Permissions.Label } },

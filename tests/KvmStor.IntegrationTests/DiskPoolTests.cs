@@ -219,7 +219,7 @@ public sealed class DiskPoolTests : IDisposable
         var mismatch = Assert.Throws<StorageException>(() => _host.StartPool(pool, PoolBuildFlags.None));
         Assert.Equal($"Requested operation is not valid: Format of device '{_loop.Device}' does not match the expected format 'dos'", mismatch.Display);
         var noOverwrite = Assert.Throws<StorageException>(() => _host.BuildPool(pool, PoolBuildFlags.NoOverwrite));
-        Assert.Equal($"Storage pool probe failed: Format of device '{_loop.Device}' does not match the expected format 'dos', forced overwrite is necessary", noOverwrite.Display);
+        Assert.Equal($"Storage pool already built: Format of device '{_loop.Device}' does not match the expected format 'dos', forced overwrite is necessary", noOverwrite.Display);
         Assert.Contains(":gpt:", PartedPrint());
 
         _host.BuildPool(pool, PoolBuildFlags.Overwrite);

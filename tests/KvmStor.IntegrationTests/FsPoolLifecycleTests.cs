@@ -83,7 +83,7 @@ public sealed class FsPoolLifecycleTests
         using var host = loop.OpenHost();
         host.DefinePool(loop.PoolXml("xfs"));
         var e = Assert.Throws<StorageException>(() => host.BuildPool("fs1", PoolBuildFlags.NoOverwrite));
-        Assert.Equal($"Requested operation is not valid: Format of device '{loop.Device}' does not match the expected format 'xfs', forced overwrite is necessary",
+        Assert.Equal($"Storage pool already built: Format of device '{loop.Device}' does not match the expected format 'xfs', forced overwrite is necessary",
             e.Display);
         Assert.Equal("ext4", loop.FileSystemType());
     }

@@ -96,7 +96,7 @@ public sealed class LogicalPoolTests : IDisposable
         var e = Assert.Throws<StorageException>(() => _backend.Build(Pool(pv), PoolBuildFlags.None));
         Assert.Equal($"Storage pool already built: Device '{pv}' already formatted using 'LVM2_member'", e.Display);
         e = Assert.Throws<StorageException>(() => _backend.Build(Pool(fs), PoolBuildFlags.NoOverwrite));
-        Assert.Equal($"Storage pool probe failed: Format of device '{fs}' does not match the expected format 'LVM2_member', forced overwrite is necessary", e.Display);
+        Assert.Equal($"Storage pool already built: Format of device '{fs}' does not match the expected format 'LVM2_member', forced overwrite is necessary", e.Display);
         Assert.Equal("ext4", LogicalPoolFixture.BlkidType(fs));
         Assert.False(_lvm.VolumeGroupExists());
 

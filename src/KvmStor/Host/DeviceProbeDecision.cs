@@ -33,8 +33,9 @@ public static class DeviceProbeDecision
             return;
         }
 
+        // Checked against libvirt 9.0 here: "Storage pool already built: Format of device … forced overwrite is necessary".
         if (writeLabel)
-            throw new StorageException(ErrorCode.StorageProbeFailed,
+            throw new StorageException(ErrorCode.StoragePoolBuilt,
                 $"Format of device '{device}' does not match the expected format '{expected}', forced overwrite is necessary");
         throw StorageException.Invalid($"Format of device '{device}' does not match the expected format '{expected}'");
     }

@@ -51,7 +51,7 @@ public sealed class DeviceProbeTests
         runner.Missing.Add("blkid");
         var content = new DeviceProbe(runner).Probe("/dev/loop1");
         Assert.False(content!.IsEmpty);
-        Assert.Equal("Storage pool probe failed: Format of device '/dev/loop1' does not match the expected format 'gpt', forced overwrite is necessary",
+        Assert.Equal("Storage pool already built: Format of device '/dev/loop1' does not match the expected format 'gpt', forced overwrite is necessary",
             Decide(content, "gpt", writeLabel: true));
     }
 
@@ -79,9 +79,9 @@ public sealed class DeviceProbeTests
     [InlineData(null, null, "gpt", false, "Storage pool probe failed: Device '/dev/loop1' is unrecognized, requires build")]
     [InlineData(null, "gpt", "gpt", true, "Storage pool already built: Device '/dev/loop1' already formatted using 'gpt'")]
     [InlineData(null, "gpt", "gpt", false, "ok")]
-    [InlineData(null, "gpt", "dos", true, "Storage pool probe failed: Format of device '/dev/loop1' does not match the expected format 'dos', forced overwrite is necessary")]
+    [InlineData(null, "gpt", "dos", true, "Storage pool already built: Format of device '/dev/loop1' does not match the expected format 'dos', forced overwrite is necessary")]
     [InlineData(null, "gpt", "dos", false, "Requested operation is not valid: Format of device '/dev/loop1' does not match the expected format 'dos'")]
-    [InlineData("ext4", null, "dos", true, "Storage pool probe failed: Format of device '/dev/loop1' does not match the expected format 'dos', forced overwrite is necessary")]
+    [InlineData("ext4", null, "dos", true, "Storage pool already built: Format of device '/dev/loop1' does not match the expected format 'dos', forced overwrite is necessary")]
     public void DiskLabelDecisions(string? fs, string? label, string expected, bool writeLabel, string outcome) =>
         Assert.Equal(outcome, Decide(new DeviceContent(fs, label), expected, writeLabel));
 

@@ -151,7 +151,7 @@ public sealed class FsPoolBackendTests : IDisposable
         var runner = new FsReplayRunner().On(Blkid, 0, string.Format(recorded, _dir.Device));
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.NoOverwrite));
         Assert.Equal(
-            $"Requested operation is not valid: Format of device '{_dir.Device}' does not match the expected format 'ext4', forced overwrite is necessary",
+            $"Storage pool already built: Format of device '{_dir.Device}' does not match the expected format 'ext4', forced overwrite is necessary",
             e.Display);
         Assert.Equal([Blkid], runner.Ran);
     }

@@ -165,7 +165,7 @@ public sealed class LogicalPoolReplayTests : IDisposable
         string a = Device("a", 0xAA);
         _lvm.Expect($"blkid -p -o export {a}", $"DEVNAME={a}\nUUID=1234\nTYPE=ext4\nUSAGE=filesystem\n");
         var e = Assert.Throws<StorageException>(() => _backend.Build(Pool(a), PoolBuildFlags.None));
-        Assert.Equal($"Storage pool probe failed: Format of device '{a}' does not match the expected format 'LVM2_member', forced overwrite is necessary", e.Display);
+        Assert.Equal($"Storage pool already built: Format of device '{a}' does not match the expected format 'LVM2_member', forced overwrite is necessary", e.Display);
         Assert.False(File.ReadAllBytes(a).AsSpan().ContainsAnyExcept((byte)0xAA)); // untouched
         _lvm.AssertDone();
     }

@@ -32,7 +32,8 @@ public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTa
         string device = RequireDeviceToFormat(pool);
         string format = pool.Source.Format ?? "auto";
         RefuseMountedDevice(device);
-        if (!overwrite) InterimBlkidProbe.CheckEmptyForFormat(Runner, device, format);
+        if (!overwrite)
+            DeviceProbeDecision.Require(device, format, new DeviceProbe(Runner).Probe(device), writeLabel: true, expectsPartitionTable: false);
         RequireMkfs(format, device);
         Runner.RunChecked(MkfsCommand.Format(format, device));
     }

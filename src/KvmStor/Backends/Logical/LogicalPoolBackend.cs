@@ -64,7 +64,8 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
             foreach (var device in devices)
             {
                 if (!flags.HasFlag(PoolBuildFlags.Overwrite))
-                    LogicalDeviceBlkidCheck.RequireEmpty(_lvm.Runner, device);
+                    // blkid calls a physical volume LVM2_member; libvirt probes for that name.
+                    DeviceProbeDecision.Require(device, "LVM2_member", new DeviceProbe(_lvm.Runner).Probe(device), writeLabel: true, expectsPartitionTable: false);
                 PhysicalVolumeInitializer.ClearLabels(device);
                 _lvm.Run(LvmCommands.PvCreate(device));
                 initialized.Add(device);

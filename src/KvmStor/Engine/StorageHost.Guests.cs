@@ -94,18 +94,28 @@ public sealed partial class StorageHost
         return DiskDefinition.FromElement(element);
     }
 
-    /// <summary>detach-disk: removes the disk whose target name, source path or pool/volume is <paramref name="targetOrSource"/>.</summary>
-    public DiskDefinition DetachDisk(string guest, string targetOrSource)
+    /// <summary>
+    /// detach-disk: removes the disk whose target name, source path or pool/volume is <paramref name="targetOrSource"/>;
+    /// null (and nothing written) when no disk matches.
+    /// </summary>
+    public DiskDefinition? DetachDisk(string guest, string targetOrSource)
     {
         using var guestLock = Guests.Lock();
         var domain = RequireGuest(guest);
         var disks = domain.Disks;
         int index = FindDisk(disks, targetOrSource);
-        if (index < 0)
-            throw new StorageException(ErrorCode.None, $"No disk found whose source path or target is {targetOrSource}");
+        if (index < 0) return null;
         domain.RemoveDisk(domain.DiskElementAt(index));
         Guests.Save(domain);
         return disks[index];
+    }
+
+    /// <summary>The &lt;disk&gt; detach-disk would remove, as text (detach-disk --print-xml); null when none matches.</summary>
+    public string? GetGuestDiskXml(string guest, string targetOrSource)
+    {
+        var domain = RequireGuest(guest);
+        int index = FindDisk(domain.Disks, targetOrSource);
+        return index < 0 ? null : DomainDocument.FormatElement(domain.DiskElementAt(index)) + "\n";
     }
 
     private static int FindDisk(IReadOnlyList<DiskDefinition> disks, string key)

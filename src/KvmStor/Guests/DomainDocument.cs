@@ -171,7 +171,8 @@ public sealed class DomainDocument
     private static XElement Indent(XElement element, string indent)
     {
         var copy = new XElement(element.Name, element.Attributes());
-        var children = element.Nodes().ToList();
+        // Whitespace between child elements is replaced by our own; text content of leaf elements is kept.
+        var children = element.Nodes().Where(n => !(n is XText t && t is not XCData && string.IsNullOrWhiteSpace(t.Value) && element.HasElements)).ToList();
         if (children.All(n => n is XText)) { copy.Add(children); return copy; }
         foreach (var child in children)
         {

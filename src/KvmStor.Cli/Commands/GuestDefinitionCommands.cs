@@ -87,13 +87,11 @@ public static class GuestDefinitionCommands
                 if (command.Flag("name")) parts.Add(guest.Name);
                 output.PrintLine(string.Join("  ", parts));
             }
-            output.Print("\n");
             return true;
         }
         var table = new VirshTable("Id", "Name", "State");
         foreach (var guest in guests) table.AddRow("-", guest.Name, "shut off");
         output.Print(table.Render());
-        output.Print("\n");
         return true;
     }
 }

@@ -134,7 +134,6 @@ public static class GuestDiskCommands
             else table.AddRow(disk.TargetDev, disk.SourceDisplay);
         }
         context.Output.Print(table.Render());
-        context.Output.Print("\n");
         return true;
     }
 }

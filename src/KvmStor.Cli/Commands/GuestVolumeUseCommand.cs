@@ -49,7 +49,7 @@ public static class GuestVolumeUseCommand
     {
         var table = new VirshTable("Domain", "Target");
         foreach (var use in uses) table.AddRow(use.Guest, use.Target);
-        return table.Render() + "\n";
+        return table.Render();
     }
 
     private static string Json(IReadOnlyList<GuestDiskUse> uses)

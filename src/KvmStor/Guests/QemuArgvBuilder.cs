@@ -19,7 +19,8 @@ public sealed class QemuArgvBuilder(DiskSourceResolver resolver)
             domain.Root.Element("devices")?.Element("emulator")?.Value.Trim() is { Length: > 0 } emulator ? emulator : Emulator,
             "-name", "guest=" + domain.Name.Replace(",", ",,"),
             "-machine", machine,
-            "-accel", "kvm", "-accel", "tcg",
+            // As libvirt: <domain type='kvm'> needs KVM, type='qemu' is plain emulation (TCG).
+            "-accel", domain.Type == "kvm" ? "kvm" : "tcg",
             "-m", Math.Max(1UL, domain.MemoryKiB / 1024).ToString(CultureInfo.InvariantCulture),
             "-smp", domain.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",

@@ -157,12 +157,12 @@ public sealed class GuestCommandTests : IDisposable
         Run("attach-disk", "rich", "--pool", "images", "--vol", "disk.qcow2");
         var result = Run("domxml-to-native", "qemu-argv", "--domain", "rich");
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith("/usr/bin/qemu-system-x86_64 -name guest=rich -machine pc -accel kvm -accel tcg -m 256 -smp 2 ", result.Stdout);
+        Assert.StartsWith("/usr/bin/qemu-system-x86_64 -name guest=rich -machine pc -accel kvm -m 256 -smp 2 ", result.Stdout);
         Assert.Contains(" -append 'console=ttyS0 quiet' ", result.Stdout);
         Assert.Contains($" -blockdev driver=file,filename={_f.PoolPath}/disk.qcow2,node-name=disk1-storage,discard=unmap -blockdev driver=qcow2,node-name=disk1-format,file=disk1-storage,discard=unmap -device virtio-blk-pci,drive=disk1-format,id=disk1\n", result.Stdout);
 
         var fromFile = Run("domxml-to-native", "qemu-argv", WriteFile("g.xml", GuestSamples.Minimal));
-        Assert.Equal("qemu-system-x86_64 -name guest=mini -machine pc -accel kvm -accel tcg -m 128 -smp 1 -nodefaults -no-user-config -display none -no-reboot -serial stdio\n\n", fromFile.Stdout);
+        Assert.Equal("qemu-system-x86_64 -name guest=mini -machine pc -accel kvm -m 128 -smp 1 -nodefaults -no-user-config -display none -no-reboot -serial stdio\n\n", fromFile.Stdout);
 
         var wrongFormat = Run("domxml-to-native", "xen-xm", "--domain", "rich");
         Assert.Equal("error: Failed to convert domain XML\nerror: invalid argument: unsupported config type xen-xm\n", wrongFormat.Stderr);

@@ -60,9 +60,16 @@ public class QemuArgvTests
     public void MachinePartIsMinimalAndRunnable()
     {
         var argv = Argv("", "<kernel>/k</kernel><initrd>/i</initrd><cmdline>console=ttyS0</cmdline>");
-        Assert.Equal(["qemu-system-x86_64", "-name", "guest=g", "-machine", "pc", "-accel", "kvm", "-accel", "tcg", "-m", "128", "-smp", "2",
+        Assert.Equal(["qemu-system-x86_64", "-name", "guest=g", "-machine", "pc", "-accel", "kvm", "-m", "128", "-smp", "2",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-serial", "stdio",
             "-kernel", "/k", "-initrd", "/i", "-append", "console=ttyS0"], argv);
+    }
+
+    [Fact]
+    public void QemuDomainTypeMeansEmulation()
+    {
+        var argv = new QemuArgvBuilder(new DiskSourceResolver(Find)).Build(DomainDocument.Parse("<domain type='qemu'><name>t</name></domain>"));
+        Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
     }
 
     [Theory]

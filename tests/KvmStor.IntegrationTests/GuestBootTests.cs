@@ -15,7 +15,7 @@ public sealed class GuestBootTests : IDisposable
 
     // Load order of the modules between the kernel and /dev/vdX.
     private static readonly string[] Modules =
-        ["virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
+        ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
 
     private const string Init = """
         #!/bin/busybox sh
@@ -23,8 +23,8 @@ public sealed class GuestBootTests : IDisposable
         mount -t proc proc /proc
         mount -t sysfs sys /sys
         mount -t devtmpfs dev /dev
-        for m in virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
-          insmod /m/$m.ko 2>/dev/null
+        for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+          insmod /m/$m.ko
         done
         n=0
         while [ ! -e /sys/block/vdb ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
@@ -87,6 +87,7 @@ public sealed class GuestBootTests : IDisposable
         Assert.True(code == 0, err);
         string console = RunGuest(argvLine.Trim(), TimeSpan.FromSeconds(110));
         Assert.Contains("KVMSTOR-GUEST-DONE", console);
+        Assert.True(console.Contains("guest wrote marker to vda (RAWDISK)") && console.Contains("guest wrote marker to vdb (QCOWDISK)"), console);
 
         Assert.StartsWith("KVMSTOR-MARK-RAWDISK", Encoding.ASCII.GetString(System.IO.File.ReadAllBytes(raw), 0, 32));
         byte[] overlayView = Qcow2QemuTools.ReadAllViaQemu(overlay, _k.Root);

@@ -56,7 +56,7 @@ public sealed class GuestCliTests : IDisposable
         Expect("Disk attached successfully\n\n", "", 0, "attach-disk", "web", "--source", Write("b.iso", ""), "--type", "cdrom", "--targetbus", "sata", "--config");
         Expect($" Type   Device   Target   Source\n{new string('-', 7 + 9 + 9 + 3 + Math.Max(Path.Combine(_k.Root, "b.iso").Length, image.Length))}\n file   disk     vda      {image}\n file   cdrom    sda      {Path.Combine(_k.Root, "b.iso")}\n\n",
             "", 0, "domblklist", "web", "--details");
-        Assert.Contains("    <disk type='file' device='disk'>\n      <source file='" + image + "'/>\n      <target dev='vda' bus='virtio'/>\n      <serial>A1</serial>\n    </disk>\n    <!-- no disks yet -->",
+        Assert.Contains("    <console type='pty'/>\n    <disk type='file' device='disk'>\n      <source file='" + image + "'/>\n      <target dev='vda' bus='virtio'/>\n      <serial>A1</serial>\n    </disk>\n",
             File.ReadAllText(GuestFile));
 
         Expect("Disk detached successfully\n\n", "", 0, "detach-disk", "web", "vda");

@@ -100,4 +100,22 @@ public sealed class GuestCliTests : IDisposable
         Assert.False(File.Exists(GuestFile));
         Expect(" Id   Name   State\n--------------------\n\n", "", 0, "list", "--all");
     }
+
+    [Fact]
+    public void Concurrent_attaches_from_many_processes_all_land()
+    {
+        _k.Run("define", Write("web.xml", Rich));
+        var processes = Enumerable.Range(0, 8)
+            .Select(i => _k.StartProcess("attach-disk", "web", $"/img/d{i}.img", "vd" + (char)('b' + i)))
+            .ToList();
+        foreach (var p in processes)
+        {
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            p.Dispose();
+        }
+        var (_, stdout, _) = _k.Run("domblklist", "web");
+        for (int i = 0; i < 8; i++) Assert.Contains($" vd{(char)('b' + i)}      /img/d{i}.img\n", stdout);
+        Assert.Contains("<my:tag xmlns:my='urn:example:my'>keep me</my:tag>", File.ReadAllText(GuestFile));
+    }
 }

@@ -50,6 +50,16 @@ public class DomainDocumentTests
     }
 
     [Fact]
+    public void DeclarationProcessingInstructionsAndEntitiesSurvive()
+    {
+        string xml = "<?xml version='1.0' encoding='UTF-8'?>\n<?tool hint?>\n<domain type='kvm'>\n  <name>a</name>\n"
+            + "  <description>x &lt; y &amp;&amp; y &gt; z, \"quoted\" 'single'</description>\n  <devices/>\n</domain>\n";
+        var doc = DomainDocument.Parse(xml);
+        Assert.Equal("x < y && y > z, \"quoted\" 'single'", doc.Root.Element("description")!.Value);
+        Assert.Equal(xml.Replace("version='1.0' encoding='UTF-8'", "version=\"1.0\" encoding=\"UTF-8\""), doc.ToString());
+    }
+
+    [Fact]
     public void FirstDiskGoesInsideEmptyDevicesWithIndentation()
     {
         var doc = DomainDocument.Parse(GuestSamples.Minimal);

@@ -5,9 +5,10 @@ namespace KvmStor.IntegrationTests;
 
 /// <summary>
 /// The proof: a real Linux guest boots under qemu (TCG when KVM is not usable) with the command line kvmstor
-/// generated, sees the two disks kvmstor attached — a raw image and a qcow2 overlay whose backing file is another
-/// image of the same pool — writes a marker to each, and powers off. Needs qemu-system-x86, linux-image-amd64 and
-/// busybox-static (scripts/test.sh must install them).
+/// generated, sees the two pool volumes kvmstor attached with --pool/--vol — a raw volume and a qcow2 volume whose
+/// backing file is another volume of the pool — writes a marker to each, and powers off; the markers are read back
+/// through vol-download and qemu-img check passes. Needs qemu-system-x86, linux-image-amd64 and busybox-static
+/// (scripts/test.sh must install them) and the dir pool's volume operations (vol-create-as, vol-download).
 /// </summary>
 public sealed class GuestBootTests : IDisposable
 {
@@ -54,12 +55,11 @@ public sealed class GuestBootTests : IDisposable
         Expect(0, "pool-define-as", "images", "dir", "--target", images);
         Expect(0, "pool-build", "images");
         Expect(0, "pool-start", "images");
-        string raw = Path.Combine(images, "data.raw");
         string baseImage = Path.Combine(images, "base.qcow2");
         string overlay = Path.Combine(images, "overlay.qcow2");
-        Qcow2QemuTools.RunOk("qemu-img", "create", "-f", "raw", raw, "8M");
-        Qcow2QemuTools.RunOk("qemu-img", "create", "-f", "qcow2", baseImage, "8M");
-        Qcow2QemuTools.RunOk("qemu-img", "create", "-f", "qcow2", "-b", baseImage, "-F", "qcow2", overlay);
+        Expect(0, "vol-create-as", "images", "data.raw", "8M", "--format", "raw");
+        Expect(0, "vol-create-as", "images", "base.qcow2", "8M", "--format", "qcow2");
+        Expect(0, "vol-create-as", "images", "overlay.qcow2", "8M", "--format", "qcow2", "--backing-vol", "base.qcow2", "--backing-vol-format", "qcow2");
 
         string initrd = Path.Combine(_k.Root, "initrd.cpio");
         System.IO.File.WriteAllBytes(initrd, BuildInitramfs(version));
@@ -80,8 +80,9 @@ public sealed class GuestBootTests : IDisposable
             </domain>
             """);
         Expect(0, "define", domain);
-        Expect(0, "attach-disk", "boot", raw, "--subdriver", "raw", "--serial", "RAWDISK");
-        Expect(0, "attach-disk", "boot", overlay, "--subdriver", "qcow2", "--serial", "QCOWDISK", "--cache", "writeback");
+        Expect(0, "attach-disk", "boot", "--pool", "images", "--vol", "data.raw", "--serial", "RAWDISK");
+        Expect(0, "attach-disk", "boot", "--pool", "images", "--vol", "overlay.qcow2", "--serial", "QCOWDISK", "--cache", "writeback");
+        Assert.Contains(" boot     vdb", _k.Run("vol-attach-info", "--pool", "images", "overlay.qcow2").Stdout);
 
         var (code, argvLine, err) = _k.Run("domxml-to-native", "qemu-argv", "--domain", "boot");
         Assert.True(code == 0, err);
@@ -89,8 +90,13 @@ public sealed class GuestBootTests : IDisposable
         Assert.Contains("KVMSTOR-GUEST-DONE", console);
         Assert.True(console.Contains("guest wrote marker to vda (RAWDISK)") && console.Contains("guest wrote marker to vdb (QCOWDISK)"), console);
 
-        Assert.StartsWith("KVMSTOR-MARK-RAWDISK", Encoding.ASCII.GetString(System.IO.File.ReadAllBytes(raw), 0, 32));
-        byte[] overlayView = Qcow2QemuTools.ReadAllViaQemu(overlay, _k.Root);
+        // Read back through kvmstor: vol-download gives the raw bytes and the qcow2 container.
+        string rawCopy = Path.Combine(_k.Root, "data.copy");
+        string overlayCopy = Path.Combine(_k.Root, "overlay.copy.qcow2");
+        Expect(0, "vol-download", "--pool", "images", "data.raw", rawCopy);
+        Expect(0, "vol-download", "--pool", "images", "overlay.qcow2", overlayCopy);
+        Assert.StartsWith("KVMSTOR-MARK-RAWDISK", Encoding.ASCII.GetString(System.IO.File.ReadAllBytes(rawCopy), 0, 32));
+        byte[] overlayView = Qcow2QemuTools.ReadAllViaQemu(overlayCopy, _k.Root);
         Assert.StartsWith("KVMSTOR-MARK-QCOWDISK", Encoding.ASCII.GetString(overlayView, 0, 32));
         // The write went to the overlay; the backing image is untouched.
         Assert.All(Qcow2QemuTools.ReadAllViaQemu(baseImage, _k.Root), b => Assert.Equal(0, b));

@@ -17,6 +17,8 @@ public sealed record DiskAttachRequest
     /// <summary>&lt;driver type&gt;: the image format (raw, qcow2…).</summary>
     public string? Subdriver { get; init; }
     public string? Cache { get; init; }
+    /// <summary>&lt;driver iothread&gt;: the IOThread number that serves the disk.</summary>
+    public string? IoThread { get; init; }
     public string? Io { get; init; }
     /// <summary>disk, cdrom, floppy or lun (virsh's --type).</summary>
     public string? DeviceType { get; init; }

@@ -20,12 +20,15 @@ public static class DiskElementBuilder
             throw StorageException.Xml($"unknown disk cache mode '{cache}'");
         if (request.Io is { } io && !IoModes.Contains(io))
             throw StorageException.Xml($"unknown disk io mode '{io}'");
-        if (request.Driver is not null || driverType is not null || request.Cache is not null || request.Io is not null)
+        if (request.IoThread is { } iothread && (!uint.TryParse(iothread, out uint n) || n == 0))
+            throw StorageException.InvalidArg($"Invalid IOThread id value '{iothread}'");
+        if (request.Driver is not null || driverType is not null || request.Cache is not null || request.Io is not null || request.IoThread is not null)
         {
             var driver = new XElement("driver", new XAttribute("name", request.Driver ?? "qemu"));
             if (driverType is not null) driver.Add(new XAttribute("type", driverType));
             if (request.Cache is not null) driver.Add(new XAttribute("cache", request.Cache));
             if (request.Io is not null) driver.Add(new XAttribute("io", request.Io));
+            if (request.IoThread is not null) driver.Add(new XAttribute("iothread", request.IoThread));
             disk.Add(driver);
         }
 

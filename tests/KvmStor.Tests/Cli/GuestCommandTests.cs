@@ -100,11 +100,11 @@ public sealed class GuestCommandTests : IDisposable
         DefineRich();
         string before = File.ReadAllText(_f.GuestFile("rich"));
         var printed = Run("attach-disk", "--domain", "rich", "--source", "/dev/null", "--target", "sdb", "--targetbus", "scsi",
-            "--driver", "qemu", "--subdriver", "raw", "--cache", "directsync", "--io", "io_uring", "--type", "lun",
+            "--driver", "qemu", "--subdriver", "raw", "--cache", "directsync", "--io", "io_uring", "--iothread", "2", "--type", "lun",
             "--mode", "shareable", "--sourcetype", "block", "--serial", "X1", "--wwn", "5000c50015ea71ac", "--print-xml");
         Assert.Equal("""
             <disk type='block' device='lun'>
-              <driver name='qemu' type='raw' cache='directsync' io='io_uring'/>
+              <driver name='qemu' type='raw' cache='directsync' io='io_uring' iothread='2'/>
               <source dev='/dev/null'/>
               <target dev='sdb' bus='scsi'/>
               <shareable/>

@@ -173,6 +173,7 @@ public sealed class GuestEngineTests : IDisposable
         { new DiskAttachRequest { Source = "/a", Io = "magic" }, "XML error: unknown disk io mode 'magic'" },
         { new DiskAttachRequest { Source = "/a", Wwn = "xyz" }, "XML error: Malformed wwn: xyz" },
         { new DiskAttachRequest { Source = "/a", SourceType = "dir" }, "invalid argument: Unknown source type: 'dir'" },
+        { new DiskAttachRequest { Source = "/a", IoThread = "0" }, "invalid argument: Invalid IOThread id value '0'" },
         { new DiskAttachRequest(), "invalid argument: a disk source (path, or --pool and --vol) is required" },
     };
 

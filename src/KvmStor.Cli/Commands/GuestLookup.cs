@@ -1,0 +1,37 @@
+using KvmStor.Cli.Parsing;
+using KvmStor.Engine;
+using KvmStor.Guests;
+
+namespace KvmStor.Cli.Commands;
+
+/// <summary>The domain argument of guest commands, the guest directory setting, and virsh's lookup error.</summary>
+public static class GuestLookup
+{
+    public const string DomainOption = "domain";
+
+    public static OptionDefinition Domain => OptionDefinition.Data(DomainOption, "domain name or uuid");
+
+    /// <summary>The engine with its guest store pointed where KVMSTOR_GUEST_DIR says (e.g. a libvirt host's /etc/libvirt/qemu).</summary>
+    public static StorageHost Host(CommandContext context)
+    {
+        var host = context.Host;
+        if (context.Services.Variable("KVMSTOR_GUEST_DIR") is { } directory
+            && host.Guests.Directory != Path.GetFullPath(directory))
+            host.UseGuestDirectory(directory);
+        return host;
+    }
+
+    /// <summary>Finds the guest the command names; virsh reports only "failed to get domain 'x'" when it does not exist.</summary>
+    public static GuestInfo Find(CommandContext context, ParsedCommand command)
+    {
+        string argument = command.Required(DomainOption);
+        try
+        {
+            return Host(context).LookupGuest(argument);
+        }
+        catch (StorageException)
+        {
+            throw new CommandError($"failed to get domain '{argument}'");
+        }
+    }
+}

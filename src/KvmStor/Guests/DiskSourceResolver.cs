@@ -1,0 +1,146 @@
+using KvmStor.Model;
+
+namespace KvmStor.Guests;
+
+/// <summary>A pool volume with the pool that holds it, as the resolver needs them.</summary>
+public sealed record PoolVolume(PoolDefinition Pool, VolumeDefinition Volume);
+
+/// <summary>
+/// Resolves each disk source form to the qemu block node that opens it: file and dir sources to 'file', block
+/// sources to 'host_device', network sources to their protocol driver, and pool volumes according to the pool's
+/// type (file-based pools → file, block pools → host_device, iSCSI → the kernel's device or qemu's initiator,
+/// rbd → rbd, gluster → gluster).
+/// </summary>
+public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolume)
+{
+    public ResolvedDiskSource Resolve(DiskDefinition disk)
+    {
+        return disk.Type switch
+        {
+            "file" => Local("file", disk.SourcePath!, disk.DriverType),
+            "block" => Local("host_device", disk.SourcePath!, disk.DriverType),
+            "dir" => throw StorageException.Unsupported($"disk '{disk.TargetDev}': directory sources (vvfat) are not supported"),
+            "network" => new ResolvedDiskSource(Network(disk), disk.DriverType ?? "raw"),
+            "volume" => Volume(disk),
+            _ => throw StorageException.Unsupported($"unknown disk type '{disk.Type}'"),
+        };
+    }
+
+    private static ResolvedDiskSource Local(string driver, string path, string? format) =>
+        new(new QemuBlockNode(driver).Set("filename", path), format ?? "raw");
+
+    private ResolvedDiskSource Volume(DiskDefinition disk)
+    {
+        var (pool, volume) = findVolume(disk.SourcePool!, disk.SourceVolume!);
+        string format = disk.DriverType ?? VolumeFormat(pool, volume);
+        string? path = volume.Target.Path;
+        switch (pool.Type)
+        {
+            case PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Vstorage:
+                return Local("file", RequirePath(path, volume), format);
+            case PoolType.Logical or PoolType.Disk or PoolType.Scsi or PoolType.Mpath or PoolType.Zfs:
+                return Local("host_device", RequirePath(path, volume), format);
+            case PoolType.Iscsi when disk.SourceMode != "direct":
+                return Local("host_device", RequirePath(path, volume), format);
+            case PoolType.Iscsi or PoolType.IscsiDirect:
+                return new(Iscsi(pool, volume), format);
+            case PoolType.Rbd:
+                var rbd = new QemuBlockNode("rbd").Set("pool", pool.Source.Name ?? "rbd").Set("image", volume.Name);
+                AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
+                if (pool.Source.Auth is { } auth) rbd.Set("user", auth.Username);
+                return new(rbd, format);
+            case PoolType.Gluster:
+                string dir = (pool.Source.Dir ?? "/").Trim('/');
+                var gluster = new QemuBlockNode("gluster").Set("volume", pool.Source.Name ?? "")
+                    .Set("path", dir.Length == 0 ? volume.Name : dir + "/" + volume.Name);
+                AddServers(gluster, pool.Source.Hosts, 24007, withType: true);
+                return new(gluster, format);
+            default:
+                throw StorageException.Unsupported($"disk '{disk.TargetDev}': volumes of {pool.Type.ToXmlName()} pools cannot be given to qemu");
+        }
+    }
+
+    // Pool volumes report formats such as 'none' or 'linux' for partitions: those are raw data to qemu.
+    private static string VolumeFormat(PoolDefinition pool, VolumeDefinition volume) =>
+        volume.Target.Format is "qcow2" or "qed" or "vmdk" or "vdi" or "vpc" or "vhdx" or "luks" or "cloop" or "dmg" or "bochs" or "parallels"
+            ? volume.Target.Format : "raw";
+
+    private static string RequirePath(string? path, VolumeDefinition volume) =>
+        path ?? throw StorageException.Internal($"volume '{volume.Name}' has no path");
+
+    /// <summary>iSCSI pools name volumes unit:0:0:LUN; the pool's device path is the target IQN.</summary>
+    private static QemuBlockNode Iscsi(PoolDefinition pool, VolumeDefinition volume)
+    {
+        var host = pool.Source.Hosts.FirstOrDefault()
+            ?? throw StorageException.Xml($"pool '{pool.Name}' has no source host");
+        string iqn = pool.Source.Devices.FirstOrDefault()?.Path
+            ?? throw StorageException.Xml($"pool '{pool.Name}' has no source device (target IQN)");
+        string lun = volume.Name[(volume.Name.LastIndexOf(':') + 1)..];
+        var node = new QemuBlockNode("iscsi").Set("transport", "tcp")
+            .Set("portal", $"{host.Name}:{host.Port ?? 3260}").Set("target", iqn).Set("lun", lun);
+        if (pool.Source.InitiatorIqn is { } initiator) node.Set("initiator-name", initiator);
+        return node;
+    }
+
+    private static QemuBlockNode Network(DiskDefinition disk)
+    {
+        string name = disk.SourceName ?? "";
+        switch (disk.Protocol)
+        {
+            case "rbd":
+            {
+                int slash = name.IndexOf('/');
+                if (slash <= 0) throw StorageException.Xml($"disk '{disk.TargetDev}': rbd source name must be pool/image");
+                var node = new QemuBlockNode("rbd").Set("pool", name[..slash]).Set("image", name[(slash + 1)..]);
+                AddServers(node, disk.Hosts.Select(h => new PoolSourceHost(h.Name, h.Port)).ToList(), 6789, withType: false);
+                return node;
+            }
+            case "gluster":
+            {
+                int slash = name.IndexOf('/');
+                if (slash <= 0) throw StorageException.Xml($"disk '{disk.TargetDev}': gluster source name must be volume/path");
+                var node = new QemuBlockNode("gluster").Set("volume", name[..slash]).Set("path", name[(slash + 1)..]);
+                AddServers(node, disk.Hosts.Select(h => new PoolSourceHost(h.Name, h.Port)).ToList(), 24007, withType: true);
+                return node;
+            }
+            case "iscsi":
+            {
+                var host = RequireHost(disk);
+                int slash = name.LastIndexOf('/');
+                string iqn = slash > 0 ? name[..slash] : name;
+                string lun = slash > 0 ? name[(slash + 1)..] : "0";
+                return new QemuBlockNode("iscsi").Set("transport", "tcp")
+                    .Set("portal", $"{host.Name}:{host.Port ?? 3260}").Set("target", iqn).Set("lun", lun);
+            }
+            case "nbd":
+            {
+                var host = RequireHost(disk);
+                var node = new QemuBlockNode("nbd").Set("server.type", "inet").Set("server.host", host.Name)
+                    .Set("server.port", (host.Port ?? 10809).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (name.Length > 0) node.Set("export", name);
+                return node;
+            }
+            case "http" or "https" or "ftp" or "ftps":
+            {
+                var host = RequireHost(disk);
+                string port = host.Port is { } p ? ":" + p : "";
+                return new QemuBlockNode(disk.Protocol).Set("url", $"{disk.Protocol}://{host.Name}{port}/{name.TrimStart('/')}");
+            }
+            default:
+                throw StorageException.Unsupported($"disk '{disk.TargetDev}': network protocol '{disk.Protocol}' is not supported");
+        }
+    }
+
+    private static DiskSourceHost RequireHost(DiskDefinition disk) =>
+        disk.Hosts.FirstOrDefault() ?? throw StorageException.Xml($"disk '{disk.TargetDev}': missing source host");
+
+    private static void AddServers(QemuBlockNode node, IReadOnlyList<PoolSourceHost> hosts, int defaultPort, bool withType)
+    {
+        for (int i = 0; i < hosts.Count; i++)
+        {
+            if (withType) node.Set($"server.{i}.type", "inet");
+            node.Set($"server.{i}.host", hosts[i].Name);
+            node.Set($"server.{i}.port", (hosts[i].Port ?? defaultPort).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+}

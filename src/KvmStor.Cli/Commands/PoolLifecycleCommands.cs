@@ -27,13 +27,15 @@ public static class PoolLifecycleCommands
         (c, p) => Simple(c, p, "destroy", "destroyed", (host, name) => host.DestroyPool(name)));
 
     public static CommandDefinition Delete => new("pool-delete", "remove the storage of a pool",
-        "Removes what pool-build created (directory, label, volume group). The definition is kept.",
-        [PoolOptions.Pool],
-        (c, p) => Simple(c, p, "delete", "deleted", (host, name) => host.DeletePool(name)));
+        "Removes what pool-build created (directory, label, volume group). The definition is kept. "
+        + "Refused while a defined guest uses one of the pool's volumes, unless --force.",
+        [PoolOptions.Pool, PoolOptions.Force],
+        (c, p) => Simple(c, p, "delete", "deleted", (host, name) => host.DeletePool(name, p.Flag("force"))));
 
     public static CommandDefinition Undefine => new("pool-undefine", "forget an inactive pool",
-        "Removes the persistent definition of a pool that is not running.",
-        [PoolOptions.Pool],
+        "Removes the persistent definition of a pool that is not running. "
+        + "Refused while a defined guest uses one of the pool's volumes, unless --force.",
+        [PoolOptions.Pool, PoolOptions.Force],
         RunUndefine);
 
     public static CommandDefinition Refresh => new("pool-refresh", "rescan a pool",
@@ -73,7 +75,7 @@ public static class PoolLifecycleCommands
     {
         string argument = command.Required(PoolLookup.PoolOption);
         var pool = PoolLookup.Find(context, argument);
-        EngineCall.Run($"Failed to undefine pool {argument}", () => context.Host.UndefinePool(pool.Name));
+        EngineCall.Run($"Failed to undefine pool {argument}", () => context.Host.UndefinePool(pool.Name, command.Flag("force")));
         context.Output.PrintExtra($"Pool {argument} has been undefined\n");
         return true;
     }

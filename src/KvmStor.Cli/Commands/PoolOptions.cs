@@ -11,6 +11,8 @@ public static class PoolOptions
     public static OptionDefinition Build => OptionDefinition.Flag("build", "build the pool before starting it");
     public static OptionDefinition NoOverwrite => OptionDefinition.Flag("no-overwrite", "build only if no data would be overwritten");
     public static OptionDefinition Overwrite => OptionDefinition.Flag("overwrite", "build even over existing data");
+    /// <summary>kvmstor's override of the guest-use protection (libvirt has no protection to override).</summary>
+    public static OptionDefinition Force => OptionDefinition.Flag("force", "go ahead even though a defined guest uses it (kvmstor only)");
     public static OptionDefinition Json => OptionDefinition.Flag("json", "print JSON instead of text");
 
     /// <summary>--build/--overwrite/--no-overwrite of pool-start, pool-create and pool-create-as (overwrite flags imply a build).</summary>

@@ -56,8 +56,8 @@ public static class VolumeCreateCommands
         RunClone);
 
     public static CommandDefinition Delete => new("vol-delete", "delete a volume",
-        "Removes a volume and its data from its pool.",
-        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Flag("delete-snapshots", "also delete the volume's snapshots (rbd)")],
+        "Removes a volume and its data from its pool; refused while a defined guest uses it, unless --force.",
+        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Flag("delete-snapshots", "also delete the volume's snapshots (rbd)"), PoolOptions.Force],
         RunDelete);
 
     private static bool RunCreate(CommandContext context, ParsedCommand command)
@@ -144,7 +144,7 @@ public static class VolumeCreateCommands
         var volume = VolumeLookup.Find(context, command);
         string word = command.Required(VolumeLookup.VolOption);
         var flags = command.Flag("delete-snapshots") ? VolumeDeleteFlags.DeleteSnapshots : VolumeDeleteFlags.None;
-        EngineCall.Run($"Failed to delete vol {word}", () => context.Host.DeleteVolume(volume, flags));
+        EngineCall.Run($"Failed to delete vol {word}", () => context.Host.DeleteVolume(volume, flags, command.Flag("force")));
         context.Output.PrintExtra($"Vol {word} deleted\n");
         return true;
     }

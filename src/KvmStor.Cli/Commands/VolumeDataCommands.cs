@@ -15,7 +15,7 @@ public static class VolumeDataCommands
         + "Data that does not fit in a raw volume's capacity is refused unless --allow-grow lets the volume grow (libvirt always grows it).",
         [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read"), VolumeOptions.Pool,
             VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse,
-            OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)")],
+            OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)"), PoolOptions.Force],
         RunUpload);
 
     public static CommandDefinition Download => new("vol-download", "copy a volume's content into a local file",
@@ -27,8 +27,9 @@ public static class VolumeDataCommands
 
     public static CommandDefinition Wipe => new("vol-wipe", "overwrite a volume's data",
         "Overwrites the whole volume: with zeros by default, or with the passes of --algorithm "
-        + "(zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim).",
-        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm")],
+        + "(zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim). "
+        + "Refused while a defined guest uses the volume, unless --force.",
+        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm"), PoolOptions.Force],
         RunWipe);
 
     public static CommandDefinition Resize => new("vol-resize", "change a volume's capacity",
@@ -41,6 +42,7 @@ public static class VolumeDataCommands
             OptionDefinition.Flag("allocate", "allocate the new space"),
             OptionDefinition.Flag("delta", "change the capacity by the size instead of setting it"),
             OptionDefinition.Flag("shrink", "allow the capacity to become smaller"),
+            PoolOptions.Force,
         ],
         RunResize);
 
@@ -73,7 +75,7 @@ public static class VolumeDataCommands
             {
                 try
                 {
-                    context.Host.UploadVolume(volume, (Stream?)counted ?? source, range, progress, cancel);
+                    context.Host.UploadVolume(volume, (Stream?)counted ?? source, range, progress, cancel, command.Flag("force"));
                 }
                 catch (StorageException e) when (Started())
                 {
@@ -157,7 +159,7 @@ public static class VolumeDataCommands
         if (command.String("algorithm") is { } name && !WipeAlgorithmNames.TryParse(name, out algorithm))
             throw new CommandError($"Unsupported algorithm '{name}'");
         LongOperation.Run(context, "Wiping", $"Failed to wipe vol {word}",
-            (progress, cancel) => context.Host.WipeVolume(volume, algorithm, progress, cancel));
+            (progress, cancel) => context.Host.WipeVolume(volume, algorithm, progress, cancel, command.Flag("force")));
         context.Output.PrintExtra($"Vol {word} wiped\n");
         return true;
     }
@@ -185,7 +187,7 @@ public static class VolumeDataCommands
         string how = delta ? "by" : "to";
         string failure = $"Failed to change size of volume '{volume.Name}' {how} {sizeText}";
         // The engine's resize takes no progress callback or cancellation yet, so --allocate draws no bar.
-        EngineCall.Run(failure, () => context.Host.ResizeVolume(volume, size, flags));
+        EngineCall.Run(failure, () => context.Host.ResizeVolume(volume, size, flags, command.Flag("force")));
         context.Output.PrintExtra($"Size of volume '{volume.Name}' successfully changed {how} {sizeText}\n");
         return true;
     }

@@ -107,8 +107,10 @@ public sealed partial class StorageHost
         Emit(record.Live, PoolLifecycleEvent.Stopped);
     }
 
-    public void DeletePool(string name)
+    /// <summary>pool-delete; refused while a defined guest uses a volume of the pool unless <paramref name="force"/>.</summary>
+    public void DeletePool(string name, bool force = false)
     {
+        CheckNotUsedByGuests(name, null, force);
         using var poolLock = LockPool(name);
         var record = RequireRecord(name);
         if (record.Active) throw StillActive(name);
@@ -119,8 +121,10 @@ public sealed partial class StorageHost
         Emit(record.Current, PoolLifecycleEvent.Deleted);
     }
 
-    public void UndefinePool(string name)
+    /// <summary>pool-undefine; refused while a defined guest uses a volume of the pool unless <paramref name="force"/>.</summary>
+    public void UndefinePool(string name, bool force = false)
     {
+        CheckNotUsedByGuests(name, null, force);
         using var poolLock = LockPool(name);
         var record = RequireRecord(name);
         if (record.Active) throw StillActive(name);

@@ -81,8 +81,10 @@ public sealed partial class StorageHost
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
 
-    public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags)
+    /// <summary>vol-delete; refused while a defined guest uses the volume unless <paramref name="force"/>.</summary>
+    public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
     {
+        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion");
@@ -94,8 +96,10 @@ public sealed partial class StorageHost
     /// vol-resize with libvirt's rules: --delta adds (or with --shrink subtracts) <paramref name="size"/>; shrinking needs
     /// --shrink and may not go below the allocation; --allocate must fit in the pool.
     /// </summary>
-    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags)
+    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false)
     {
+        // Growing is harmless to a guest; shrinking can cut its file system.
+        if (flags.HasFlag(VolumeResizeFlags.Shrink)) CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
@@ -125,8 +129,9 @@ public sealed partial class StorageHost
         return capacity;
     }
 
-    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
+    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
+        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload");
@@ -143,8 +148,9 @@ public sealed partial class StorageHost
         backend.Download(pool, volume.Volume, destination, range, progress, cancel);
     }
 
-    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default)
+    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
+        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");

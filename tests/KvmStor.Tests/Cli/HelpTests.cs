@@ -18,8 +18,8 @@ public class HelpTests
         Assert.NotNull(command);
         string help = HelpCommand.ForCommand(command);
         string synopsis = help.Split('\n').SkipWhile(l => l != "  SYNOPSIS").Skip(1).First();
-        // kvmstor adds --json (list/info) and --allow-grow (vol-upload) to virsh's options.
-        Assert.Equal("    " + virshLine, synopsis.Replace(" [--json]", "").Replace(" [--allow-grow]", ""));
+        // kvmstor adds --json (list/info), --allow-grow (vol-upload) and --force (guest protection) to virsh's options.
+        Assert.Equal("    " + virshLine, synopsis.Replace(" [--json]", "").Replace(" [--allow-grow]", "").Replace(" [--force]", ""));
     }
 
     [Fact]

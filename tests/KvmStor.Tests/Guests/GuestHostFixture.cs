@@ -14,7 +14,7 @@ internal sealed class GuestHostFixture : IDisposable
 
     public GuestHostFixture()
     {
-        Host = State.OpenHost(ScanningDirBackend.Registry());
+        Host = State.OpenHost();
         Host.DefinePool($"<pool type='dir'><name>images</name><target><path>{PoolPath}</path></target></pool>");
         Host.BuildPool("images", PoolBuildFlags.None);
         Host.StartPool("images", PoolBuildFlags.None);

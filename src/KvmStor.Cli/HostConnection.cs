@@ -5,19 +5,22 @@ namespace KvmStor.Cli;
 /// <summary>Opens the engine the way every command needs it.</summary>
 public static class HostConnection
 {
-    public static StorageHost Open(string? uri)
+    public static StorageHost Open(string? uri) => StorageHost.Open(uri);
+
+    /// <summary>
+    /// kvmstor has no daemon: the first use after a boot starts the autostart pools (as libvirtd would). A pool that
+    /// fails to start must not stop the command the user asked for; it stays inactive and is reported as a warning.
+    /// </summary>
+    public static void AutostartOncePerBoot(StorageHost host, Action<string> warn)
     {
-        var host = StorageHost.Open(uri);
         try
         {
-            // kvmstor has no daemon: the first use after a boot starts the autostart pools (as libvirtd would).
-            host.RunAutostartOncePerBoot();
+            foreach (var (pool, error) in host.RunAutostartOncePerBoot())
+                warn($"pool {pool} failed to autostart: {error.Display}");
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
-            // A pool that fails to autostart must not stop the command the user asked for;
-            // it stays inactive and pool-list shows it so.
+            warn($"autostart of pools failed: {e.Display}");
         }
-        return host;
     }
 }

@@ -212,5 +212,13 @@ public sealed class PoolCliTests : IDisposable
         _k.Run("pool-autostart", "b1");
         Expect("Pool a1 started\n\n", $"error: Failed to start pool b1\nerror: cannot open directory '{Pools}/b1': No such file or directory\n", 1, "autostart");
         Expect(" Name   State      Autostart\n------------------------------\n a1     active     yes\n b1     inactive   yes\n\n", "", 0, "pool-list", "--all");
+
+        // After a (simulated) reboot the first command starts the autostart pools by itself and warns about the
+        // one that cannot start; the command itself still runs.
+        _k.Run("pool-destroy", "a1");
+        File.WriteAllText(Path.Combine(_k.StateDirectory, "autostarted"), "an-earlier-boot\n");
+        Expect(" Name   State      Autostart\n------------------------------\n a1     active     yes\n b1     inactive   yes\n\n",
+            $"warning: pool b1 failed to autostart: cannot open directory '{Pools}/b1': No such file or directory\n", 0, "pool-list", "--all");
+        Expect(" Name   State      Autostart\n------------------------------\n a1     active     yes\n b1     inactive   yes\n\n", "", 0, "pool-list", "--all");
     }
 }

@@ -5,15 +5,24 @@ namespace KvmStor.Cli.Commands;
 /// <summary>Runs an engine call, turning its failure into virsh's two-line error.</summary>
 public static class EngineCall
 {
-    public static void Run(string failureLine, Action action)
+    public static void Run(string failureLine, Action action) => Run<bool>(failureLine, () =>
     {
-        try { action(); }
-        catch (StorageException e) { throw new CommandError(failureLine, e); }
-    }
+        action();
+        return true;
+    });
 
     public static T Run<T>(string failureLine, Func<T> action)
     {
         try { return action(); }
         catch (StorageException e) { throw new CommandError(failureLine, e); }
+        catch (Exception e) when (AsStorageException(e) is { } storage) { throw new CommandError(failureLine, storage); }
     }
+
+    /// <summary>A file-system failure that escaped a backend, in libvirt's "what: strerror" form; null for anything else.</summary>
+    public static StorageException? AsStorageException(Exception e) => e switch
+    {
+        Host.FileSystemException fs => fs.ToStorageException(),
+        IOException or UnauthorizedAccessException => new StorageException(ErrorCode.None, e.Message, e),
+        _ => null,
+    };
 }

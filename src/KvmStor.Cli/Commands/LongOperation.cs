@@ -24,6 +24,10 @@ public static class LongOperation
         {
             throw new CommandError(failureLine, e);
         }
+        catch (Exception e) when (EngineCall.AsStorageException(e) is { } storage)
+        {
+            throw new CommandError(failureLine, storage);
+        }
         catch (OperationCanceledException)
         {
             throw new CommandError(failureLine, new StorageException(ErrorCode.None, "operation interrupted"));

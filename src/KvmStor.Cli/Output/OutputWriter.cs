@@ -28,6 +28,14 @@ public sealed class OutputWriter(TextWriter stdout, TextWriter stderr, bool quie
         Err.Flush();
     }
 
+    /// <summary>"warning: …" on stderr: something went wrong beside the command, which still ran.</summary>
+    public void Warning(string message)
+    {
+        Out.Flush();
+        Err.Write("warning: " + message + "\n");
+        Err.Flush();
+    }
+
     public void Flush()
     {
         Out.Flush();

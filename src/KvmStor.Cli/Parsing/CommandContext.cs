@@ -20,7 +20,9 @@ public sealed class CommandContext(OutputWriter output, CliServices services, Co
     {
         try
         {
-            return Services.OpenHost(Uri);
+            var host = Services.OpenHost(Uri);
+            HostConnection.AutostartOncePerBoot(host, message => Output.Warning(message));
+            return host;
         }
         catch (StorageException e)
         {

@@ -45,6 +45,11 @@ public sealed partial class StorageHost
                 results.Add((record.Name, null));
             }
             catch (StorageException e) { results.Add((record.Name, e)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // One broken pool must not stop the others, nor every later command of this boot.
+                results.Add((record.Name, new StorageException(ErrorCode.None, e.Message, e)));
+            }
         }
         return results;
     }

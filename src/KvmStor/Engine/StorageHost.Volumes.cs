@@ -62,10 +62,13 @@ public sealed partial class StorageHost
     public VolumeHandle CreateVolumeFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         using var shared = LockPoolShared(poolName);
+        // The source pool may not stop, and the source may not change, while it is being read.
+        using var sourceShared = source.PoolName == poolName ? null : LockPoolShared(source.PoolName);
         var (pool, backend) = ActivePool(poolName);
         var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
+        using var sourceLock = LockVolume(sourcePool.Name, source.Name, exclusive: false);
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
         // The source as it is now (another process may have resized or removed it since the lookup).
@@ -145,6 +148,7 @@ public sealed partial class StorageHost
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download");
+        using var volumeLock = LockVolume(pool.Name, volume.Name, exclusive: false);
         backend.Download(pool, volume.Volume, destination, range, progress, cancel);
     }
 
@@ -216,8 +220,12 @@ public sealed partial class StorageHost
     private State.FileLock LockPoolShared(string name) =>
         State.FileLock.Shared(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
 
-    private State.FileLock LockVolume(string pool, string volume) =>
-        State.FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", VolumeLockFileName(volume)));
+    /// <summary>A volume's own lock: exclusive to change it, shared to read it (download, clone source).</summary>
+    private State.FileLock LockVolume(string pool, string volume, bool exclusive = true)
+    {
+        string path = Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", VolumeLockFileName(volume));
+        return exclusive ? State.FileLock.Exclusive(path) : State.FileLock.Shared(path);
+    }
 
     /// <summary>The escaped name, or a digest when escaping pushes it past NAME_MAX (volume names may use all 255 bytes).</summary>
     private static string VolumeLockFileName(string volume)

@@ -34,12 +34,15 @@ public static class VolumeWiper
         {
             if (!block && status.Blocks512 < status.Size / 512)
             {
-                // Sparse file: dropping every block is a complete zero wipe, and keeps the file sparse.
-                FileSystem.Truncate(handle, 0);
-                FileSystem.Truncate(handle, (long)status.Size);
-                FileSystem.DataSync(handle);
-                progress?.Invoke(wipeLength, wipeLength);
-                return;
+                // Sparse file: dropping every block is a complete zero wipe and keeps the file sparse. Punching one hole
+                // over the whole file does it without ever changing the size (libvirt truncates to 0 and back: a crash
+                // in between would leave an empty volume).
+                if (FileSystem.TryPunchHole(handle, 0, (long)status.Size))
+                {
+                    FileSystem.DataSync(handle);
+                    progress?.Invoke(wipeLength, wipeLength);
+                    return;
+                }
             }
             if (block && TryZeroOutDevice(handle, wipeLength))
             {

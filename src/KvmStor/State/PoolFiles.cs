@@ -5,13 +5,11 @@ namespace KvmStor.State;
 /// <summary>What the config and status stores share: one &lt;name&gt;.xml per pool in a directory.</summary>
 internal static class PoolFiles
 {
-    /// <summary>Pool names with a file in <paramref name="directory"/> (temporary files of atomic writes start with '.').</summary>
+    /// <summary>Pool names with a file in <paramref name="directory"/> (atomic writes' temporary files end in .tmp, not .xml).</summary>
     public static IEnumerable<string> Names(string directory)
     {
         if (!Directory.Exists(directory)) return [];
-        return Directory.EnumerateFiles(directory, "*.xml")
-            .Select(f => Path.GetFileNameWithoutExtension(f))
-            .Where(n => !n.StartsWith('.'));
+        return Directory.EnumerateFiles(directory, "*.xml").Select(f => Path.GetFileNameWithoutExtension(f));
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class FsPoolBackendTests : IDisposable
     {
         var caps = Backend(new FsReplayRunner()).Capabilities;
         Assert.Equal(BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-                     BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.CreateVolume |
+                     BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources | BackendCapabilities.CreateVolume |
                      BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume |
                      BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume, caps);
     }
@@ -233,10 +233,4 @@ public sealed class FsPoolBackendTests : IDisposable
         Assert.False(Directory.Exists(_dir.Target));
     }
 
-    [Fact]
-    public void HasNoSourceDiscovery()
-    {
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).FindSources(null));
-        Assert.Equal("this function is not supported by the connection driver: pool type 'fs' does not support source discovery", e.Display);
-    }
 }

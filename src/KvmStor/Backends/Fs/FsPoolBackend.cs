@@ -15,7 +15,8 @@ public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTa
 
     public override BackendCapabilities Capabilities =>
         BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh | LocalFileVolumes.Capabilities;
+        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
+        LocalFileVolumes.Capabilities;
 
     protected override void Validate(PoolDefinition pool)
     {
@@ -38,8 +39,7 @@ public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTa
         Runner.RunChecked(MkfsCommand.Format(format, device));
     }
 
-    public override string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport("pool type 'fs' does not support source discovery");
+    public override string FindSources(string? sourceSpecXml) => new FsSourceFinder(Runner).FindSources();
 
     /// <summary>Beyond libvirt: a mounted filesystem is never formatted, not even with --overwrite.</summary>
     private void RefuseMountedDevice(string device)

@@ -31,6 +31,9 @@ public sealed class FsPoolLifecycleTests
         var e = Assert.Throws<StorageException>(() => host.BuildPool("fs1", PoolBuildFlags.NoOverwrite));
         Assert.Equal($"Storage pool already built: Device '{loop.Device}' already formatted using '{format}'", e.Display);
 
+        // Source discovery (beyond libvirt) offers the freshly formatted device with its filesystem.
+        Assert.Contains($"    <device path='{loop.Device}'/>\n    <format type='{format}'/>\n", host.FindPoolSources("fs", null));
+
         host.StartPool("fs1", PoolBuildFlags.None);
         var mount = loop.TargetMount();
         Assert.NotNull(mount);

@@ -22,7 +22,8 @@ public sealed class VolumeBench : IDisposable
     {
         _kvmstor = kvmstor;
         _virsh = virsh;
-        _root = Directory.CreateTempSubdirectory((under ?? Path.GetTempPath()).TrimEnd('/') + "/kvmstor-volbench-").FullName;
+        _root = Path.Combine(under ?? Path.GetTempPath(), $"kvmstor-volbench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_root);
         _env = new()
         {
             ["XDG_CONFIG_HOME"] = Path.Combine(_root, "config"),

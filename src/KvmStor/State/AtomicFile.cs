@@ -43,6 +43,9 @@ public static class AtomicFile
         Host.Posix.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
+    /// <summary>fsyncs a directory so that a rename inside it survives a crash.</summary>
+    public static void SyncDirectory(string directory) => Host.Posix.FsyncDirectory(directory);
+
     internal static bool IsSymlink(string path)
     {
         try { return new FileInfo(path).LinkTarget is not null; }

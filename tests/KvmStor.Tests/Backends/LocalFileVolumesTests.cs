@@ -354,6 +354,20 @@ public sealed class LocalFileVolumesTests : IDisposable
     }
 
     [Fact]
+    public void A_pattern_wipe_of_a_sparse_raw_volume_reaches_data_past_its_allocation()
+    {
+        // 2 MiB allocated, data at 5 MiB: libvirt's wipe of `allocation` bytes from 0 would leave it readable.
+        string path = HalfHoleRaw("s.img");
+        _pool.Host.WipeVolume(_pool.Volume("s.img"), WipeAlgorithm.Dod);
+        var content = File.ReadAllBytes(path);
+        Assert.Equal(8 * MiB, content.Length);
+        Assert.False(content.AsSpan(5 * MiB, MiB).SequenceEqual(Pattern(MiB, 2)));
+        Assert.False(content.AsSpan(0, MiB).SequenceEqual(Pattern(MiB, 1)));
+        // The wipe wrote the whole file: no hole (all zeros) is left where the data was.
+        Assert.False(content.AsSpan(5 * MiB, MiB).ToArray().All(b => b == 0));
+    }
+
+    [Fact]
     public void Wipe_zeroes_raw_keeps_qcow2_valid_and_refuses_trim()
     {
         var r = _pool.Create("w.img", "1048576");

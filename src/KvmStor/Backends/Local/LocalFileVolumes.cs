@@ -209,11 +209,10 @@ public sealed class LocalFileVolumes : IVolumeBackend
             progress?.Invoke(1, 1);
             return;
         }
-        var current = FindVolume(pool, volume.Name) ?? volume;
-        long length = (long)Math.Min(current.Allocation, current.Physical ?? current.Allocation);
         Qcow2HeaderInfo? qcow2 = volume.Target.Format == "qcow2" && volume.Target.Encryption is null ? Qcow2Image.ReadHeaderInfo(path) : null;
-        // Over the whole container of a qcow2, so no old cluster survives; libvirt's length would miss a tail.
-        VolumeWiper.Wipe(path, algorithm, qcow2 is null ? length : null, progress, cancel);
+        // Over the whole file: libvirt wipes only `allocation` bytes from the start, which leaves the data of a sparse
+        // file beyond that length (or a qcow2's tail clusters) untouched.
+        VolumeWiper.Wipe(path, algorithm, null, progress, cancel);
         if (qcow2 is not null) RecreateEmptyQcow2(path, qcow2);
     }
 

@@ -38,15 +38,23 @@ public sealed partial class Qcow2Image
     }
 
     /// <summary>
-    /// Turns an existing image into an empty one with the same virtual size, cluster size, compat level, features and
-    /// backing file. The old clusters are released to the file system (the file is truncated), not overwritten.
+    /// Turns an existing image into an empty one with the same virtual size, cluster size, compat level, features,
+    /// backing file, mode and owner. The empty image is built beside the old one and renamed over it, so a crash
+    /// leaves either the old image or the empty one, never a truncated file; the old clusters go back to the file
+    /// system with the old inode (released, not overwritten).
     /// </summary>
     public static void WipeToEmpty(string path)
     {
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        Qcow2Header h = ReadHeader(file, path);
-        EnsureOpenable(h, path, writable: false);
-        var layout = new Qcow2LayoutWriter(new Qcow2CreateOptions
+        Qcow2Header h;
+        using (SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
+        {
+            h = ReadHeader(file, path);
+            EnsureOpenable(h, path, writable: false);
+        }
+        var status = Host.FileSystem.Stat(path);
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.wipe.{Environment.ProcessId}.tmp");
+        Create(temporary, new Qcow2CreateOptions
         {
             VirtualSize = (long)h.Size,
             ClusterSize = h.ClusterSize,
@@ -56,8 +64,17 @@ public sealed partial class Qcow2Image
             BackingFile = h.BackingFile,
             BackingFormat = h.BackingFormat,
         });
-        RandomAccess.SetLength(file, 0);
-        layout.WriteTo(file);
-        RandomAccess.FlushToDisk(file);
+        try
+        {
+            Host.FileSystem.SetMode(temporary, status.Mode & 0xFFF);
+            Host.FileSystem.SetOwner(temporary, status.Owner, status.Group);
+            File.Move(temporary, path, overwrite: true);
+            State.AtomicFile.SyncDirectory(directory);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 }

@@ -263,10 +263,13 @@ public sealed class LocalFileVolumesTests : IDisposable
     [Fact]
     public void Stale_partial_files_are_removed_and_live_ones_hidden()
     {
-        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + "dead.img.999999999"), "x");
-        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + "live.img.1"), "x"); // pid 1 is alive
+        string host = Environment.MachineName.Replace('.', '_');
+        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + $"dead.img.{host}.999999999"), "x");
+        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + $"live.img.{host}.1"), "x"); // pid 1 is alive
+        // Another host's partial file (a shared NFS pool): its pid means nothing here, so it is left alone.
+        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + "remote.img.otherhost.999999999"), "x");
         Assert.Empty(_pool.Host.ListVolumes("p"));
-        Assert.Equal([PartialVolumeFile.Prefix + "live.img.1"], _pool.Entries());
+        Assert.Equal([PartialVolumeFile.Prefix + $"live.img.{host}.1", PartialVolumeFile.Prefix + "remote.img.otherhost.999999999"], _pool.Entries());
         Assert.Contains("reserved", Fails(() => _pool.Create(PartialVolumeFile.Prefix + "x.1", "1")));
     }
 

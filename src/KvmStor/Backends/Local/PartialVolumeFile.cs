@@ -5,13 +5,18 @@ using KvmStor.Host;
 namespace KvmStor.Backends.Local;
 
 /// <summary>
-/// A volume being built under a hidden name in its pool directory (".kvmstor-partial.&lt;name&gt;.&lt;pid&gt;"), renamed
-/// to its final name only once complete and synced: a crash or a failure never leaves a half-made volume visible.
-/// Listings skip these names; a partial file whose process is gone is removed by the next listing.
+/// A volume being built under a hidden name in its pool directory (".kvmstor-partial.&lt;name&gt;.&lt;host&gt;.&lt;pid&gt;"),
+/// renamed to its final name only once complete and synced: a crash or a failure never leaves a half-made volume
+/// visible. Listings skip these names; a partial file of THIS host whose process is gone is removed by the next
+/// listing. Partial files of other hosts (a pool directory on NFS shared by several hosts) are never touched: their
+/// process ids mean nothing here.
 /// </summary>
 public sealed class PartialVolumeFile : IDisposable
 {
     public const string Prefix = ".kvmstor-partial.";
+
+    /// <summary>This host's name as it appears in partial names (dots replaced, so the name parses back).</summary>
+    private static readonly string HostTag = Environment.MachineName.Replace('.', '_');
 
     private bool _committed;
 
@@ -24,9 +29,9 @@ public sealed class PartialVolumeFile : IDisposable
         string directory = Path.GetDirectoryName(finalPath)!;
         string name = Path.GetFileName(finalPath), pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         // A long volume name would push the hidden name past NAME_MAX (255 bytes): use a digest of it instead.
-        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255 - Prefix.Length - 1 - pid.Length)
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255 - Prefix.Length - 2 - HostTag.Length - pid.Length)
             name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..32];
-        TemporaryPath = Path.Combine(directory, $"{Prefix}{name}.{pid}");
+        TemporaryPath = Path.Combine(directory, $"{Prefix}{name}.{HostTag}.{pid}");
         RemovePath(TemporaryPath); // a leftover of an earlier attempt by a process with our (recycled) pid
     }
 
@@ -70,7 +75,7 @@ public sealed class PartialVolumeFile : IDisposable
         if (!_committed) RemovePath(TemporaryPath);
     }
 
-    /// <summary>Removes partial files in <paramref name="directory"/> left by processes that no longer run.</summary>
+    /// <summary>Removes partial files in <paramref name="directory"/> left by processes of this host that no longer run.</summary>
     public static void RemoveStale(string directory)
     {
         IEnumerable<string> entries;
@@ -82,6 +87,8 @@ public sealed class PartialVolumeFile : IDisposable
             int dot = name.LastIndexOf('.');
             if (dot < Prefix.Length || !int.TryParse(name.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
                 continue;
+            int hostDot = name.LastIndexOf('.', dot - 1);
+            if (hostDot < Prefix.Length - 1 || name[(hostDot + 1)..dot] != HostTag) continue; // another host's, or an old name
             if (pid != Environment.ProcessId && !IsProcessAlive(pid)) RemovePath(path);
         }
     }

@@ -20,20 +20,33 @@ public sealed class ImagesXfsLoop : IDisposable
     {
         string image = _scratch.File("xfs.img");
         MountPoint = _scratch.File("mnt");
-        Directory.CreateDirectory(MountPoint);
-        using (var h = File.OpenHandle(image, FileMode.CreateNew, FileAccess.ReadWrite))
-            FileSystem.Truncate(h, 512L << 20);
-        Run("mkfs.xfs", "-q", "-m", "reflink=1", image);
-        _loopDevice = Run("losetup", "--find", "--show", image).Trim();
-        Run("mount", _loopDevice, MountPoint);
-        _mounted = true;
+        try
+        {
+            Directory.CreateDirectory(MountPoint);
+            using (var h = File.OpenHandle(image, FileMode.CreateNew, FileAccess.ReadWrite))
+                FileSystem.Truncate(h, 512L << 20);
+            Run("mkfs.xfs", "-q", "-m", "reflink=1", image);
+            _loopDevice = Run("losetup", "--find", "--show", image).Trim();
+            Run("mount", _loopDevice, MountPoint);
+            _mounted = true;
+        }
+        catch
+        {
+            // xunit never disposes a fixture whose constructor threw: release the loop device here.
+            Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
     {
-        if (_mounted) Run("umount", MountPoint);
-        if (_loopDevice is { Length: > 0 }) Run("losetup", "-d", _loopDevice);
-        _scratch.Dispose();
+        // Each step on its own, so a failing umount still detaches the loop device and removes the files.
+        try { if (_mounted) Run("umount", MountPoint); }
+        finally
+        {
+            try { if (_loopDevice is { Length: > 0 }) Run("losetup", "-d", _loopDevice); }
+            finally { _scratch.Dispose(); }
+        }
     }
 }
 

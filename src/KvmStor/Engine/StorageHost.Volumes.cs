@@ -106,7 +106,9 @@ public sealed partial class StorageHost
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
-        var current = backend.FindVolume(pool, volume.Name) ?? volume.Volume;
+        // Re-read under the volume lock: another process may have resized or removed it since the lookup.
+        var current = backend.FindVolume(pool, volume.Name)
+            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume.Name}'");
         ulong capacity;
         if (flags.HasFlag(VolumeResizeFlags.Delta))
         {

@@ -215,14 +215,15 @@ public sealed class FsPoolBackendTests : IDisposable
     }
 
     [Fact]
-    public void RefreshReadsTheTargetDirectoryLikeADirPool()
+    public void RefreshAndVolumesReadTheTargetDirectoryLikeADirPool()
     {
         Directory.CreateDirectory(Path.Combine(_dir.Target, "lost+found"));
         File.WriteAllBytes(Path.Combine(_dir.Target, "a.img"), new byte[4096]);
-        var result = Backend(new FsReplayRunner()).Refresh(Pool());
+        var backend = Backend(new FsReplayRunner());
+        var result = backend.Refresh(Pool());
         Assert.True(result.Capacity > 0);
         Assert.Equal(result.Capacity - result.Available, result.Allocation);
-        Assert.Equal(["a.img", "lost+found"], result.Volumes.Select(v => v.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["a.img", "lost+found"], backend.ListVolumes(Pool()).Select(v => v.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -24,8 +24,8 @@ public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBacken
 
     public void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
 
-    public PoolRefreshResult Refresh(PoolDefinition pool) =>
-        LocalTargetDirectory.ReadState(pool) with { Volumes = _volumes.ListVolumes(pool) };
+    /// <summary>Sizes and target permissions only: volumes are read live on every lookup, so refresh need not probe them.</summary>
+    public PoolRefreshResult Refresh(PoolDefinition pool) => LocalTargetDirectory.ReadState(pool);
 
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => _volumes.ListVolumes(pool);
     public VolumeDefinition? FindVolume(PoolDefinition pool, string name) => _volumes.FindVolume(pool, name);

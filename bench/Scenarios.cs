@@ -15,6 +15,8 @@ public static class Scenarios
         new("vol-upload-download", VolumeScenarios.UploadDownload),
         new("vol-wipe", VolumeScenarios.Wipe),
         new("vol-list-5000", VolumeScenarios.ListDetails5000),
+        new("fs-build-start", BlockScenarios.FsBuildStart),
+        new("disk-20-partitions", BlockScenarios.DiskTwentyPartitions),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

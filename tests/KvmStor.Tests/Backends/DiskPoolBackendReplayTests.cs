@@ -27,7 +27,7 @@ public sealed class DiskPoolBackendReplayTests : IDisposable
         string mountTable = Path.Combine(_dir, "mounts"), swaps = Path.Combine(_dir, "swaps");
         File.WriteAllText(mountTable, mounts ?? "");
         File.WriteAllText(swaps, "Filename\tType\tSize\tUsed\tPriority\n");
-        return new DiskPoolBackend(_runner, new DiskDeviceUsage(mountTable, swaps), _nodes.Contains);
+        return new DiskPoolBackend(_runner, new DeviceUsage(mountTable, swaps), _nodes.Contains);
     }
 
     private void Table(string parted, string? blkid = null, params string[] partitions)

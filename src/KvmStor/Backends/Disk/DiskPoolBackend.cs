@@ -8,12 +8,12 @@ namespace KvmStor.Backends.Disk;
 /// with parted; partitions are listed with <c>parted -m … print free</c> in place of libvirt_parthelper.
 /// </summary>
 /// <param name="deviceExists">Whether a device node exists; tests replaying recorded output stand in paths absent here.</param>
-public sealed partial class DiskPoolBackend(ICommandRunner runner, DiskDeviceUsage usage, Func<string, bool>? deviceExists = null)
+public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage usage, Func<string, bool>? deviceExists = null)
     : IPoolBackend, IVolumeBackend
 {
     private const int WipeBytes = 1 << 20;
 
-    public DiskPoolBackend() : this(ProcessCommandRunner.Instance, new DiskDeviceUsage()) { }
+    public DiskPoolBackend() : this(ProcessCommandRunner.Instance, new DeviceUsage()) { }
 
     public PoolType Type => PoolType.Disk;
 

@@ -63,6 +63,8 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
         {
             foreach (var device in devices)
             {
+                // Beyond libvirt: a mounted device (or one with a mounted partition, or active swap) is never made a PV.
+                new DeviceUsage().RequireUnused(device, includePartitions: true);
                 if (!flags.HasFlag(PoolBuildFlags.Overwrite))
                     // blkid calls a physical volume LVM2_member; libvirt probes for that name.
                     DeviceProbeDecision.Require(device, "LVM2_member", new DeviceProbe(_lvm.Runner).Probe(device), writeLabel: true, expectsPartitionTable: false);

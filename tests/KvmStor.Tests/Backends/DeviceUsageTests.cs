@@ -3,17 +3,17 @@ using KvmStor.Host;
 
 namespace KvmStor.Tests.Backends;
 
-public sealed class DiskDeviceUsageTests : IDisposable
+public sealed class DeviceUsageTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kvmstor-usage-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private DiskDeviceUsage Usage(string mounts, string swaps = "")
+    private DeviceUsage Usage(string mounts, string swaps = "")
     {
         File.WriteAllText(Path.Combine(_dir, "mounts"), mounts);
         File.WriteAllText(Path.Combine(_dir, "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" + swaps);
-        return new DiskDeviceUsage(Path.Combine(_dir, "mounts"), Path.Combine(_dir, "swaps"));
+        return new DeviceUsage(Path.Combine(_dir, "mounts"), Path.Combine(_dir, "swaps"));
     }
 
     [Fact]

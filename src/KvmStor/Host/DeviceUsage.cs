@@ -1,10 +1,10 @@
-namespace KvmStor.Backends.Disk;
+namespace KvmStor.Host;
 
 /// <summary>
 /// Whether a device or one of its partitions is in use by the host (mounted, or active swap): such a device is never
 /// relabelled, wiped or repartitioned underneath its user.
 /// </summary>
-public sealed class DiskDeviceUsage(string mountTable = "/proc/self/mounts", string swapTable = "/proc/swaps")
+public sealed class DeviceUsage(string mountTable = "/proc/self/mounts", string swapTable = "/proc/swaps")
 {
     /// <summary>Where <paramref name="device"/> (or, with <paramref name="includePartitions"/>, a partition of it) is in use, or null.</summary>
     public string? FindUse(string device, bool includePartitions)

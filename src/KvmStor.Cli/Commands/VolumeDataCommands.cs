@@ -186,8 +186,11 @@ public static class VolumeDataCommands
 
         string how = delta ? "by" : "to";
         string failure = $"Failed to change size of volume '{volume.Name}' {how} {sizeText}";
-        // The engine's resize takes no progress callback or cancellation yet, so --allocate draws no bar.
-        EngineCall.Run(failure, () => context.Host.ResizeVolume(volume, size, flags, command.Flag("force")));
+        bool force = command.Flag("force");
+        if (flags.HasFlag(VolumeResizeFlags.Allocate))
+            LongOperation.Run(context, "Allocating", failure, (progress, cancel) => context.Host.ResizeVolume(volume, size, flags, force, progress, cancel));
+        else
+            EngineCall.Run(failure, () => context.Host.ResizeVolume(volume, size, flags, force));
         context.Output.PrintExtra($"Size of volume '{volume.Name}' successfully changed {how} {sizeText}\n");
         return true;
     }

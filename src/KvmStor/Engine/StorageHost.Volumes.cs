@@ -99,7 +99,8 @@ public sealed partial class StorageHost
     /// vol-resize with libvirt's rules: --delta adds (or with --shrink subtracts) <paramref name="size"/>; shrinking needs
     /// --shrink and may not go below the allocation; --allocate must fit in the pool.
     /// </summary>
-    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false)
+    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false,
+        ByteProgress? progress = null, CancellationToken cancel = default)
     {
         // Growing is harmless to a guest; shrinking can cut its file system.
         if (flags.HasFlag(VolumeResizeFlags.Shrink)) CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
@@ -130,7 +131,10 @@ public sealed partial class StorageHost
         if (flags.HasFlag(VolumeResizeFlags.Allocate) && capacity > current.Allocation && capacity - current.Allocation > PoolAvailable(pool, backend))
             throw StorageException.Failed("Not enough space left in storage pool");
         Require(backend, BackendCapabilities.ResizeVolume, "storage pool does not support changing of volume capacity");
+        // Allocation is one fallocate (or one qemu-img run): it can be cancelled before it starts and reports once done.
+        cancel.ThrowIfCancellationRequested();
         backend.ResizeVolume(pool, current, capacity, flags);
+        if (flags.HasFlag(VolumeResizeFlags.Allocate)) progress?.Invoke((long)capacity, (long)capacity);
         return capacity;
     }
 

@@ -23,6 +23,16 @@ public sealed class VolProgressTests : IDisposable
     }
 
     [Fact]
+    public void AnAllocatingResizeDrawsABarToo()
+    {
+        var result = CliRunner.Run(_s.Services(stderrIsTerminal: true), "vol-resize", "v1", "80M", "--pool", "p1", "--allocate");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal("Size of volume 'v1' successfully changed to 80M\n\n", result.Stdout);
+        Assert.StartsWith("\rAllocating [", result.Stderr);
+        Assert.Contains("100.00 %", result.Stderr);
+    }
+
+    [Fact]
     public void NothingOnAPipe()
     {
         var result = CliRunner.Run(_s.Services(stderrIsTerminal: false), "vol-wipe", "v1", "--pool", "p1");

@@ -71,6 +71,8 @@ public sealed class DiskPoolBackendReplayTests : IDisposable
             if (command != mkpart.ToString()) return;
             _nodes.UnionWith(["/dev/loop1p1", "/dev/loop1p2", "/dev/loop1p3"]);
             Table("gpt-three.parted.txt", "gpt-three.blkid.txt", "/dev/loop1p1", "/dev/loop1p2", "/dev/loop1p3");
+            // Only the new partition is probed afterwards, not every partition of the disk.
+            _runner.Answer(DeviceProbe.BlkidCommand("/dev/loop1p1"), DiskData.Read("gpt-three.blkid.txt"));
         };
         var created = Backend().CreateVolume(Gpt, new VolumeDefinition { Name = "loop1p1", Capacity = 100 << 20 }, VolumeCreateFlags.None, null, default);
         Assert.Equal("parted /dev/loop1 mkpart --script primary 17408B 104875007B", mkpart.ToString());

@@ -13,7 +13,7 @@ public sealed partial class DiskPoolBackend
         ReadLayout(pool).Partitions.Select(p => ToVolume(pool, p)).ToList();
 
     public VolumeDefinition? FindVolume(PoolDefinition pool, string name) =>
-        ListVolumes(pool).FirstOrDefault(v => v.Name == name);
+        ReadLayout(pool, n => n == name).Partitions.Where(p => p.Name == name).Select(p => ToVolume(pool, p)).FirstOrDefault();
 
     public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
         ListVolumes(pool).FirstOrDefault(v => v.Key == keyOrPath || v.Target.Path == keyOrPath || "/dev/" + v.Name == keyOrPath);
@@ -87,7 +87,7 @@ public sealed partial class DiskPoolBackend
 
     public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel)
     {
-        var partition = ReadLayout(pool).Partitions.FirstOrDefault(p => p.Name == volume.Name)
+        var partition = ReadLayout(pool, n => n == volume.Name).Partitions.FirstOrDefault(p => p.Name == volume.Name)
             ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume.Name}'");
         if (partition.Kind == PartitionKind.Extended)
             throw StorageException.NoSupport($"cannot wipe extended partition '{partition.Path}'");
@@ -102,7 +102,8 @@ public sealed partial class DiskPoolBackend
         if (volume.Capacity == 0) throw StorageException.NoSupport("volume capacity required for this storage pool");
         var source = Device(pool);
         using var tableLock = LockPartitionTable(source.Path);
-        var layout = ReadLayout(pool);
+        // Planning needs the table and its free space, not what the partitions hold: no blkid here.
+        var layout = ReadLayout(pool, _ => false);
         DiskGeometry? geometry = layout.IsDos || DiskPartitionPlanner.NeedsWholeCylinders(layout.Label)
             ? DiskGeometry.Parse(runner.RunChecked(PartedCommands.PrintChs(source.Path)).StandardOutput)
             : null;
@@ -111,7 +112,7 @@ public sealed partial class DiskPoolBackend
         if (DiskPartitionTypes.PartedFlag(volume.Target.Format ?? "none") is { } flag && plan.Kind != PartitionKind.Extended)
             runner.RunChecked(PartedCommands.SetFlag(source.Path, plan.Number, flag));
 
-        var made = WaitFor(() => ReadLayout(pool).Partitions.FirstOrDefault(p => p.Number == plan.Number && DeviceExists(p.Path)));
+        var made = WaitFor(() => ReadLayout(pool, n => n == plan.Name).Partitions.FirstOrDefault(p => p.Number == plan.Number && DeviceExists(p.Path)));
         if (made is null || made.Name != plan.Name)
         {
             try { runner.RunChecked(PartedCommands.Remove(source.Path, plan.Number)); } catch (StorageException) { }
@@ -124,7 +125,7 @@ public sealed partial class DiskPoolBackend
     {
         var source = Device(pool);
         using var tableLock = LockPartitionTable(source.Path);
-        var partition = ReadLayout(pool).Partitions.FirstOrDefault(p => p.Name == name)
+        var partition = ReadLayout(pool, n => n == name).Partitions.FirstOrDefault(p => p.Name == name)
             ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
         runner.RunChecked(PartedCommands.Remove(source.Path, partition.Number));
         WaitFor(() => DeviceExists(partition.Path) ? null : partition);
@@ -142,7 +143,7 @@ public sealed partial class DiskPoolBackend
 
     private DiskPartition RequireDataPartition(PoolDefinition pool, VolumeDefinition volume, string verb)
     {
-        var partition = ReadLayout(pool).Partitions.FirstOrDefault(p => p.Name == volume.Name)
+        var partition = ReadLayout(pool, n => n == volume.Name).Partitions.FirstOrDefault(p => p.Name == volume.Name)
             ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume.Name}'");
         if (partition.Kind == PartitionKind.Extended)
             throw StorageException.NoSupport($"cannot {verb} extended partition '{partition.Path}'");

@@ -74,14 +74,19 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage u
 
     public string FindSources(string? sourceSpecXml) => new DiskSourceFinder(runner).FindSources();
 
-    internal DiskLayout ReadLayout(PoolDefinition pool)
+    /// <summary>
+    /// The partition table, with each partition's content type read by blkid. <paramref name="probe"/> limits blkid to
+    /// the partitions a caller needs (one lookup need not probe every partition: that made N creations cost N²).
+    /// </summary>
+    internal DiskLayout ReadLayout(PoolDefinition pool, Func<string, bool>? probe = null)
     {
         var source = Device(pool);
         if (!DeviceExists(source.Path)) throw StorageException.InvalidArg($"device path '{source.Path}' doesn't exist");
         PartedCommands.RequireInstalled(runner);
         var table = PartedTable.Parse(runner.RunChecked(PartedCommands.PrintFree(source.Path)).StandardOutput);
         var provisional = DiskLayout.From(table, source, new Dictionary<string, Dictionary<string, string>>());
-        return DiskLayout.From(table, source, PartitionTypes(provisional.Partitions.Select(p => p.Path)));
+        var probed = provisional.Partitions.Where(p => probe?.Invoke(p.Name) ?? true).Select(p => p.Path);
+        return DiskLayout.From(table, source, PartitionTypes(probed));
     }
 
     /// <summary>blkid's partition-table values of each partition, in one call, keyed by device path.</summary>

@@ -37,6 +37,18 @@ public sealed class GuestProtectionTests : IDisposable
         Ok("define", domain);
         Ok("attach-disk", "vm1", "--pool", "images", "--vol", "root.qcow2", "--target", "vda");
 
+        // Who uses what, in the JSON of vol-list and vol-info (virsh's text output is unchanged).
+        var (_, list, _) = _k.Run("vol-list", "images", "--json");
+        using (var doc = System.Text.Json.JsonDocument.Parse(list))
+        {
+            var root = doc.RootElement.EnumerateArray().Single(v => v.GetProperty("name").GetString() == "root.qcow2");
+            var user = Assert.Single(root.GetProperty("usedBy").EnumerateArray());
+            Assert.Equal(("vm1", "vda"), (user.GetProperty("guest").GetString(), user.GetProperty("target").GetString()));
+            var spare = doc.RootElement.EnumerateArray().Single(v => v.GetProperty("name").GetString() == "spare.img");
+            Assert.Empty(spare.GetProperty("usedBy").EnumerateArray());
+        }
+        Assert.Contains("\"guest\": \"vm1\"", _k.Run("vol-info", "root.qcow2", "--pool", "images", "--json").Stdout);
+
         const string Used = "operation forbidden: storage volume 'root.qcow2' is used by guest 'vm1' (vda); use --force to override";
         Assert.Equal($"error: Failed to delete vol root.qcow2\nerror: {Used}\n", Fails("vol-delete", "root.qcow2", "--pool", "images"));
         Assert.EndsWith($"error: {Used}\n", Fails("vol-wipe", "root.qcow2", "--pool", "images"));

@@ -51,16 +51,17 @@ public static class VolumeInfoCommands
         var pool = PoolLookup.Find(context, command.Required(VolumeLookup.PoolOption));
         var volumes = EngineCall.Run("Failed to list volumes", () => context.Host.ListVolumes(pool.Name));
         var output = context.Output;
-        if (command.Flag("json")) output.Print(VolumeJson.Serialize(volumes));
+        if (command.Flag("json")) output.Print(VolumeJson.Serialize(volumes, context.Host.GuestsUsing(pool.Name)));
         else output.Print(command.Flag("details") ? VolumeFormatting.DetailsTable(volumes) : VolumeFormatting.Table(volumes));
         return true;
     }
 
     private static bool RunInfo(CommandContext context, ParsedCommand command)
     {
-        var volume = VolumeLookup.Find(context, command).Volume;
+        var handle = VolumeLookup.Find(context, command);
+        var volume = handle.Volume;
         context.Output.Print(command.Flag("json")
-            ? VolumeJson.Serialize(volume)
+            ? VolumeJson.Serialize(volume, context.Host.GuestsUsing(handle.PoolName, volume.Name))
             : VolumeFormatting.Info(volume, command.Flag("bytes"), command.Flag("physical")));
         return true;
     }

@@ -8,4 +8,5 @@ namespace KvmStor.Cli.Output;
 [JsonSerializable(typeof(PoolJson[]))]
 [JsonSerializable(typeof(VolumeJson))]
 [JsonSerializable(typeof(VolumeJson[]))]
+[JsonSerializable(typeof(VolumeUserJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -44,8 +44,10 @@ internal static class PoolSourceConflicts
 
     private static string Normalize(string p) => p.Length > 1 ? p.TrimEnd('/') : p;
 
+    /// <summary>The same device, or one pool's device is a partition of the other's (a disk pool on sda, an fs pool on sda1).</summary>
     private static bool SharesDevice(PoolDefinition a, PoolDefinition b) =>
-        a.Source.Devices.Any(d => b.Source.Devices.Any(e => SamePath(d.Path, e.Path)));
+        a.Source.Devices.Any(d => b.Source.Devices.Any(e =>
+            SamePath(d.Path, e.Path) || Host.DeviceUsage.IsPartitionOf(d.Path, e.Path) || Host.DeviceUsage.IsPartitionOf(e.Path, d.Path)));
 
     private static bool SameHosts(PoolDefinition a, PoolDefinition b) =>
         a.Source.Hosts.Any(h => b.Source.Hosts.Any(k => string.Equals(h.Name, k.Name, StringComparison.OrdinalIgnoreCase)

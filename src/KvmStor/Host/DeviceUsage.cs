@@ -22,7 +22,8 @@ public sealed class DeviceUsage(string mountTable = "/proc/self/mounts", string 
             throw StorageException.Invalid($"device '{device}' is in use: {use}");
     }
 
-    private static bool IsPartitionOf(string candidate, string device)
+    /// <summary>Whether <paramref name="candidate"/> names a partition of <paramref name="device"/> (sda1 of sda, loop0p2 of loop0).</summary>
+    public static bool IsPartitionOf(string candidate, string device)
     {
         if (!candidate.StartsWith(device, StringComparison.Ordinal) || candidate.Length == device.Length) return false;
         var rest = candidate.AsSpan(device.Length);

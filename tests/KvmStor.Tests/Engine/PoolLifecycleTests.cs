@@ -84,6 +84,16 @@ public sealed class PoolLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void A_partition_of_another_pools_disk_is_a_source_conflict()
+    {
+        _host.DefinePool("<pool type='disk'><name>whole</name><source><device path='/dev/loop7'/></source><target><path>/dev</path></target></pool>");
+        Assert.Equal("operation failed: Storage source conflict with pool: 'whole'",
+            Fails(() => _host.DefinePool($"<pool type='fs'><name>part</name><source><device path='/dev/loop7p1'/></source><target><path>{_dir.PoolDir("part")}</path></target></pool>")).Display);
+        // Another disk's partition is fine.
+        _host.DefinePool($"<pool type='fs'><name>other</name><source><device path='/dev/loop8p1'/></source><target><path>{_dir.PoolDir("other")}</path></target></pool>");
+    }
+
+    [Fact]
     public void Transient_pool_vanishes_on_destroy_and_cannot_autostart()
     {
         Assert.Equal($"cannot open directory '{_dir.PoolDir("t1")}': No such file or directory",

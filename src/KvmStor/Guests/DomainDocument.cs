@@ -37,26 +37,7 @@ public sealed class DomainDocument
         return parsed;
     }
 
-    private static XDocument Load(string xml)
-    {
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
-        try
-        {
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            return XDocument.Load(reader, LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo);
-        }
-        catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
-        {
-            throw StorageException.Xml($"(domain_definition):{Math.Max(1, e.LineNumber)}: DOCTYPE and entity declarations are not allowed");
-        }
-        catch (XmlException e)
-        {
-            string message = e.Message;
-            int cut = message.IndexOf(" Line ", StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-            throw new StorageException(ErrorCode.None, $"(domain_definition):{e.LineNumber}: {message.TrimEnd('.')}");
-        }
-    }
+    private static XDocument Load(string xml) => Xml.SafeXml.Parse(xml, "domain_definition", preserveWhitespace: true);
 
     public string Name => Root.Element("name")?.Value.Trim() ?? "";
 

@@ -9,22 +9,24 @@ namespace KvmStor.Xml;
 /// </summary>
 public static class SafeXml
 {
-    public static XDocument Parse(string xml, string documentName)
+    /// <param name="preserveWhitespace">Keep whitespace and processing instructions, for documents that are edited and
+    /// written back (domain definitions) rather than re-formatted.</param>
+    public static XDocument Parse(string xml, string documentName, bool preserveWhitespace = false)
     {
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
-            IgnoreProcessingInstructions = true,
+            IgnoreProcessingInstructions = !preserveWhitespace,
         };
         try
         {
             using var reader = XmlReader.Create(new StringReader(xml), settings);
-            return XDocument.Load(reader, LoadOptions.SetLineInfo);
+            return XDocument.Load(reader, preserveWhitespace ? LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo : LoadOptions.SetLineInfo);
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
         {
-            throw StorageException.Xml($"({documentName}):{e.LineNumber}: DOCTYPE and entity declarations are not allowed");
+            throw StorageException.Xml($"({documentName}):{Math.Max(1, e.LineNumber)}: DOCTYPE and entity declarations are not allowed");
         }
         catch (XmlException e)
         {

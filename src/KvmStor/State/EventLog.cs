@@ -33,12 +33,15 @@ public sealed class EventLog(StatePaths paths)
 
     private void RotateIfLarge()
     {
+        if (new FileInfo(LogPath) is not { Exists: true, Length: > RotateAtBytes }) return;
         try
         {
+            // Under a lock and checked again, so two writers never both rotate (the second would move a fresh log away).
+            using var rotating = FileLock.Exclusive(Path.Combine(paths.StateDirectory, "events.lock"));
             if (new FileInfo(LogPath) is { Exists: true, Length: > RotateAtBytes })
                 File.Move(LogPath, LogPath + ".old", overwrite: true);
         }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or StorageException) { }
     }
 
     /// <summary>Yields events appended after this call, polling the log; ends when <paramref name="cancel"/> fires.</summary>

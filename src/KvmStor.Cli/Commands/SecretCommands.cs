@@ -121,7 +121,7 @@ public static class SecretCommands
         if (command.Flag("plain"))
             context.Output.WriteBytes(value);
         else
-            context.Output.Print(Convert.ToBase64String(value) + "\n");
+            context.Output.Print(Convert.ToBase64String(value));
         return true;
     }
 
@@ -136,7 +136,12 @@ public static class SecretCommands
     private static byte[] ReadValue(CommandContext context, ParsedCommand command)
     {
         bool plain = command.Flag("plain");
-        if (command.String("base64") is { } base64) return DecodeBase64(Encoding.ASCII.GetBytes(base64));
+        if (command.String("base64") is { } base64)
+        {
+            // virsh 9.0 says this (as an error line) and goes on; so does kvmstor, which also offers stdin.
+            context.Output.Error("Passing secret value as command-line argument is insecure!");
+            return DecodeBase64(Encoding.ASCII.GetBytes(base64));
+        }
 
         byte[] input;
         if (command.String("file") is { } file)

@@ -103,7 +103,8 @@ public sealed partial class StorageHost
         if (PoolXmlReading.TryParseUuid(uuidOrUsage, out var uuid))
             return store.Load(uuid) ?? throw NoSecretWithUuid(uuidOrUsage);
         var byUsage = store.LoadAll().Where(s => s.UsageId == uuidOrUsage).Take(2).ToList();
-        return byUsage.Count == 1 ? byUsage[0] : throw NoSecretWithUuid(uuidOrUsage);
+        return byUsage.Count == 1 ? byUsage[0]
+            : throw new StorageException(ErrorCode.None, "uuidstr in virSecretLookupByUUIDString must be a valid UUID");
     }
 
     private static StorageException NoSecretWithUuid(string text) =>

@@ -3,7 +3,11 @@ using KvmStor.Model;
 
 namespace KvmStor.Xml;
 
-/// <summary>libvirt's &lt;secret&gt; XML: parse with libvirt's error texts, format byte-for-byte as its formatter.</summary>
+/// <summary>
+/// libvirt's &lt;secret&gt; XML: parse with libvirt's error texts and codes (checked against libvirt 9.0's secret driver,
+/// whose codes are uneven: a missing usage name is an internal error, an unknown usage type an unsupported
+/// configuration), format byte-for-byte as its formatter.
+/// </summary>
 public static class SecretXml
 {
     public const string DocumentName = "definition_of_secret";
@@ -22,7 +26,7 @@ public static class SecretXml
         if (root.Element("uuid") is { } uuidNode)
         {
             if (!PoolXmlReading.TryParseUuid(uuidNode.Value, out uuid))
-                throw StorageException.Xml("malformed uuid element");
+                throw StorageException.Internal("malformed uuid element");
         }
 
         string? description = root.Element("description")?.Value;
@@ -61,7 +65,7 @@ public static class SecretXml
         {
             null or "no" => false,
             "yes" => true,
-            _ => throw StorageException.Xml($"Invalid value for attribute '{attribute}' in element 'secret': '{text}'. Expected one of 'yes', 'no'"),
+            _ => throw StorageException.Xml($"invalid value of '{attribute}'"),
         };
     }
 
@@ -71,12 +75,12 @@ public static class SecretXml
         string? typeText = usage.Attribute("type")?.Value;
         if (typeText is null)
             throw StorageException.Xml("unknown secret usage type");
-        var type = SecretDefinition.ParseUsageType(typeText) ?? throw StorageException.Xml($"unknown secret usage type {typeText}");
+        var type = SecretDefinition.ParseUsageType(typeText) ?? throw StorageException.Unsupported($"unknown secret usage type {typeText}");
         if (type == SecretUsageType.None) return (type, null);
 
         string? id = usage.Element(UsageElement(type))?.Value;
         if (string.IsNullOrEmpty(id))
-            throw StorageException.Xml(type switch
+            throw StorageException.Internal(type switch
             {
                 SecretUsageType.Volume => "volume usage specified, but volume path is missing",
                 SecretUsageType.Ceph => "Ceph usage specified, but name is missing",

@@ -82,8 +82,11 @@ public class SecretCliTests : IDisposable
     public void SetValueFromBase64ArgumentThenGetValue()
     {
         DefineIscsi();
-        Assert.Equal("Secret value set\n\n", Ok("secret-set-value", Uuid, "--base64", Base64));
-        Assert.Equal(Base64 + "\n\n", Ok("secret-get-value", Uuid));
+        var set = Run("secret-set-value", Uuid, "--base64", Base64);
+        Assert.Equal(0, set.ExitCode);
+        Assert.Equal("Secret value set\n\n", set.Stdout);
+        Assert.Equal("error: Passing secret value as command-line argument is insecure!\n", set.Stderr);
+        Assert.Equal(Base64 + "\n", Ok("secret-get-value", Uuid));
         Assert.Equal(Password + "\n", Ok("secret-get-value", Uuid, "--plain"));
     }
 
@@ -92,7 +95,7 @@ public class SecretCliTests : IDisposable
     {
         DefineIscsi();
         Ok("secret-set-value", Uuid, "--file", WriteFile("v.b64", Base64 + "\n"));
-        Assert.Equal(Base64 + "\n\n", Ok("secret-get-value", Uuid));
+        Assert.Equal(Base64 + "\n", Ok("secret-get-value", Uuid));
         Ok("secret-set-value", Uuid, "--file", WriteFile("v.raw", "raw value\n"), "--plain");
         Assert.Equal("raw value\n\n", Ok("secret-get-value", Uuid, "--plain"));
     }
@@ -103,7 +106,7 @@ public class SecretCliTests : IDisposable
         DefineIscsi();
         var result = Run(Encoding.ASCII.GetBytes(Base64 + "\n"), false, "secret-set-value", Uuid);
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(Base64 + "\n\n", Ok("secret-get-value", Uuid));
+        Assert.Equal(Base64 + "\n", Ok("secret-get-value", Uuid));
     }
 
     [Fact]
@@ -111,7 +114,7 @@ public class SecretCliTests : IDisposable
     {
         DefineIscsi();
         Assert.Equal("Enter new value for secret:Secret value set\n\n", Ok("secret-set-value", Uuid, "--interactive"));
-        Assert.Equal(Base64 + "\n\n", Ok("secret-get-value", Uuid));
+        Assert.Equal(Base64 + "\n", Ok("secret-get-value", Uuid));
     }
 
     [Fact]
@@ -136,8 +139,9 @@ public class SecretCliTests : IDisposable
     public void BadBase64IsRefusedWithoutEchoingTheValue()
     {
         DefineIscsi();
-        var result = Run("secret-set-value", Uuid, "--base64", "not*base64!" + Password);
+        var result = Run(Encoding.ASCII.GetBytes("not*base64!" + Password), false, "secret-set-value", Uuid);
         Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: secret value is not valid base64\n", result.Stderr);
         Assert.DoesNotContain(Password, result.Stderr + result.Stdout);
     }
 
@@ -145,7 +149,7 @@ public class SecretCliTests : IDisposable
     public void PrivateValueIsRefusedAndNeverPrinted()
     {
         DefineIscsi(flags: " private='yes'");
-        Ok("secret-set-value", Uuid, "--base64", Base64);
+        Ok("secret-set-value", Uuid, "--file", WriteFile("v.b64", Base64));
         var result = Run("secret-get-value", Uuid);
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("error: Invalid secret: secret is private\n", result.Stderr);
@@ -159,6 +163,14 @@ public class SecretCliTests : IDisposable
         var result = Run("secret-dumpxml", Other);
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"error: failed to get secret '{Other}'\nerror: Secret not found: no secret with matching uuid '{Other}'\n", result.Stderr);
+    }
+
+    [Fact]
+    public void NonUuidThatNamesNoUsageGetsLibvirtsInvalidUuidText()
+    {
+        var result = Run("secret-dumpxml", "nonsense");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: failed to get secret 'nonsense'\nerror: uuidstr in virSecretLookupByUUIDString must be a valid UUID\n", result.Stderr);
     }
 
     [Fact]
@@ -178,6 +190,6 @@ public class SecretCliTests : IDisposable
         string file = WriteFile("bad.xml", "<secret><usage type='nfs'/></secret>");
         var result = Run("secret-define", file);
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"error: Failed to set attributes from {file}\nerror: XML error: unknown secret usage type nfs\n", result.Stderr);
+        Assert.Equal($"error: Failed to set attributes from {file}\nerror: unsupported configuration: unknown secret usage type nfs\n", result.Stderr);
     }
 }

@@ -46,19 +46,21 @@ public class SecretXmlTests
             SecretXml.Format(first));
     }
 
+    /// <summary>Texts and codes as libvirt 9.0's secret driver reports them (checked with virsh secret-define).</summary>
     [Theory]
-    [InlineData("<secret><usage type='nfs'><name>x</name></usage></secret>", "unknown secret usage type nfs")]
-    [InlineData("<secret><usage><name>x</name></usage></secret>", "unknown secret usage type")]
-    [InlineData("<secret><usage type='iscsi'/></secret>", "iSCSI usage specified, but target is missing")]
-    [InlineData("<secret><usage type='ceph'><target>x</target></usage></secret>", "Ceph usage specified, but name is missing")]
-    [InlineData("<secret><usage type='volume'/></secret>", "volume usage specified, but volume path is missing")]
-    [InlineData("<secret><uuid>not-a-uuid</uuid></secret>", "malformed uuid element")]
-    [InlineData("<pool/>", "expecting root element of 'secret', not 'pool'")]
-    [InlineData("<secret private='maybe'/>", "Invalid value for attribute 'private' in element 'secret': 'maybe'. Expected one of 'yes', 'no'")]
-    public void BadDocumentsGetLibvirtsXmlErrors(string xml, string message)
+    [InlineData("<secret><usage type='nfs'><name>x</name></usage></secret>", ErrorCode.ConfigUnsupported, "unknown secret usage type nfs")]
+    [InlineData("<secret><usage><name>x</name></usage></secret>", ErrorCode.XmlError, "unknown secret usage type")]
+    [InlineData("<secret><usage type='iscsi'/></secret>", ErrorCode.InternalError, "iSCSI usage specified, but target is missing")]
+    [InlineData("<secret><usage type='ceph'><target>x</target></usage></secret>", ErrorCode.InternalError, "Ceph usage specified, but name is missing")]
+    [InlineData("<secret><usage type='volume'/></secret>", ErrorCode.InternalError, "volume usage specified, but volume path is missing")]
+    [InlineData("<secret><uuid>not-a-uuid</uuid></secret>", ErrorCode.InternalError, "malformed uuid element")]
+    [InlineData("<pool/>", ErrorCode.XmlError, "expecting root element of 'secret', not 'pool'")]
+    [InlineData("<secret private='maybe'/>", ErrorCode.XmlError, "invalid value of 'private'")]
+    [InlineData("<secret ephemeral='maybe'/>", ErrorCode.XmlError, "invalid value of 'ephemeral'")]
+    public void BadDocumentsGetLibvirtsErrors(string xml, ErrorCode code, string message)
     {
         var e = Assert.Throws<StorageException>(() => SecretXml.Parse(xml));
-        Assert.Equal(ErrorCode.XmlError, e.Code);
+        Assert.Equal(code, e.Code);
         Assert.Equal(message, e.Message);
     }
 

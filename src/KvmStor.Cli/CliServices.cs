@@ -23,6 +23,12 @@ public sealed class CliServices
     /// <summary>Whether stderr is a terminal: long volume operations draw a progress bar there only then.</summary>
     public bool StderrIsTerminal { get; init; }
 
+    /// <summary>Standard input as bytes (secret-set-value reads a value piped to it).</summary>
+    public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>Reads one line from the terminal without echo (secret-set-value --interactive).</summary>
+    public Func<string?> ReadHiddenLine { get; init; } = ConsoleHiddenLine.Read;
+
     /// <summary>Reads one key press without echo (pool-edit's retry question).</summary>
     public Func<char> ReadKey { get; init; } = () => '\0';
 

@@ -23,6 +23,10 @@ public enum ErrorCode
     OperationDenied,
     /// <summary>libvirt's VIR_ERR_OPERATION_UNSUPPORTED ("Operation not supported: ").</summary>
     OperationUnsupported,
+    /// <summary>libvirt's VIR_ERR_NO_SECRET ("Secret not found: ").</summary>
+    NoSecret,
+    /// <summary>libvirt's VIR_ERR_INVALID_SECRET ("Invalid secret: ").</summary>
+    InvalidSecret,
 }
 
 /// <summary>
@@ -54,6 +58,8 @@ public class StorageException : Exception
         ErrorCode.StorageProbeFailed => "Storage pool probe failed: ",
         ErrorCode.OperationDenied => "operation forbidden: ",
         ErrorCode.OperationUnsupported => "Operation not supported: ",
+        ErrorCode.NoSecret => "Secret not found: ",
+        ErrorCode.InvalidSecret => "Invalid secret: ",
         _ => "",
     };
 

@@ -15,6 +15,22 @@ public sealed class OutputWriter(TextWriter stdout, TextWriter stderr, bool quie
 
     public void PrintLine(string line) => Out.Write(line + "\n");
 
+    /// <summary>Bytes as they are (secret-get-value --plain): straight to the stream under a StreamWriter; a
+    /// StringWriter (tests) gets one char per byte.</summary>
+    public void WriteBytes(byte[] bytes)
+    {
+        Out.Flush();
+        if (Out is StreamWriter { BaseStream: var stream })
+        {
+            stream.Write(bytes);
+            stream.Flush();
+        }
+        else
+        {
+            Out.Write(System.Text.Encoding.Latin1.GetString(bytes));
+        }
+    }
+
     /// <summary>virsh's vshPrintExtra: hidden by -q.</summary>
     public void PrintExtra(string text)
     {

@@ -85,6 +85,15 @@ public sealed class CommandTable
             GuestDefinitionCommands.Undefine,
             GuestVolumeUseCommand.AttachInfo,
         ]),
+        new CommandGroup("Secret", "secret",
+        [
+            SecretCommands.Define,
+            SecretCommands.DumpXml,
+            SecretCommands.GetValue,
+            SecretCommands.List,
+            SecretCommands.SetValue,
+            SecretCommands.Undefine,
+        ]),
         new CommandGroup("kvmstor itself", "kvmstor",
         [
             HelpCommand.Help,

@@ -8,6 +8,13 @@ public sealed record StatePaths(string Uri, string ConfigDirectory, string Autos
 
     public bool IsSystem => Uri == SystemUri;
 
+    /// <summary>Persistent secrets, beside the storage configuration: /etc/kvmstor/secrets or
+    /// $XDG_CONFIG_HOME/kvmstor/secrets.</summary>
+    public string SecretsDirectory => Path.Combine(Path.GetDirectoryName(ConfigDirectory.TrimEnd('/')) ?? "/", "secrets");
+
+    /// <summary>Ephemeral secrets live in the runtime directory, so a reboot forgets them as a libvirtd restart does.</summary>
+    public string EphemeralSecretsDirectory => Path.Combine(StateDirectory, "secrets");
+
     /// <summary>
     /// Resolves a connection URI: kvmstor:///system or kvmstor:///session, also accepting libvirt's storage://, qemu://
     /// spellings of the same two so virsh habits carry over. Null: KVMSTOR_DEFAULT_URI, else system for root and

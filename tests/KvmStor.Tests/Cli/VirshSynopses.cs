@@ -42,5 +42,11 @@ internal static class VirshSynopses
         "vol-resize <vol> <capacity> [--pool <string>] [--allocate] [--delta] [--shrink]",
         "vol-upload <vol> <file> [--pool <string>] [--offset <number>] [--length <number>] [--sparse]",
         "vol-wipe <vol> [--pool <string>] [--algorithm <string>]",
+        "secret-define <file> [--validate]",
+        "secret-dumpxml <secret> [--xpath <string>] [--wrap]",
+        "secret-get-value <secret> [--plain]",
+        "secret-list [--ephemeral] [--no-ephemeral] [--private] [--no-private]",
+        "secret-set-value <secret> [--file <string>] [--plain] [--interactive] [--base64 <string>]",
+        "secret-undefine <secret>",
     ];
 }

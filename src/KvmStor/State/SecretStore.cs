@@ -1,0 +1,83 @@
+using KvmStor.Model;
+using KvmStor.Xml;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// Secrets on disk: &lt;dir&gt;/&lt;uuid&gt;.xml holds the definition and &lt;dir&gt;/&lt;uuid&gt;.base64 the value, both 0600 in a
+/// 0700 directory, so only root (system) or the owner (session) can read them. Persistent secrets live in
+/// <see cref="StatePaths.SecretsDirectory"/>, ephemeral ones in <see cref="StatePaths.EphemeralSecretsDirectory"/>.
+/// </summary>
+public sealed class SecretStore(StatePaths paths)
+{
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private IEnumerable<string> Directories => [paths.SecretsDirectory, paths.EphemeralSecretsDirectory];
+
+    private string DirectoryFor(SecretDefinition secret) =>
+        secret.Ephemeral ? paths.EphemeralSecretsDirectory : paths.SecretsDirectory;
+
+    public IEnumerable<SecretDefinition> LoadAll()
+    {
+        foreach (var dir in Directories)
+        {
+            if (!Directory.Exists(dir)) continue;
+            foreach (var file in Directory.EnumerateFiles(dir, "*.xml"))
+                if (Guid.TryParseExact(Path.GetFileNameWithoutExtension(file), "D", out var uuid) && Load(uuid) is { } secret)
+                    yield return secret;
+        }
+    }
+
+    public SecretDefinition? Load(Guid uuid)
+    {
+        foreach (var dir in Directories)
+        {
+            string file = DefinitionPath(dir, uuid);
+            if (File.Exists(file)) return SecretXml.Parse(File.ReadAllText(file));
+        }
+        return null;
+    }
+
+    public void Save(SecretDefinition secret)
+    {
+        string dir = EnsureDirectory(DirectoryFor(secret));
+        AtomicFile.Write(DefinitionPath(dir, secret.Uuid), SecretXml.Format(secret), FileMode);
+    }
+
+    /// <summary>Removes the definition and the value.</summary>
+    public void Delete(Guid uuid)
+    {
+        foreach (var dir in Directories)
+        {
+            AtomicFile.Delete(ValuePath(dir, uuid));
+            AtomicFile.Delete(DefinitionPath(dir, uuid));
+        }
+    }
+
+    public void SaveValue(SecretDefinition secret, byte[] value)
+    {
+        string dir = EnsureDirectory(DirectoryFor(secret));
+        AtomicFile.Write(ValuePath(dir, secret.Uuid), Convert.ToBase64String(value), FileMode);
+    }
+
+    /// <summary>The value, or null when none was ever set.</summary>
+    public byte[]? LoadValue(SecretDefinition secret)
+    {
+        string file = ValuePath(DirectoryFor(secret), secret.Uuid);
+        if (!File.Exists(file)) return null;
+        return Convert.FromBase64String(File.ReadAllText(file).Trim());
+    }
+
+    /// <summary>Creates the directory 0700, and tightens it if it already exists wider.</summary>
+    private static string EnsureDirectory(string dir)
+    {
+        Directory.CreateDirectory(dir, DirectoryMode);
+        if (File.GetUnixFileMode(dir) != DirectoryMode)
+            File.SetUnixFileMode(dir, DirectoryMode);
+        return dir;
+    }
+
+    private static string DefinitionPath(string dir, Guid uuid) => Path.Combine(dir, uuid.ToString("D") + ".xml");
+    private static string ValuePath(string dir, Guid uuid) => Path.Combine(dir, uuid.ToString("D") + ".base64");
+}

@@ -1,0 +1,148 @@
+using System.Text;
+using KvmStor.Model;
+
+namespace KvmStor.Tests.Secrets;
+
+/// <summary>The secret driver and its store on a throw-away state directory: rules, files and modes, no leaks.</summary>
+public class SecretDriverTests : IDisposable
+{
+    private const string Uuid = "c1f11a6d-8c5d-4a3b-ac7a-4e171c5e0d4a";
+    private const string Other = "0a5f7c2e-1b1d-4d6e-9f00-3c2b1a000001";
+    private static readonly byte[] Value = Encoding.ASCII.GetBytes("s3cr3t-Chap-Passw0rd");
+
+    private readonly TempStateDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Iscsi(string uuid, string target, string flags = "") =>
+        $"<secret{flags}><uuid>{uuid}</uuid><usage type='iscsi'><target>{target}</target></usage></secret>";
+
+    [Fact]
+    public void DefineAndSetValueWriteOwnerOnlyFilesInAnOwnerOnlyDirectory()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.SetSecretValue(Uuid, Value);
+
+        string dir = _dir.Paths.SecretsDirectory;
+        Assert.Equal(Path.Combine(_dir.Root, "secrets"), dir);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        foreach (var name in new[] { Uuid + ".xml", Uuid + ".base64" })
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, name)));
+        Assert.Equal(Convert.ToBase64String(Value), File.ReadAllText(Path.Combine(dir, Uuid + ".base64")));
+        Assert.Equal(Value, host.GetSecretValue(Uuid));
+    }
+
+    [Fact]
+    public void ExistingWideDirectoryIsTightenedTo0700()
+    {
+        Directory.CreateDirectory(_dir.Paths.SecretsDirectory);
+        File.SetUnixFileMode(_dir.Paths.SecretsDirectory, (UnixFileMode)0b111_101_101);
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(_dir.Paths.SecretsDirectory));
+    }
+
+    [Fact]
+    public void ValueNeverAppearsInXmlOrDefinitionFile()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.SetSecretValue(Uuid, Value);
+        string plain = Encoding.ASCII.GetString(Value), b64 = Convert.ToBase64String(Value);
+        string xml = host.GetSecretXml(Uuid);
+        string file = File.ReadAllText(Path.Combine(_dir.Paths.SecretsDirectory, Uuid + ".xml"));
+        foreach (var text in new[] { xml, file })
+        {
+            Assert.DoesNotContain(plain, text);
+            Assert.DoesNotContain(b64, text);
+        }
+    }
+
+    [Fact]
+    public void PrivateSecretValueIsRefusedToUsersButGivenToBackends()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt", " private='yes'"));
+        host.SetSecretValue(Uuid, Value);
+        var e = Assert.Throws<StorageException>(() => host.GetSecretValue(Uuid));
+        Assert.Equal("Invalid secret: secret is private", e.Display);
+        Assert.DoesNotContain(Convert.ToBase64String(Value), e.ToString());
+        Assert.Equal(Value, host.GetSecretValueForBackend(Guid.Parse(Uuid)));
+    }
+
+    [Fact]
+    public void SecondSecretForTheSameUsageIsRefused()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        var e = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Other, "tgt")));
+        Assert.Equal($"internal error: a secret with UUID {Uuid} already defined for use with tgt", e.Display);
+        Assert.Single(host.ListSecrets());
+    }
+
+    [Fact]
+    public void RedefiningMayNotChangeUsageNorDropPrivate()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt", " private='yes'"));
+        var usage = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Uuid, "other", " private='yes'")));
+        Assert.Equal($"a secret with UUID {Uuid} is already defined for use with tgt", usage.Message);
+        var priv = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Uuid, "tgt")));
+        Assert.Equal("cannot change private flag on existing secret", priv.Message);
+        // A new description is a legitimate redefinition.
+        host.DefineSecret($"<secret private='yes'><uuid>{Uuid}</uuid><description>new</description><usage type='iscsi'><target>tgt</target></usage></secret>");
+        Assert.Contains("<description>new</description>", host.GetSecretXml(Uuid));
+    }
+
+    [Fact]
+    public void EphemeralSecretsLiveInTheRuntimeDirectoryAndKeepTheirValueWhenMadePersistent()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt", " ephemeral='yes'"));
+        host.SetSecretValue(Uuid, Value);
+        Assert.True(File.Exists(Path.Combine(_dir.Paths.EphemeralSecretsDirectory, Uuid + ".base64")));
+        Assert.False(Directory.Exists(_dir.Paths.SecretsDirectory));
+
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        Assert.False(File.Exists(Path.Combine(_dir.Paths.EphemeralSecretsDirectory, Uuid + ".base64")));
+        Assert.Equal(Value, host.GetSecretValue(Uuid));
+    }
+
+    [Fact]
+    public void LookupsByUuidAndUsageAndTheirFailures()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        Assert.Equal(Guid.Parse(Uuid), host.LookupSecretByUsage(SecretUsageType.Iscsi, "tgt").Uuid);
+        Assert.Equal(Guid.Parse(Uuid), host.LookupSecret("tgt").Uuid);
+
+        Assert.Equal("Secret not found: no secret with matching usage 'nope'",
+            Assert.Throws<StorageException>(() => host.LookupSecretByUsage(SecretUsageType.Iscsi, "nope")).Display);
+        Assert.Equal($"Secret not found: no secret with matching uuid '{Other}'",
+            Assert.Throws<StorageException>(() => host.GetSecretXml(Other)).Display);
+        Assert.Equal($"Secret not found: secret '{Uuid}' does not have a value",
+            Assert.Throws<StorageException>(() => host.GetSecretValue(Uuid)).Display);
+    }
+
+    [Fact]
+    public void UndefineRemovesDefinitionAndValue()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.SetSecretValue(Uuid, Value);
+        host.UndefineSecret(Uuid);
+        Assert.Empty(host.ListSecrets());
+        Assert.Empty(Directory.GetFiles(_dir.Paths.SecretsDirectory));
+        Assert.Throws<StorageException>(() => host.UndefineSecret(Uuid));
+    }
+
+    [Fact]
+    public void ListIsOrderedByUuid()
+    {
+        using var host = _dir.OpenHost();
+        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.DefineSecret(Iscsi(Other, "tgt2"));
+        Assert.Equal([Guid.Parse(Other), Guid.Parse(Uuid)], host.ListSecrets().Select(s => s.Uuid));
+    }
+}

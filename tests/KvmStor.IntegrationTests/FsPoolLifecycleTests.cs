@@ -52,6 +52,18 @@ public sealed class FsPoolLifecycleTests
         Assert.Equal(info.Capacity - info.Available, info.Allocation);
         Assert.True(info.Allocation >= 8UL << 20);
 
+        // Volumes behave as in a dir pool (the same code): a native qcow2 on the mounted filesystem passes qemu-img check,
+        // and a file written there directly is a volume at once.
+        host.CreateVolume("fs1", "<volume><name>q.qcow2</name><capacity>67108864</capacity><target><format type='qcow2'/></target></volume>",
+            VolumeCreateFlags.None);
+        var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-img", ["check", Path.Combine(loop.Target, "q.qcow2")])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        check.WaitForExit();
+        Assert.Equal(0, check.ExitCode);
+        Assert.Contains("data.img", host.ListVolumes("fs1").Select(v => v.Name));
+        host.DeleteVolume(host.LookupVolumeByName("fs1", "q.qcow2"), VolumeDeleteFlags.None);
+        Assert.False(File.Exists(Path.Combine(loop.Target, "q.qcow2")));
+
         host.DestroyPool("fs1");
         Assert.Null(loop.TargetMount());
         Assert.False(host.GetPoolInfo("fs1").Active);

@@ -34,11 +34,7 @@ public static class GuestVolumeUseCommand
         }
         else
         {
-            volume = EngineCall.Run($"failed to get vol '{vol}', specifying --pool might help", () =>
-            {
-                try { return host.LookupVolumeByKey(vol); }
-                catch (StorageException) { return host.LookupVolumeByPath(vol); }
-            });
+            volume = EngineCall.Run($"failed to get vol '{vol}', specifying --pool might help", () => host.LookupVolumeByKeyOrPath(vol));
         }
         var uses = host.GuestsUsing(volume.PoolName, volume.Name);
         context.Output.Print(command.Flag("json") ? Json(uses) : Table(uses));

@@ -83,8 +83,7 @@ public static class PoolListCommands
 
     private static bool RunInfo(CommandContext context, ParsedCommand command)
     {
-        var found = PoolLookup.Find(context, command);
-        var pool = context.Host.GetPoolInfo(found.Name);
+        var pool = PoolLookup.Find(context, command);
         context.Output.Print(command.Flag("json") ? PoolJson.Serialize(pool) : PoolFormatting.Info(pool, command.Flag("bytes")));
         return true;
     }

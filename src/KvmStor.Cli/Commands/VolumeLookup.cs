@@ -29,8 +29,7 @@ public static class VolumeLookup
         StorageException? last = null;
         VolumeHandle? found = null;
         if (pool is not null) found = Try(() => host.LookupVolumeByName(pool.Name, word), ref last);
-        found ??= Try(() => host.LookupVolumeByKey(word), ref last);
-        found ??= Try(() => host.LookupVolumeByPath(word), ref last);
+        found ??= Try(() => host.LookupVolumeByKeyOrPath(word), ref last);
 
         if (found is null)
         {
@@ -50,8 +49,7 @@ public static class VolumeLookup
         var host = context.Host;
         StorageException? last = null;
         var found = Try(() => host.LookupVolumeByName(poolName, word), ref last)
-            ?? Try(() => host.LookupVolumeByKey(word), ref last)
-            ?? Try(() => host.LookupVolumeByPath(word), ref last);
+            ?? Try(() => host.LookupVolumeByKeyOrPath(word), ref last);
         return found ?? throw new CommandError($"failed to get vol '{word}'", last);
     }
 

@@ -33,6 +33,12 @@ public sealed partial class StorageHost
     public VolumeHandle LookupVolumeByKey(string key) =>
         FindAcrossPools(key) ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching key {key}");
 
+    /// <summary>
+    /// virsh's "then by key, then by path" in one pass over the pools (every backend matches keys and paths together):
+    /// a miss costs one scan instead of two. The error is the path lookup's, as virsh shows the last one.
+    /// </summary>
+    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => LookupVolumeByPath(keyOrPath);
+
     public VolumeHandle LookupVolumeByPath(string path)
     {
         // libvirt compares canonical paths, so /dev/../dev/x and symlinked directories still match.

@@ -13,11 +13,6 @@ public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTa
 {
     public override PoolType Type => PoolType.Fs;
 
-    public override BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
-        LocalFileVolumes.Capabilities;
-
     protected override void Validate(PoolDefinition pool)
     {
         if (pool.Source.Devices.Count == 0) throw StorageException.Internal("missing source device");

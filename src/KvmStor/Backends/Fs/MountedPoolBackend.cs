@@ -21,6 +21,12 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
     }
 
+    /// <summary>fs and netfs can do the same: every pool step, source discovery, and the file-volume operations.</summary>
+    public override BackendCapabilities Capabilities =>
+        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
+        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
+        LocalFileVolumes.Capabilities;
+
     /// <summary>libvirt's validity check of the pool's source before any mount-table lookup.</summary>
     protected abstract void Validate(PoolDefinition pool);
 

@@ -13,11 +13,6 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
 {
     public override PoolType Type => PoolType.NetFs;
 
-    public override BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
-        LocalFileVolumes.Capabilities;
-
     protected override void Validate(PoolDefinition pool)
     {
         if (pool.Source.Hosts.Count != 1) throw StorageException.Unsupported("expected exactly 1 host for the storage pool");

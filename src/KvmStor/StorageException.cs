@@ -27,6 +27,8 @@ public enum ErrorCode
     NoSecret,
     /// <summary>libvirt's VIR_ERR_INVALID_SECRET ("Invalid secret: ").</summary>
     InvalidSecret,
+    /// <summary>libvirt's VIR_ERR_OPERATION_TIMEOUT ("Timed out during operation: "): a network server did not answer in time.</summary>
+    OperationTimeout,
 }
 
 /// <summary>
@@ -60,6 +62,7 @@ public class StorageException : Exception
         ErrorCode.OperationUnsupported => "Operation not supported: ",
         ErrorCode.NoSecret => "Secret not found: ",
         ErrorCode.InvalidSecret => "Invalid secret: ",
+        ErrorCode.OperationTimeout => "Timed out during operation: ",
         _ => "",
     };
 

@@ -7,6 +7,9 @@ public sealed class BackendRegistry
 {
     private readonly Dictionary<PoolType, IPoolBackend> _backends = new();
 
+    /// <summary>Where network backends get the CHAP/cephx values their pools' &lt;auth&gt; names; the host plugs itself in.</summary>
+    public PoolSecretsBridge Secrets { get; } = new();
+
     public void Register(IPoolBackend backend) => _backends[backend.Type] = backend;
 
     public IPoolBackend? Find(PoolType type) => _backends.GetValueOrDefault(type);

@@ -91,6 +91,21 @@ public sealed partial class StorageHost
         FindByUsage(Secrets, type, usage)
         ?? throw new StorageException(ErrorCode.NoSecret, $"no secret with matching usage '{usage}'");
 
+    /// <summary>
+    /// The value a pool's &lt;auth&gt; refers to, by UUID or by usage (CHAP looks among iscsi secrets, cephx among ceph
+    /// secrets). For backends only: the value goes straight to the login and nowhere else.
+    /// </summary>
+    public byte[] ValueFor(PoolDefinition pool, PoolAuth auth)
+    {
+        if (auth.SecretUuid is { } uuid) return GetSecretValueForBackend(uuid);
+        if (auth.SecretUsage is { } usage)
+        {
+            var type = auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi;
+            return ValueOf(LookupSecretByUsage(type, usage));
+        }
+        throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
+    }
+
     private byte[] ValueOf(SecretDefinition secret) =>
         Secrets.LoadValue(secret)
         ?? throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");

@@ -14,7 +14,7 @@ namespace KvmStor.Engine;
 /// the driver lock (&lt;state&gt;/driver.lock) is held briefly, always after a pool lock, while the set of
 /// definitions is checked and changed (uniqueness of names, uuids and sources).
 /// </remarks>
-public sealed partial class StorageHost : IDisposable
+public sealed partial class StorageHost : IDisposable, IPoolSecrets
 {
     private readonly ConfigStore _configs;
     private readonly StatusStore _status;
@@ -27,6 +27,7 @@ public sealed partial class StorageHost : IDisposable
     {
         Paths = paths;
         Backends = backends;
+        backends.Secrets.Target = this;
         _configs = new ConfigStore(paths);
         _status = new StatusStore(paths);
         _events = new EventLog(paths);

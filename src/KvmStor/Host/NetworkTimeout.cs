@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace KvmStor.Host;
+
+/// <summary>
+/// The bound on every call that waits for a network server (iSCSI target, Ceph monitor, Gluster or NFS server).
+/// A dead server must not hang kvmstor: the call runs on its own thread and the command fails when the bound
+/// passes. The thread is left behind; it ends with the process. Configurable with KVMSTOR_NETWORK_TIMEOUT
+/// (seconds, fractions allowed); 30 s by default.
+/// </summary>
+public static class NetworkTimeout
+{
+    public const string EnvironmentVariable = "KVMSTOR_NETWORK_TIMEOUT";
+    public static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(30);
+
+    /// <summary>The configured bound (read each time, so tests and long-lived callers can change it).</summary>
+    public static TimeSpan Limit
+    {
+        get
+        {
+            string? text = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds) : DefaultLimit;
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> and returns its result, or throws "Timed out during operation: …".</summary>
+    /// <param name="what">What was waited for, e.g. "iSCSI login to 127.0.0.1:3260"; it starts the error text.</param>
+    public static T Run<T>(string what, Func<T> operation, TimeSpan? limit = null)
+    {
+        TimeSpan bound = limit ?? Limit;
+        T result = default!;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        // Not disposed: a worker that outlives the bound still sets it when (if ever) the server answers.
+        var done = new ManualResetEventSlim();
+        var worker = new Thread(() =>
+        {
+            try { result = operation(); }
+            catch (Exception e) { failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+            finally { done.Set(); }
+        }) { IsBackground = true, Name = "kvmstor-network" };
+        worker.Start();
+        if (!done.Wait(bound))
+            throw new StorageException(ErrorCode.OperationTimeout,
+                $"{what}: no answer within {bound.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (KVMSTOR_NETWORK_TIMEOUT)");
+        failure?.Throw();
+        return result;
+    }
+
+    public static void Run(string what, Action operation, TimeSpan? limit = null) =>
+        Run<bool>(what, () => { operation(); return true; }, limit);
+}

@@ -61,6 +61,7 @@ public sealed partial class StorageHost
             throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
         Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
         var created = backend.CreateVolume(pool, volume, flags, progress, cancel);
+        AccountAllocation(pool.Name, (long)created.Allocation);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
 
@@ -87,6 +88,7 @@ public sealed partial class StorageHost
             volume = volume with { Allocation = volume.Capacity };
         Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
         var created = backend.CreateVolumeFrom(pool, volume, sourcePool, input, flags, progress, cancel);
+        AccountAllocation(pool.Name, (long)created.Allocation);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
 
@@ -99,7 +101,26 @@ public sealed partial class StorageHost
         Require(backend, BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion");
         using var volumeLock = LockVolume(pool.Name, volume.Name);
         backend.DeleteVolume(pool, volume.Volume, flags);
+        AccountAllocation(pool.Name, -(long)volume.Volume.Allocation);
     }
+
+    /// <summary>
+    /// As libvirt: a created or deleted volume moves the running pool's allocation and available by its own allocation,
+    /// so pool-info is right without a refresh. Under the driver lock, as concurrent volume operations share the pool lock.
+    /// </summary>
+    private void AccountAllocation(string poolName, long delta)
+    {
+        if (delta == 0) return;
+        using var driver = LockDriver();
+        if (_status.Load(poolName) is not { } live) return;
+        ulong allocation = ClampedAdd(live.Allocation, delta);
+        ulong available = ClampedAdd(live.Available, -delta);
+        _status.Save(live with { Allocation = allocation, Available = available });
+    }
+
+    private static ulong ClampedAdd(ulong value, long delta) =>
+        delta >= 0 ? (ulong.MaxValue - value < (ulong)delta ? ulong.MaxValue : value + (ulong)delta)
+                   : ((ulong)(-delta) > value ? 0 : value - (ulong)(-delta));
 
     /// <summary>
     /// vol-resize with libvirt's rules: --delta adds (or with --shrink subtracts) <paramref name="size"/>; shrinking needs

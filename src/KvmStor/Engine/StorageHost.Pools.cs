@@ -274,7 +274,8 @@ public sealed partial class StorageHost
     private void MarkPendingDefinition(string name, bool pending)
     {
         string path = PendingMarkerPath(name);
-        if (pending) File.WriteAllText(path, "");
+        // Durable like the definitions themselves: a crash must not forget that the next start changes the pool.
+        if (pending) KvmStor.State.AtomicFile.Write(path, "");
         else File.Delete(path);
     }
 }

@@ -23,6 +23,11 @@ internal static unsafe partial class NativeMethods
     public const ulong BLKGETSIZE64 = 0x80081272;  // _IOR(0x12, 114, size_t)
     public const ulong BLKDISCARD = 0x1277;        // _IO(0x12, 119)
     public const ulong BLKZEROOUT = 0x127F;        // _IO(0x12, 127)
+    public const ulong FS_IOC_GETFLAGS = 0x80086601; // _IOR('f', 1, long)
+    public const ulong FS_IOC_SETFLAGS = 0x40086602; // _IOW('f', 2, long)
+    public const int FS_NOCOW_FL = 0x00800000;
+    public const long BTRFS_SUPER_MAGIC = 0x9123683E;
+    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 
     [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
@@ -47,6 +52,15 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int ioctl(int fd, ulong request, void* argument);
+
+    [LibraryImport(Libc, EntryPoint = "fstatfs", SetLastError = true)]
+    public static partial int fstatfs(int fd, byte* buffer);
+
+    [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int open(string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
+    public static partial int close(int fd);
 
     [LibraryImport(Libc, EntryPoint = "fdatasync", SetLastError = true)]
     public static partial int fdatasync(int fd);

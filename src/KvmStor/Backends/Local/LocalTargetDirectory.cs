@@ -42,6 +42,12 @@ public static class LocalTargetDirectory
             try { FileSystem.SetOwner(path, (uint)(perms.Owner ?? -1), (uint)(perms.Group ?? -1)); }
             catch (FileSystemException e) { throw e.ToStorageException(); }
         }
+        // <features><cow state='…'/>: on btrfs the directory's NOCOW attribute is inherited by every volume made in it.
+        if (pool.Cow is bool cow)
+        {
+            try { CopyOnWrite.Set(path, cow); }
+            catch (FileSystemException e) { throw e.ToStorageException(); }
+        }
     }
 
     /// <summary>Sizes from statvfs and the directory's actual owner, group and mode, as a refresh reports them.</summary>

@@ -42,6 +42,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         using var file = CreateFile(path);
         try
         {
+            if (volume.Target.NoCow) CopyOnWrite.Set(path, copyOnWrite: false); // btrfs takes it while the file is empty
             FileSystem.Truncate(file, (long)volume.Capacity);
             // libvirt reserves the allocation (all of it when the XML gave none: allocation defaults to capacity).
             long allocation = (long)Math.Min(volume.Allocation, volume.Capacity);
@@ -98,6 +99,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             ExtendedL2 = extendedL2,
             BackingFile = backingFile,
             BackingFormat = backingFormat,
+            NoCopyOnWrite = target.NoCow,
             // libvirt's rule: metadata when the capacity exceeds the allocation, falloc otherwise.
             Preallocation = !prealloc ? Qcow2Preallocation.Off
                 : volume.Capacity > volume.Allocation ? Qcow2Preallocation.Metadata : Qcow2Preallocation.Falloc,

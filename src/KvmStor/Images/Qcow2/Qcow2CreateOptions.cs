@@ -32,6 +32,8 @@ public sealed record Qcow2CreateOptions
     /// <summary>Format of the backing file ("raw", "qcow2", …), recorded so readers need not probe.</summary>
     public string? BackingFormat { get; init; }
     public Qcow2Preallocation Preallocation { get; init; } = Qcow2Preallocation.Off;
+    /// <summary>Set btrfs's NOCOW attribute on the new file before anything is written (qemu-img's nocow=on).</summary>
+    public bool NoCopyOnWrite { get; init; }
 
     internal int Version => Compat switch
     {

@@ -15,7 +15,9 @@ public sealed partial class Qcow2Image
         SafeFileHandle file;
         try
         {
-            file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, reserve);
+            // NOCOW only takes on an empty file, so the reservation waits until the attribute is set.
+            file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None,
+                options.NoCopyOnWrite ? 0 : reserve);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -25,6 +27,11 @@ public sealed partial class Qcow2Image
         {
             using (file)
             {
+                if (options.NoCopyOnWrite)
+                {
+                    KvmStor.Host.CopyOnWrite.Set(path, copyOnWrite: false);
+                    if (reserve > 0) KvmStor.Host.FileSystem.Allocate(file, 0, reserve);
+                }
                 layout.WriteTo(file);
                 RandomAccess.FlushToDisk(file);
             }

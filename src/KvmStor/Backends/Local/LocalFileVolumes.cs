@@ -205,7 +205,9 @@ public sealed class LocalFileVolumes : IVolumeBackend
         if (algorithm == WipeAlgorithm.Zero && volume.Target.Format == "qcow2" && volume.Target.Encryption is null)
         {
             // Better than libvirt (which zeroes the header and leaves a raw file): an empty qcow2 of the same size.
-            Qcow2Image.WipeToEmpty(path);
+            // Built under a partial name, so a listing meanwhile never shows the empty image as a volume of its own.
+            using (var partial = new PartialVolumeFile(path))
+                Qcow2Image.WipeToEmpty(path, partial.TemporaryPath);
             progress?.Invoke(1, 1);
             return;
         }

@@ -50,7 +50,9 @@ public sealed partial class Qcow2Image
     /// leaves either the old image or the empty one, never a truncated file; the old clusters go back to the file
     /// system with the old inode (released, not overwritten).
     /// </summary>
-    public static void WipeToEmpty(string path)
+    /// <param name="temporaryPath">Where the empty image is built before it replaces the old one (a name listings skip);
+    /// by default a hidden name beside the image.</param>
+    public static void WipeToEmpty(string path, string? temporaryPath = null)
     {
         Qcow2Header h;
         using (SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
@@ -60,7 +62,7 @@ public sealed partial class Qcow2Image
         }
         var status = Host.FileSystem.Stat(path);
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.wipe.{Environment.ProcessId}.tmp");
+        string temporary = temporaryPath ?? System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.wipe.{Environment.ProcessId}.tmp");
         Create(temporary, new Qcow2CreateOptions
         {
             VirtualSize = (long)h.Size,

@@ -10,10 +10,12 @@ namespace KvmStor.State;
 /// &lt;state&gt;/events.log (O_APPEND, one write per line, so concurrent writers never interleave), and a
 /// pool-event listener in another process follows the file from where it stood when it started.
 /// </summary>
-public sealed class EventLog(StatePaths paths)
+/// <param name="rotateAtBytes">Size past which the next writer moves the log to events.log.old.</param>
+public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
 {
-    private const long RotateAtBytes = 1 << 20;
     private string LogPath => Path.Combine(paths.StateDirectory, "events.log");
+
+    private string LockPath => Path.Combine(paths.StateDirectory, "events.lock");
 
     public void Append(PoolEvent e)
     {
@@ -21,24 +23,31 @@ public sealed class EventLog(StatePaths paths)
         RotateIfLarge();
         string kind = e.Lifecycle?.ToString() ?? "Refresh";
         string line = $"{e.Time.ToUnixTimeMilliseconds()}\t{e.PoolUuid}\t{kind}\t{Uri.EscapeDataString(e.PoolName)}\n";
-        int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
-        if (fd < 0) return; // events are best effort: never fail an operation because a listener log is unwritable
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(line);
-            Posix.Write(fd, bytes, (nuint)bytes.Length);
+            // Shared against the rotation's exclusive lock: once a log has been moved away nobody writes to it any
+            // more, so a listener that reads the old file to its end has seen every line of it.
+            using var appending = FileLock.Shared(LockPath);
+            int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
+            if (fd < 0) return; // events are best effort: never fail an operation because a listener log is unwritable
+            try
+            {
+                var bytes = Encoding.UTF8.GetBytes(line);
+                Posix.Write(fd, bytes, (nuint)bytes.Length);
+            }
+            finally { Posix.Close(fd); }
         }
-        finally { Posix.Close(fd); }
+        catch (Exception failure) when (failure is IOException or StorageException) { }
     }
 
     private void RotateIfLarge()
     {
-        if (new FileInfo(LogPath) is not { Exists: true, Length: > RotateAtBytes }) return;
+        if (new FileInfo(LogPath) is not { Exists: true } info || info.Length <= rotateAtBytes) return;
         try
         {
             // Under a lock and checked again, so two writers never both rotate (the second would move a fresh log away).
-            using var rotating = FileLock.Exclusive(Path.Combine(paths.StateDirectory, "events.lock"));
-            if (new FileInfo(LogPath) is { Exists: true, Length: > RotateAtBytes })
+            using var rotating = FileLock.Exclusive(LockPath);
+            if (new FileInfo(LogPath) is { Exists: true } again && again.Length > rotateAtBytes)
                 File.Move(LogPath, LogPath + ".old", overwrite: true);
         }
         catch (Exception e) when (e is IOException or StorageException) { }
@@ -49,40 +58,73 @@ public sealed class EventLog(StatePaths paths)
     {
         // The starting point is taken now, not when enumeration begins, so nothing emitted after this call is missed.
         Directory.CreateDirectory(paths.StateDirectory);
-        return FollowFrom(FileLengthOrZero(), cancel, pollInterval ?? TimeSpan.FromMilliseconds(50));
+        // Held open from now on (created if need be), so even a rotation before the first poll loses nothing.
+        int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
+        if (fd >= 0) Posix.Close(fd);
+        var log = OpenLog();
+        if (log is not null) log.Position = log.Length;
+        return FollowFrom(log, cancel, pollInterval ?? TimeSpan.FromMilliseconds(50));
     }
 
-    private IEnumerable<PoolEvent> FollowFrom(long position, CancellationToken cancel, TimeSpan interval)
+    /// <summary>
+    /// Reads the log through an open handle, so a rotation (the file renamed away) cannot hide its last lines: when
+    /// the path names a new file, the old one is read to its end first, then the new one from its start.
+    /// </summary>
+    private IEnumerable<PoolEvent> FollowFrom(FileStream? log, CancellationToken cancel, TimeSpan interval)
     {
         var pending = new StringBuilder();
-        while (!cancel.IsCancellationRequested)
+        try
         {
-            long length = FileLengthOrZero();
-            if (length < position) position = 0; // rotated: the new file starts fresh
-            if (length > position)
+            while (!cancel.IsCancellationRequested)
             {
-                using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                stream.Seek(position, SeekOrigin.Begin);
-                var buffer = new byte[length - position];
-                int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-                position += read;
-                pending.Append(Encoding.UTF8.GetString(buffer, 0, read));
-                string text = pending.ToString();
-                int lastNewline = text.LastIndexOf('\n');
-                pending.Clear().Append(text[(lastNewline + 1)..]);
-                foreach (var line in text[..(lastNewline + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                    if (Parse(line) is { } e)
+                log ??= OpenLog();
+                bool rotated = log is not null && IsRotated(log);
+                if (log is not null)
+                    foreach (var e in ReadToEnd(log, pending))
                         yield return e;
-                continue;
+                if (rotated)
+                {
+                    log!.Dispose();
+                    log = null;
+                    pending.Clear();
+                    continue;
+                }
+                cancel.WaitHandle.WaitOne(interval);
             }
-            cancel.WaitHandle.WaitOne(interval);
         }
+        finally { log?.Dispose(); }
     }
 
-    private long FileLengthOrZero()
+    private static List<PoolEvent> ReadToEnd(FileStream log, StringBuilder pending)
     {
-        var info = new FileInfo(LogPath);
-        return info.Exists ? info.Length : 0;
+        var events = new List<PoolEvent>();
+        long available = log.Length - log.Position;
+        if (available <= 0) return events;
+        var buffer = new byte[available];
+        int read = log.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        pending.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        string text = pending.ToString();
+        int lastNewline = text.LastIndexOf('\n');
+        pending.Clear().Append(text[(lastNewline + 1)..]);
+        foreach (var line in text[..(lastNewline + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (Parse(line) is { } e)
+                events.Add(e);
+        return events;
+    }
+
+    /// <summary>Whether the log's path now names another file than the open one (or none).</summary>
+    private bool IsRotated(FileStream log)
+    {
+        ulong openInode = FileSystem.Stat(log.SafeFileHandle).Inode;
+        try { return FileSystem.Stat(LogPath).Inode != openInode; }
+        catch (FileSystemException) { return true; }
+    }
+
+    private FileStream? OpenLog()
+    {
+        try { return new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
     }
 
     private static PoolEvent? Parse(string line)

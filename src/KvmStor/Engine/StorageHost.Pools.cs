@@ -102,6 +102,7 @@ public sealed partial class StorageHost
         var record = RequireActive(name);
         var backend = BackendFor(record.Live!.Type);
         if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live);
+        if (record.Persistent) RememberLastSizes(record.Live);
         _status.Delete(name);
         MarkPendingDefinition(name, false);
         Emit(record.Live, PoolLifecycleEvent.Stopped);
@@ -129,6 +130,7 @@ public sealed partial class StorageHost
         var record = RequireRecord(name);
         if (record.Active) throw StillActive(name);
         using (LockDriver()) _configs.Delete(name);
+        KvmStor.State.AtomicFile.Delete(LastSizesPath(name));
         Emit(record.Current, PoolLifecycleEvent.Undefined);
     }
 
@@ -170,7 +172,10 @@ public sealed partial class StorageHost
     {
         var record = RequireRecord(name);
         bool pending = record.Active && record.Persistent && File.Exists(PendingMarkerPath(name));
-        return PoolXml.Format(inactive && pending ? record.Config! : record.Current);
+        var shown = inactive && pending ? record.Config! : record.Current;
+        if (!record.Active && LastSizes(name) is { } last)
+            shown = shown with { Capacity = last.Capacity, Allocation = last.Allocation, Available = last.Available };
+        return PoolXml.Format(shown);
     }
 
     /// <summary>find-storage-pool-sources: a &lt;sources&gt; document from the type's backend.</summary>
@@ -267,6 +272,27 @@ public sealed partial class StorageHost
 
     private static StorageException AlreadyActive(string name) => StorageException.Invalid($"storage pool '{name}' is already active");
     private static StorageException StillActive(string name) => StorageException.Invalid($"storage pool '{name}' is still active");
+
+    /// <summary>
+    /// The sizes of a pool when it was last stopped, kept in the runtime directory: libvirt's pool-dumpxml of a stopped
+    /// pool shows them until the daemon restarts, kvmstor's until the next boot.
+    /// </summary>
+    private string LastSizesPath(string name) => Path.Combine(Paths.StateDirectory, name + ".last-sizes");
+
+    private void RememberLastSizes(PoolDefinition live)
+    {
+        try { KvmStor.State.AtomicFile.Write(LastSizesPath(live.Name), $"{live.Capacity} {live.Allocation} {live.Available}\n"); }
+        catch (IOException) { } // only cosmetic: never fail a stop for it
+    }
+
+    private (ulong Capacity, ulong Allocation, ulong Available)? LastSizes(string name)
+    {
+        string[] parts;
+        try { parts = File.ReadAllText(LastSizesPath(name)).Split(' ', StringSplitOptions.TrimEntries); }
+        catch (IOException) { return null; }
+        return parts.Length == 3 && ulong.TryParse(parts[0], out ulong c) && ulong.TryParse(parts[1], out ulong a) && ulong.TryParse(parts[2], out ulong v)
+            ? (c, a, v) : null;
+    }
 
     /// <summary>A definition given while the pool runs waits for the next start; the marker tells dumpxml --inactive to show it.</summary>
     private string PendingMarkerPath(string name) => Path.Combine(Paths.StateDirectory, name + ".pending");

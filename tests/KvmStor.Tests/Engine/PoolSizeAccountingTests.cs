@@ -25,3 +25,28 @@ public class PoolSizeAccountingTests
         Assert.Equal(before.Available, afterDelete.Available);
     }
 }
+
+public class StoppedPoolSizesTests
+{
+    [Fact]
+    public void Dumpxml_of_a_stopped_pool_keeps_the_last_sizes_until_the_pool_is_undefined()
+    {
+        using var dir = new TempStateDirectory();
+        var host = dir.OpenHost();
+        string xml = $"<pool type='dir'><name>p</name><target><path>{dir.PoolDir("p")}</path></target></pool>";
+        host.DefinePool(xml);
+        host.BuildPool("p", KvmStor.Backends.PoolBuildFlags.None);
+        host.StartPool("p", KvmStor.Backends.PoolBuildFlags.None);
+        var running = host.GetPoolInfo("p");
+        Assert.True(running.Capacity > 0);
+
+        host.DestroyPool("p");
+        string stopped = host.GetPoolXml("p", inactive: false);
+        Assert.Contains($"<capacity unit='bytes'>{running.Capacity}</capacity>", stopped);
+        Assert.Contains($"<available unit='bytes'>{running.Available}</available>", stopped);
+
+        host.UndefinePool("p");
+        host.DefinePool(xml);
+        Assert.Contains("<capacity unit='bytes'>0</capacity>", host.GetPoolXml("p", inactive: false));
+    }
+}

@@ -56,8 +56,8 @@ public static class VolumeCreateCommands
         RunClone);
 
     public static CommandDefinition Delete => new("vol-delete", "delete a volume",
-        "Removes a volume and its data from its pool; refused while a defined guest uses it, unless --force.",
-        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Flag("delete-snapshots", "also delete the volume's snapshots (rbd)"), PoolOptions.Force],
+        "Removes a volume and its data from its pool; refused while a defined guest uses it or a running process has it open, unless --force.",
+        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Flag("delete-snapshots", "also delete the volume's snapshots (rbd)"), VolumeOptions.Force],
         RunDelete);
 
     private static bool RunCreate(CommandContext context, ParsedCommand command)

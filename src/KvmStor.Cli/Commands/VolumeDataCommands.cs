@@ -15,7 +15,7 @@ public static class VolumeDataCommands
         + "Data that does not fit in a raw volume's capacity is refused unless --allow-grow lets the volume grow (libvirt always grows it).",
         [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read"), VolumeOptions.Pool,
             VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse,
-            OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)"), PoolOptions.Force],
+            OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)"), VolumeOptions.Force],
         RunUpload);
 
     public static CommandDefinition Download => new("vol-download", "copy a volume's content into a local file",
@@ -29,7 +29,7 @@ public static class VolumeDataCommands
         "Overwrites the whole volume: with zeros by default, or with the passes of --algorithm "
         + "(zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim). "
         + "Refused while a defined guest uses the volume, unless --force.",
-        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm"), PoolOptions.Force],
+        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm"), VolumeOptions.Force],
         RunWipe);
 
     public static CommandDefinition Resize => new("vol-resize", "change a volume's capacity",
@@ -42,7 +42,7 @@ public static class VolumeDataCommands
             OptionDefinition.Flag("allocate", "allocate the new space"),
             OptionDefinition.Flag("delta", "change the capacity by the size instead of setting it"),
             OptionDefinition.Flag("shrink", "allow the capacity to become smaller"),
-            PoolOptions.Force,
+            VolumeOptions.Force,
         ],
         RunResize);
 

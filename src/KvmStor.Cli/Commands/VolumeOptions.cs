@@ -8,6 +8,7 @@ namespace KvmStor.Cli.Commands;
 /// <summary>Options the volume commands share, and virsh's readings of sizes and byte ranges.</summary>
 public static class VolumeOptions
 {
+    public static OptionDefinition Force => OptionDefinition.Flag("force", "go ahead even though a defined guest uses the volume or a running process has it open (kvmstor only)");
     public static OptionDefinition Vol => OptionDefinition.Data(VolumeLookup.VolOption, "name, key or path of the volume");
     public static OptionDefinition Pool => OptionDefinition.Str(VolumeLookup.PoolOption, "name or UUID of the pool holding the volume");
     public static OptionDefinition TargetPool => OptionDefinition.Data(VolumeLookup.PoolOption, "name or UUID of the pool");

@@ -173,6 +173,21 @@ public sealed partial class StorageHost
             $"{what} is used by guest {guests}; use --force to override");
     }
 
+    /// <summary>
+    /// Refuses to delete, wipe, overwrite or shrink a volume another process has open (a running guest's qemu, started
+    /// by kvmstor's user, by libvirt or by hand), naming the process, unless <paramref name="force"/>. libvirt checks
+    /// nothing of the kind.
+    /// </summary>
+    public static void CheckNotOpenElsewhere(VolumeHandle volume, bool force)
+    {
+        if (force || volume.Volume.Target.Path is not { } path || !Path.IsPathRooted(path)) return;
+        var holders = KvmStor.Host.OpenFileHolders.Find(path);
+        if (holders.Count == 0) return;
+        string processes = string.Join(", ", holders.Select(h => $"{h.Pid} ({h.Command})"));
+        throw new StorageException(ErrorCode.OperationDenied,
+            $"storage volume '{volume.Name}' is open in process {processes}; use --force to override");
+    }
+
     /// <summary>domxml-to-native qemu-argv for a defined guest.</summary>
     public IReadOnlyList<string> GuestQemuArgv(string guest) => QemuArgv(RequireGuest(guest));
 

@@ -96,6 +96,7 @@ public sealed partial class StorageHost
     public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
     {
         CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
+        CheckNotOpenElsewhere(volume, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion");
@@ -130,7 +131,11 @@ public sealed partial class StorageHost
         ByteProgress? progress = null, CancellationToken cancel = default)
     {
         // Growing is harmless to a guest; shrinking can cut its file system.
-        if (flags.HasFlag(VolumeResizeFlags.Shrink)) CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
+        if (flags.HasFlag(VolumeResizeFlags.Shrink))
+        {
+            CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
+            CheckNotOpenElsewhere(volume, force);
+        }
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         using var volumeLock = LockVolume(pool.Name, volume.Name);
@@ -168,6 +173,7 @@ public sealed partial class StorageHost
     public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
+        CheckNotOpenElsewhere(volume, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload");
@@ -188,6 +194,7 @@ public sealed partial class StorageHost
     public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
+        CheckNotOpenElsewhere(volume, force);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");

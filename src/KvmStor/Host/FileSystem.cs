@@ -66,6 +66,8 @@ public static unsafe class FileSystem
             Modified = Time(b[112..]),
             DeviceMajor = BinaryPrimitives.ReadUInt32LittleEndian(b[128..]),
             DeviceMinor = BinaryPrimitives.ReadUInt32LittleEndian(b[132..]),
+            FileSystemMajor = BinaryPrimitives.ReadUInt32LittleEndian(b[136..]),
+            FileSystemMinor = BinaryPrimitives.ReadUInt32LittleEndian(b[140..]),
         };
 
         static FileTimestamp Time(ReadOnlySpan<byte> t) =>

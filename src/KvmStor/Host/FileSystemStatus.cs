@@ -28,6 +28,9 @@ public sealed record FileSystemStatus
     public required ulong Inode { get; init; }
     public uint DeviceMajor { get; init; }
     public uint DeviceMinor { get; init; }
+    /// <summary>The device of the file system holding the file (st_dev); with <see cref="Inode"/> it names the file.</summary>
+    public uint FileSystemMajor { get; init; }
+    public uint FileSystemMinor { get; init; }
 
     /// <summary>Bytes really allocated on disk (st_blocks × 512), libvirt's "allocation".</summary>
     public ulong AllocatedBytes => Blocks512 * 512;

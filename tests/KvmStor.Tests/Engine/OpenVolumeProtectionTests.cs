@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using KvmStor.Backends;
+using KvmStor.Engine;
+using KvmStor.Host;
+using KvmStor.Tests.Backends;
+using Xunit;
+
+namespace KvmStor.Tests.Engine;
+
+/// <summary>A volume another process holds open (as a running guest's qemu does) is not deleted, wiped or overwritten.</summary>
+public sealed class OpenVolumeProtectionTests : IDisposable
+{
+    private readonly FileVolumeTestPool _pool = new();
+    private Process? _holder;
+
+    public void Dispose()
+    {
+        if (_holder is { HasExited: false }) { _holder.Kill(); _holder.WaitForExit(); }
+        _holder?.Dispose();
+        _pool.Dispose();
+    }
+
+    /// <summary>A shell that opens the file on fd 3 and then becomes `sleep`, keeping it open under another name.</summary>
+    private int HoldOpen(string path)
+    {
+        var start = new ProcessStartInfo("sh") { ArgumentList = { "-c", "exec 3<\"$1\"; echo ready; exec sleep 60", "sh", path }, RedirectStandardOutput = true };
+        _holder = Process.Start(start)!;
+        Assert.Equal("ready", _holder.StandardOutput.ReadLine());
+        return _holder.Id;
+    }
+
+    [Fact]
+    public void Delete_wipe_upload_and_shrink_name_the_process_and_force_overrides()
+    {
+        _pool.Create("busy.img", (4 * FileVolumeTestPool.MiB).ToString());
+        // Held through a symlink: the match is by file, not by name.
+        string alias = Path.Combine(_pool.Target, "..", "alias-of-busy");
+        File.CreateSymbolicLink(alias, _pool.PathOf("busy.img"));
+        int pid = HoldOpen(alias);
+        Assert.Contains(OpenFileHolders.Find(_pool.PathOf("busy.img")), h => h.Pid == pid && h.Command == "sleep");
+
+        var volume = _pool.Volume("busy.img");
+        string expected = $"operation forbidden: storage volume 'busy.img' is open in process {pid} (sleep); use --force to override";
+        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.DeleteVolume(volume, VolumeDeleteFlags.None)).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.WipeVolume(volume, KvmStor.Images.WipeAlgorithm.Zero)).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() =>
+            _pool.Host.UploadVolume(volume, new MemoryStream(new byte[512]), new TransferRange(0, 0, false))).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() =>
+            _pool.Host.ResizeVolume(volume, FileVolumeTestPool.MiB, VolumeResizeFlags.Shrink)).Display);
+        // Growing cannot hurt the holder, so it is allowed.
+        _pool.Host.ResizeVolume(volume, 8UL * FileVolumeTestPool.MiB, VolumeResizeFlags.None);
+        Assert.True(File.Exists(_pool.PathOf("busy.img")));
+
+        _pool.Host.DeleteVolume(_pool.Volume("busy.img"), VolumeDeleteFlags.None, force: true);
+        Assert.False(File.Exists(_pool.PathOf("busy.img")));
+    }
+
+    [Fact]
+    public void A_volume_nobody_holds_is_deleted_as_before()
+    {
+        _pool.Create("free.img", FileVolumeTestPool.MiB.ToString());
+        Assert.Empty(OpenFileHolders.Find(_pool.PathOf("free.img")));
+        _pool.Host.DeleteVolume(_pool.Volume("free.img"), VolumeDeleteFlags.None);
+        Assert.False(File.Exists(_pool.PathOf("free.img")));
+    }
+}

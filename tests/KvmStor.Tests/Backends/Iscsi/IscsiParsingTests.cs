@@ -31,10 +31,13 @@ public class IscsiParsingTests
     }
 
     [Fact]
-    public void PasswordReplacesTheRecordsEmptyValue()
+    public void PasswordIsAddedToAFreshRecordAndReplacedAfterwards()
     {
-        string record = IscsiNodeRecords.WithPassword(Read("node-record-default.txt"), "s3cret pass");
-        var expected = Read("node-record-default.txt").Replace("node.session.auth.password = <empty>", "node.session.auth.password = s3cret pass");
+        // iscsiadm 2.1.8 writes no password line while none is set.
+        string fresh = Read("node-record-default.txt");
+        Assert.DoesNotContain(IscsiNodeRecords.PasswordKey, fresh);
+        string record = IscsiNodeRecords.WithPassword(fresh, "s3cret pass");
+        var expected = fresh.Replace("# END RECORD", "node.session.auth.password = s3cret pass\n# END RECORD");
         Assert.Equal(expected, record);
         // Again: replaced, not duplicated.
         Assert.Equal(expected.Replace("s3cret pass", "other"), IscsiNodeRecords.WithPassword(record, "other"));

@@ -318,4 +318,27 @@ public class IscsiPoolBackendTests : IDisposable
         Assert.Equal("cannot write to stream: No space left on device", e.Display);
         Assert.Equal(4L << 20, new FileInfo(Path.Combine(_host.Root, "dev", "sr0")).Length);
     }
+
+    [Fact]
+    public void VolumeXmlIsABlockVolumeWithKeyPathAndTheNodesOwnership()
+    {
+        File.SetUnixFileMode(Path.Combine(_host.Root, "dev", "sdc"), (UnixFileMode)0b110_110_000);
+        Runner.Expect(ScsiId(2), Serial(2) + "\n");
+        var volume = _host.Backend().FindVolume(IscsiTestHost.Pool(), "unit:0:0:2")!;
+        string xml = KvmStor.Xml.VolumeXml.Format(volume, PoolType.Iscsi);
+        Assert.StartsWith($"""
+            <volume type='block'>
+              <name>unit:0:0:2</name>
+              <key>{Serial(2)}</key>
+              <capacity unit='bytes'>1073741824</capacity>
+              <allocation unit='bytes'>1073741824</allocation>
+              <physical unit='bytes'>1073741824</physical>
+              <target>
+                <path>{ByPath}2</path>
+                <permissions>
+                  <mode>0660</mode>
+            """, xml);
+        Assert.Contains("<timestamps>", xml);
+        Assert.DoesNotContain("<format", xml);
+    }
 }

@@ -6,7 +6,10 @@ root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
 # qemu-system-x86, busybox-static and a kernel: the guest boot test boots a real guest under TCG.
-packages=(qemu-utils btrfs-progs xfsprogs e2fsprogs dosfstools parted lvm2 util-linux qemu-system-x86 busybox-static linux-image-amd64)
+# One line per purpose, so several changes can add packages without touching the same line.
+packages=(qemu-utils xfsprogs e2fsprogs btrfs-progs dosfstools parted lvm2 util-linux)
+packages+=(qemu-system-x86 busybox-static linux-image-amd64)   # the booted-guest test
+packages+=(open-iscsi)                                           # kernel iscsi pools: iscsiadm's node database
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

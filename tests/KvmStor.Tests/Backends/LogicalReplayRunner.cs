@@ -16,6 +16,9 @@ public sealed class LogicalReplayRunner : ICommandRunner
     /// <summary>Programs <see cref="Exists"/> denies, to test a host without lvm2.</summary>
     public HashSet<string> Missing { get; } = [];
 
+    /// <summary>Called with each command line before its answer is given (e.g. to hold a call past a timeout).</summary>
+    public Action<string>? OnRun { get; set; }
+
     public LogicalReplayRunner Expect(string command, string stdout = "", int exitCode = 0, string stderr = "")
     {
         _script.Enqueue((command, new CommandResult(exitCode, stdout, stderr)));
@@ -28,6 +31,7 @@ public sealed class LogicalReplayRunner : ICommandRunner
     {
         string line = command.ToString();
         Ran.Add(line);
+        OnRun?.Invoke(line);
         Assert.True(_script.Count > 0, $"unexpected command: {line}");
         var (expected, result) = _script.Dequeue();
         Assert.Equal(expected, line);

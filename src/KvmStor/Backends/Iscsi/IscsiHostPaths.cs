@@ -1,0 +1,20 @@
+namespace KvmStor.Backends.Iscsi;
+
+/// <summary>
+/// Where the kernel-initiator backend finds sysfs, /dev and open-iscsi's node records. Tests point these at a
+/// recorded tree; the paths the backend reports (volume paths, error texts) stay the kernel's /sys and /dev names.
+/// </summary>
+public sealed record IscsiHostPaths(string SysfsRoot, string DevRoot, string NodesDirectory)
+{
+    /// <summary>This host: /sys, /dev, and the node database of Debian (/etc/iscsi) or Fedora/RHEL (/var/lib/iscsi).</summary>
+    public static IscsiHostPaths System =>
+        new("/sys", "/dev", new[] { "/etc/iscsi/nodes", "/var/lib/iscsi/nodes" }.FirstOrDefault(Directory.Exists) ?? "/etc/iscsi/nodes");
+
+    /// <summary>The file behind an absolute /sys/… or /dev/… path; other paths are returned unchanged.</summary>
+    public string Map(string path) => Under(path, "/sys", SysfsRoot) ?? Under(path, "/dev", DevRoot) ?? path;
+
+    private static string? Under(string path, string prefix, string root) =>
+        path == prefix ? root
+        : path.StartsWith(prefix + "/", StringComparison.Ordinal) ? root.TrimEnd('/') + path[prefix.Length..]
+        : null;
+}

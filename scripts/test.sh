@@ -5,7 +5,6 @@ set -uo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
-# qemu-system-x86, busybox-static and a kernel: the guest boot test boots a real guest under TCG.
 # One line per purpose, so several changes can add packages without touching the same line.
 packages=(qemu-utils xfsprogs e2fsprogs btrfs-progs dosfstools parted lvm2 util-linux)
 packages+=(qemu-system-x86 busybox-static linux-image-amd64)   # the booted-guest test

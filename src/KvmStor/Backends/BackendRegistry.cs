@@ -24,6 +24,9 @@ public sealed class BackendRegistry
         registry.Register(new Fs.NetFsPoolBackend());
         registry.Register(new Logical.LogicalPoolBackend());
         registry.Register(new Disk.DiskPoolBackend());
+        registry.Register(new Sheepdog.SheepdogPoolBackend());
+        registry.Register(new Zfs.ZfsPoolBackend());
+        registry.Register(new Vstorage.VstoragePoolBackend());
         return registry;
     }
 }

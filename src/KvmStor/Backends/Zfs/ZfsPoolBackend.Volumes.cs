@@ -122,8 +122,11 @@ public sealed partial class ZfsPoolBackend
     {
         if (_volmodeSupported is { } known) return known;
         var usage = _zfs.TryRun(ZfsCommands.PropertyUsage());
-        // Exit status 2 is the usage message; anything else tells nothing, so the option is left out.
-        return (_volmodeSupported = usage.ExitCode == 2 && (usage.StandardError + usage.StandardOutput).Contains(" volmode ")).Value;
+        // Exit status 2 is the usage message; anything else tells nothing, so the option is left out. The property
+        // table has one row per property, its name first (zfs indents rows with a tab).
+        bool listed = (usage.StandardError + "\n" + usage.StandardOutput).Split('\n')
+            .Any(line => line.TrimStart().StartsWith("volmode ", StringComparison.Ordinal));
+        return (_volmodeSupported = usage.ExitCode == 2 && listed).Value;
     }
 
     private string DevicePath(PoolDefinition pool, VolumeDefinition volume) =>

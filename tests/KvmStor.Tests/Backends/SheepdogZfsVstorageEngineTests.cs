@@ -55,7 +55,9 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
         Assert.Contains("<capacity unit='bytes'>161061273600</capacity>", host.GetPoolXml("sheepdog", inactive: false));
         var alice = host.LookupVolumeByName("sheepdog", "alice");
         Assert.Equal("sheepdog/alice", alice.Volume.Key);
-        Assert.Contains("<volume type='network'>", host.GetVolumeXml(alice));
+        Assert.Equal("<volume type='network'>\n  <name>alice</name>\n  <key>sheepdog/alice</key>\n" +
+            "  <capacity unit='bytes'>10737418240</capacity>\n  <allocation unit='bytes'>2147483648</allocation>\n" +
+            "  <target>\n    <path>alice</path>\n  </target>\n</volume>\n", host.GetVolumeXml(alice));
 
         var upload = Assert.Throws<StorageException>(() => host.UploadVolume(alice, new MemoryStream([1]), new TransferRange(0, 0, false)));
         Assert.Equal("this function is not supported by the connection driver: storage pool doesn't support volume upload", upload.Display);
@@ -80,6 +82,9 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
 
         Assert.Equal(["half", "thin", "vm1"], host.ListVolumes("zp").Select(v => v.Name));
         var vm1 = host.LookupVolumeByPath("/dev/zvol/tank/vm1");
+        Assert.Equal("<volume type='block'>\n  <name>vm1</name>\n  <key>/dev/zvol/tank/vm1</key>\n" +
+            "  <capacity unit='bytes'>21474836480</capacity>\n  <allocation unit='bytes'>21474836480</allocation>\n" +
+            "  <target>\n    <path>/dev/zvol/tank/vm1</path>\n  </target>\n</volume>\n", host.GetVolumeXml(vm1));
         var clone = Assert.Throws<StorageException>(() =>
             host.CreateVolumeFrom("zp", "<volume><name>copy</name><capacity>1024</capacity></volume>", vm1, VolumeCreateFlags.None));
         Assert.Equal("this function is not supported by the connection driver: storage pool does not support volume creation from an existing volume", clone.Display);

@@ -12,15 +12,18 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
 {
     private readonly ZfsTools _zfs;
     private readonly ZvolDevices _devices;
+    private readonly DeviceUsage _deviceUsage;
     private bool? _volmodeSupported;
 
     public ZfsPoolBackend() : this(ProcessCommandRunner.Instance) { }
 
     /// <param name="devRoot">Where /dev is for volume I/O (tests point it at a scratch directory).</param>
-    public ZfsPoolBackend(ICommandRunner runner, string? devRoot = null)
+    /// <param name="deviceUsage">Tells which devices are mounted or swap (tests give it their own tables).</param>
+    public ZfsPoolBackend(ICommandRunner runner, string? devRoot = null, DeviceUsage? deviceUsage = null)
     {
         _zfs = new ZfsTools(runner);
         _devices = new ZvolDevices(devRoot);
+        _deviceUsage = deviceUsage ?? new DeviceUsage();
     }
 
     public PoolType Type => PoolType.Zfs;
@@ -38,7 +41,8 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
 
     /// <summary>
     /// zpool create NAME DEVICES…, or for a dataset name a non-mounted dataset inside its existing zpool. Beyond libvirt:
-    /// --overwrite becomes zpool's -f (use devices that hold other data); without it zpool itself refuses them.
+    /// --overwrite becomes zpool's -f (use devices that hold other data); without it zpool itself refuses them; devices
+    /// in use (mounted, swap) are refused before zpool runs.
     /// </summary>
     public void Build(PoolDefinition pool, PoolBuildFlags flags)
     {
@@ -54,6 +58,8 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
         if (pool.Source.Devices.Count == 0)
             throw StorageException.Invalid("missing source devices");
         var devices = pool.Source.Devices.Select(d => d.Path).ToList();
+        // Beyond libvirt: a mounted device (or one with a mounted partition, or active swap) never joins a zpool, -f or not.
+        foreach (var device in devices) _deviceUsage.RequireUnused(device, includePartitions: true);
         _zfs.Run(ZfsCommands.CreatePool(dataset, devices, force: flags.HasFlag(PoolBuildFlags.Overwrite)));
     }
 

@@ -1,5 +1,6 @@
 using KvmStor.Backends;
 using KvmStor.Backends.Zfs;
+using KvmStor.Host;
 using KvmStor.Images;
 using KvmStor.Model;
 
@@ -17,7 +18,8 @@ public sealed class ZfsPoolBackendTests : IDisposable
     private readonly string _devRoot = Directory.CreateTempSubdirectory("kvmstor-zfs-").FullName;
     private readonly ZfsPoolBackend _backend;
 
-    public ZfsPoolBackendTests() => _backend = new ZfsPoolBackend(_zfs, _devRoot);
+    public ZfsPoolBackendTests() =>
+        _backend = new ZfsPoolBackend(_zfs, _devRoot, new DeviceUsage(Path.Combine(_devRoot, "mounts"), Path.Combine(_devRoot, "swaps")));
 
     public void Dispose() => Directory.Delete(_devRoot, recursive: true);
 
@@ -96,6 +98,15 @@ public sealed class ZfsPoolBackendTests : IDisposable
     {
         var e = Assert.Throws<StorageException>(() => _backend.Build(Pool(), PoolBuildFlags.None));
         Assert.Equal("Requested operation is not valid: missing source devices", e.Display);
+        Assert.Empty(_zfs.Ran);
+    }
+
+    [Fact]
+    public void MountedDeviceNeverJoinsAZpool()
+    {
+        File.WriteAllText(Path.Combine(_devRoot, "mounts"), "/dev/sdc1 /srv ext4 rw 0 0\n");
+        var e = Assert.Throws<StorageException>(() => _backend.Build(Pool("tank", "/dev/sdb", "/dev/sdc"), PoolBuildFlags.Overwrite));
+        Assert.Equal("Requested operation is not valid: device '/dev/sdc' is in use: '/dev/sdc1' is mounted on /srv", e.Display);
         Assert.Empty(_zfs.Ran);
     }
 

@@ -43,9 +43,30 @@ public sealed partial class ZfsPoolBackend
         return FindVolume(pool, volume.Name) ?? ToVolume(pool, volume.Name, new ZfsVolumeRow($"{dataset}/{volume.Name}", volume.Capacity, allocation));
     }
 
+    /// <summary>
+    /// Beyond libvirt (whose zfs backend cannot clone): a new zvol, thick or sparse as the XML asks, holding the source's
+    /// guest-visible content; removed again when the copy fails.
+    /// </summary>
     public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool,
-        VolumeDefinition source, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool does not support volume creation from an existing volume");
+        VolumeDefinition source, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    {
+        if (flags.HasFlag(VolumeCreateFlags.Reflink))
+            throw StorageException.Unsupported("reflink is not supported for zvols");
+        string sourcePath = source.Target.Path ?? throw StorageException.Internal($"volume '{source.Name}' has no path");
+        var created = CreateVolume(pool, volume with { BackingStore = null }, VolumeCreateFlags.None, progress, cancel);
+        try
+        {
+            ZvolContentCopy.Copy(_zfs.Runner, _devices.Locate(sourcePath), source.Target.Format, (long)source.Capacity,
+                DevicePath(pool, created), progress, cancel);
+        }
+        catch
+        {
+            try { _zfs.Run(ZfsCommands.DestroyVolume(Dataset(pool), volume.Name)); }
+            catch (StorageException) { } // the copy's error is the one worth reporting
+            throw;
+        }
+        return created;
+    }
 
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags)
     {

@@ -30,7 +30,7 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
 
     public BackendCapabilities Capabilities =>
         BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Delete | BackendCapabilities.Refresh
-        | BackendCapabilities.CreateVolume | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume
+        | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume
         | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
 
     /// <summary>Running while the pool (or dataset) exists: a zpool is imported at boot, there is nothing to start.</summary>

@@ -222,6 +222,48 @@ public sealed class ZfsPoolBackendTests : IDisposable
         Assert.Empty(_zfs.Ran);
     }
 
+    private string Node(string name, int length)
+    {
+        string node = Path.Combine(_devRoot, "zvol", "tank", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(node)!);
+        File.WriteAllBytes(node, new byte[length]);
+        return node;
+    }
+
+    [Fact]
+    public void CloneCopiesTheSourceIntoANewZvol()
+    {
+        string source = Path.Combine(_devRoot, "src.raw");
+        var data = Enumerable.Range(0, 65536).Select(i => (byte)(i % 253 + 1)).ToArray();
+        File.WriteAllBytes(source, data);
+        // The zvol node appears when zfs creates the zvol; here it is made beforehand.
+        string node = Node("copy", 131072);
+        _zfs.Expect("zfs get", exitCode: 2, stderr: Recorded("zfs-get-usage-volmode.txt"))
+            .Expect("zfs create -o volmode=dev -V 128K tank/copy")
+            .Expect(ListTank, "tank/copy\t131072\t139264\n");
+        var sourceVolume = Volume("src.raw", 65536) with { Target = new VolumeTarget { Path = source, Format = "raw" } };
+        var created = _backend.CreateVolumeFrom(Pool(), Volume("copy", 131072), Pool(), sourceVolume, VolumeCreateFlags.None, null, default);
+        Assert.Equal("/dev/zvol/tank/copy", created.Target.Path);
+        var copied = File.ReadAllBytes(node);
+        Assert.Equal(data, copied[..65536]);
+        Assert.All(copied[65536..], b => Assert.Equal(0, b));
+        _zfs.AssertDone();
+    }
+
+    [Fact]
+    public void FailedCloneDestroysTheNewZvol()
+    {
+        _zfs.Expect("zfs get", exitCode: 2, stderr: Recorded("zfs-get-usage-old.txt"))
+            .Expect("zfs create -V 64K tank/copy")
+            .Expect(ListTank, "tank/copy\t65536\t69632\n")
+            .Expect("zfs destroy tank/copy");
+        var missing = Volume("gone.raw", 65536) with { Target = new VolumeTarget { Path = Path.Combine(_devRoot, "gone.raw") } };
+        var e = Assert.Throws<StorageException>(() =>
+            _backend.CreateVolumeFrom(Pool(), Volume("copy", 65536), Pool(), missing, VolumeCreateFlags.None, null, default));
+        Assert.Contains("No such file or directory", e.Display);
+        _zfs.AssertDone();
+    }
+
     [Fact]
     public void UploadToAMissingZvolNamesTheNode()
     {

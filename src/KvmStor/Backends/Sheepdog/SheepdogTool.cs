@@ -9,7 +9,7 @@ public sealed class SheepdogTool(ICommandRunner runner)
     {
         if (!runner.Exists(command.Program))
             throw StorageException.Internal(
-                $"Cannot find '{command.Program}' in path: the sheepdog client is not installed (Debian's 'sheepdog' package, last shipped in Debian 10)");
+                $"Cannot find '{command.Program}' in path: the sheepdog client is not installed (Debian 12 does not package sheepdog)");
         return runner.RunChecked(command);
     }
 

@@ -12,6 +12,7 @@ public sealed class ReplayedTools : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("kvmstor-tools-").FullName;
     private readonly List<(string Program, string Arguments, string Stdout, int ExitCode, string Stderr)> _answers = [];
+    private readonly Dictionary<string, string> _scripts = [];
 
     public string BinDirectory => Path.Combine(_root, "bin");
     private string LogPath => Path.Combine(_root, "calls.log");
@@ -19,6 +20,14 @@ public sealed class ReplayedTools : IDisposable
     public ReplayedTools Answer(string program, string arguments, string stdout = "", int exitCode = 0, string stderr = "")
     {
         _answers.Add((program, arguments, stdout, exitCode, stderr));
+        Write();
+        return this;
+    }
+
+    /// <summary>A stand-in that runs <paramref name="body"/> (sh) for any arguments, after logging the call.</summary>
+    public ReplayedTools Script(string program, string body)
+    {
+        _scripts[program] = body;
         Write();
         return this;
     }
@@ -54,6 +63,12 @@ public sealed class ReplayedTools : IDisposable
             script.Append("  *) echo \"unexpected call: $*\" >&2; exit 1 ;;\nesac\n");
             string path = Path.Combine(BinDirectory, program);
             File.WriteAllText(path, script.ToString());
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        foreach (var (program, body) in _scripts)
+        {
+            string path = Path.Combine(BinDirectory, program);
+            File.WriteAllText(path, $"#!/bin/sh\necho \"{program} $*\" >> '{LogPath}'\n{body}\n");
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }

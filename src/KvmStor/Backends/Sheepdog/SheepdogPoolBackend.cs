@@ -18,9 +18,10 @@ public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
     public SheepdogPoolBackend() : this(ProcessCommandRunner.Instance) { }
 
     /// <param name="newSnapshotTag">Names the snapshot a clone is made from (tests pass a fixed one).</param>
-    public SheepdogPoolBackend(ICommandRunner runner, Func<string>? newSnapshotTag = null)
+    /// <param name="networkLimit">Bound on each dog run; KVMSTOR_NETWORK_TIMEOUT (default 30 s) unless given.</param>
+    public SheepdogPoolBackend(ICommandRunner runner, Func<string>? newSnapshotTag = null, TimeSpan? networkLimit = null)
     {
-        _dog = new SheepdogTool(runner);
+        _dog = new SheepdogTool(runner, networkLimit);
         _newSnapshotTag = newSnapshotTag ?? DefaultSnapshotTag;
     }
 

@@ -49,7 +49,8 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
         if (!Runner.Exists(command.Program))
             throw StorageException.Internal(
                 $"Cannot find '{command.Program}' in path: the Virtuozzo Storage client (vstorage-client) is not installed");
-        Runner.RunChecked(command);
+        // The FUSE client waits for the cluster's metadata servers: bounded like every network wait.
+        NetworkTimeout.Run(command.ToString(), () => Runner.RunChecked(command));
     }
 
     public override void Stop(PoolDefinition pool)

@@ -63,13 +63,13 @@ public sealed class SheepdogZfsReplayCliTests : IDisposable
         Assert.DoesNotContain("deep", list.Stdout);
         Assert.Equal((0, "Vol new created\n\n", ""), Run("vol-create-as", "zp", "new", "2G", "--allocation", "0"));
         Assert.Equal((0, "Vol vm1 deleted\n\n", ""), Run("vol-delete", "vm1", "--pool", "zp"));
-        var bad = Run("vol-create-as", "zp", "bad name", "1G");
+        var bad = Run("vol-create-as", "zp", "bad*name", "1G");
         Assert.Equal(1, bad.ExitCode);
-        Assert.EndsWith("error: invalid argument: invalid ZFS name 'bad name': ' ' is not allowed (only letters, digits and _ - : . are)\n", bad.Stderr);
+        Assert.EndsWith("error: invalid argument: invalid ZFS name 'bad*name': '*' is not allowed (only letters, digits, space and _ - : . are)\n", bad.Stderr);
         Assert.Equal(0, Run("pool-destroy", "zp").ExitCode);
         Assert.Equal((0, "Pool zp deleted\n\n", ""), Run("pool-delete", "zp"));
         Assert.Contains("zfs create -o volmode=dev -s -o refreservation=0K -V 2097152K tank/new", _tools.Calls);
         Assert.Equal("zpool destroy tank", _tools.Calls[^1]);
-        Assert.DoesNotContain(_tools.Calls, c => c.Contains("bad name"));
+        Assert.DoesNotContain(_tools.Calls, c => c.Contains("bad*name"));
     }
 }

@@ -1,28 +1,28 @@
 namespace KvmStor.Backends.Zfs;
 
 /// <summary>
-/// ZFS's naming rules, checked before any command runs: a dataset name is pool[/dataset…], each component made of
-/// letters, digits and "_-:." only; a pool name starts with a letter and is none of the words zpool reserves.
-/// libvirt passes names through and lets zfs refuse them; kvmstor refuses them itself, with the reason.
+/// OpenZFS's naming rules, checked before any command runs: a dataset name is pool[/dataset…] of non-empty components
+/// made of letters, digits, space and "_-:." only, shorter than 256 characters; a pool name starts with a letter, is
+/// shorter than 240 characters (room for the $ORIGIN snapshot) and is no name zpool reserves. libvirt passes names
+/// through and lets zfs refuse them; kvmstor refuses them itself, with the reason.
 /// </summary>
 public static class ZfsNames
 {
-    private static readonly string[] ReservedPoolNames = ["mirror", "raidz", "draid", "spare", "log"];
+    private const int MaxDatasetName = 255;
+    private const int MaxPoolName = 239;
+
+    // zpool create refuses pool names that begin with a vdev type's name, and "log" itself.
+    private static readonly string[] ReservedPoolPrefixes = ["mirror", "raidz", "draid", "spare"];
 
     /// <summary>The pool's source name (a pool, or a dataset inside one).</summary>
     public static void RequireValidDataset(string name)
     {
         if (name.Length == 0) throw Invalid(name, "it is empty");
-        if (name.Length > 255) throw Invalid(name, "it is longer than 255 characters");
+        if (name.Length > MaxDatasetName) throw Invalid(name, $"it is longer than {MaxDatasetName} characters");
         var components = name.Split('/');
         if (components.Any(c => c.Length == 0)) throw Invalid(name, "it has an empty component (a leading, trailing or doubled '/')");
         foreach (var component in components) RequireValidComponent(name, component);
-        string pool = components[0];
-        if (!char.IsAsciiLetter(pool[0])) throw Invalid(name, "a pool name must begin with a letter");
-        if (ReservedPoolNames.Any(r => pool.StartsWith(r, StringComparison.Ordinal)))
-            throw Invalid(name, $"pool names beginning with '{ReservedPoolNames.First(r => pool.StartsWith(r, StringComparison.Ordinal))}' are reserved");
-        if (pool.Length >= 2 && pool[0] == 'c' && char.IsAsciiDigit(pool[1]))
-            throw Invalid(name, "pool names beginning with 'c' and a digit are reserved");
+        RequireValidPool(name, components[0]);
     }
 
     /// <summary>A volume's name: one component (kvmstor's volume names never hold '/').</summary>
@@ -39,11 +39,23 @@ public static class ZfsNames
         return slash < 0 ? dataset : dataset[..slash];
     }
 
+    private static void RequireValidPool(string name, string pool)
+    {
+        if (pool.Length > MaxPoolName) throw Invalid(name, $"a pool name is at most {MaxPoolName} characters long");
+        if (!char.IsAsciiLetter(pool[0])) throw Invalid(name, "a pool name must begin with a letter");
+        if (ReservedPoolPrefixes.FirstOrDefault(r => pool.StartsWith(r, StringComparison.Ordinal)) is { } prefix)
+            throw Invalid(name, $"pool names beginning with '{prefix}' are reserved");
+        if (pool == "log") throw Invalid(name, "the pool name 'log' is reserved");
+        if (pool.Length >= 2 && pool[0] == 'c' && char.IsAsciiDigit(pool[1]))
+            throw Invalid(name, "pool names beginning with 'c' and a digit are reserved (they look like disk names)");
+    }
+
     private static void RequireValidComponent(string name, string component)
     {
         foreach (char c in component)
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':' or '.'))
-                throw Invalid(name, $"'{Printable(c)}' is not allowed (only letters, digits and _ - : . are)");
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':' or '.' or ' '))
+                throw Invalid(name, $"'{Printable(c)}' is not allowed (only letters, digits, space and _ - : . are)");
+        // zfs would take these; /dev/zvol/<name> paths could not tell them from directories.
         if (component is "." or "..") throw Invalid(name, $"'{component}' is not a valid component");
     }
 

@@ -120,13 +120,17 @@ public sealed class ZfsPoolBackendTests : IDisposable
     }
 
     [Theory]
-    [InlineData("tank vms", "' ' is not allowed")]
+    [InlineData("tank*vms", "'*' is not allowed")]
+    [InlineData("tank/v%1", "'%' is not allowed")]
+    [InlineData("tank\tvms", "'\\x09' is not allowed")]
     [InlineData("tank;rm", "';' is not allowed")]
     [InlineData("tank@snap", "'@' is not allowed")]
     [InlineData("tank//vms", "empty component")]
     [InlineData("tank/", "empty component")]
     [InlineData("1tank", "must begin with a letter")]
     [InlineData("mirror0", "reserved")]
+    [InlineData("spares", "reserved")]
+    [InlineData("log", "reserved")]
     [InlineData("c0t0d0", "reserved")]
     [InlineData("tank/..", "not a valid component")]
     public void InvalidNamesAreRefusedBeforeAnythingRuns(string name, string reason)
@@ -139,11 +143,23 @@ public sealed class ZfsPoolBackendTests : IDisposable
         Assert.Empty(_zfs.Ran);
     }
 
+    [Theory]
+    [InlineData("logs")]
+    [InlineData("tank/vm disks")]
+    [InlineData("Tank_1:a.b-c")]
+    [InlineData("ca")]
+    public void NamesZfsAcceptsArePassedOn(string name)
+    {
+        _zfs.Expect($"zfs list -H -t filesystem -o name {(name.Contains(' ') ? $"'{name}'" : name)}", name + "\n");
+        Assert.True(_backend.CheckActive(Pool(name)));
+        _zfs.AssertDone();
+    }
+
     [Fact]
     public void InvalidVolumeNameIsRefusedBeforeAnythingRuns()
     {
-        var e = Assert.Throws<StorageException>(() => Create(Volume("bad name", GiB)));
-        Assert.Equal("invalid argument: invalid ZFS name 'bad name': ' ' is not allowed (only letters, digits and _ - : . are)", e.Display);
+        var e = Assert.Throws<StorageException>(() => Create(Volume("bad/name?", GiB)));
+        Assert.Equal("invalid argument: invalid ZFS name 'bad/name?': '/' is not allowed (only letters, digits, space and _ - : . are)", e.Display);
         Assert.Empty(_zfs.Ran);
     }
 

@@ -68,8 +68,19 @@ public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
         return vdi is null ? null : ToVolume(pool, vdi);
     }
 
-    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
-        ListVolumes(pool).FirstOrDefault(v => v.Key == keyOrPath || v.Target.Path == keyOrPath);
+    /// <summary>
+    /// Only a key "&lt;source name&gt;/&lt;vdi&gt;" or a bare VDI name can be one of this pool's; anything else (a file
+    /// path, another pool's key) is answered without asking the cluster.
+    /// </summary>
+    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath)
+    {
+        string keyPrefix = KeyOf(pool, "");
+        string? vdi = keyOrPath.StartsWith(keyPrefix, StringComparison.Ordinal) ? keyOrPath[keyPrefix.Length..]
+            : keyOrPath.Contains('/') ? null : keyOrPath;
+        if (string.IsNullOrEmpty(vdi) || vdi.Contains('/')) return null;
+        var found = FindVolume(pool, vdi);
+        return found is not null && (found.Key == keyOrPath || found.Target.Path == keyOrPath) ? found : null;
+    }
 
     public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags,
         ByteProgress? progress, CancellationToken cancel)

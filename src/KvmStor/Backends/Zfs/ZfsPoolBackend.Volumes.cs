@@ -22,8 +22,13 @@ public sealed partial class ZfsPoolBackend
 
     public VolumeDefinition? FindVolume(PoolDefinition pool, string name) => ListVolumes(pool).FirstOrDefault(v => v.Name == name);
 
-    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
-        ListVolumes(pool).FirstOrDefault(v => v.Key == keyOrPath || v.Target.Path == keyOrPath);
+    /// <summary>Keys and paths are /dev/zvol/&lt;name&gt;/&lt;vol&gt;: anything else is answered without running zfs.</summary>
+    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath)
+    {
+        string prefix = TargetPath(pool) + "/";
+        if (!keyOrPath.StartsWith(prefix, StringComparison.Ordinal) || keyOrPath.AsSpan(prefix.Length).Contains('/')) return null;
+        return FindVolume(pool, keyOrPath[prefix.Length..]);
+    }
 
     /// <summary>
     /// zfs create -V: sparse (-s) with a refreservation of the asked allocation when it differs from the capacity,

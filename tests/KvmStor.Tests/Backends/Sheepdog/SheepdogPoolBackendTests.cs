@@ -64,6 +64,19 @@ public sealed class SheepdogPoolBackendTests
     }
 
     [Fact]
+    public void KeyOrPathLookupAsksOnlyForWhatCouldBeAVdiOfThisPool()
+    {
+        Assert.Null(_backend.FindVolumeByKeyOrPath(Pool(), "/var/lib/libvirt/images/alice"));
+        Assert.Null(_backend.FindVolumeByKeyOrPath(Pool(), "otherpool/alice"));
+        Assert.Empty(_dog.Ran);
+        _dog.Expect($"dog vdi list alice -r {At}", Recorded("vdi-list-r-alice.txt"))
+            .Expect($"dog vdi list alice -r {At}", Recorded("vdi-list-r-alice.txt"));
+        Assert.Equal("alice", _backend.FindVolumeByKeyOrPath(Pool(), "cluster1/alice")!.Name);
+        Assert.Equal("cluster1/alice", _backend.FindVolumeByKeyOrPath(Pool(), "alice")!.Key);
+        _dog.AssertDone();
+    }
+
+    [Fact]
     public void NodeInfoWithoutTotalIsAnError()
     {
         _dog.Expect($"dog node info -r {At}", "0 1 1 0%\n");

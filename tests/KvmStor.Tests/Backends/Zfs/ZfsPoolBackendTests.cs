@@ -72,6 +72,17 @@ public sealed class ZfsPoolBackendTests : IDisposable
     }
 
     [Fact]
+    public void KeyOrPathLookupRunsZfsOnlyForPathsUnderTheTarget()
+    {
+        Assert.Null(_backend.FindVolumeByKeyOrPath(Pool(), "/var/lib/libvirt/images/vm1"));
+        Assert.Null(_backend.FindVolumeByKeyOrPath(Pool(), "/dev/zvol/tank/nested/deep"));
+        Assert.Empty(_zfs.Ran);
+        _zfs.Expect(ListTank, Recorded("zfs-list-volumes-tank.txt"));
+        Assert.Equal("thin", _backend.FindVolumeByKeyOrPath(Pool(), "/dev/zvol/tank/thin")!.Name);
+        _zfs.AssertDone();
+    }
+
+    [Fact]
     public void CheckActiveAsksWhetherTheDatasetExists()
     {
         _zfs.Expect("zfs list -H -t filesystem -o name tank", "tank\n")

@@ -25,6 +25,9 @@ public sealed class BackendRegistry
         registry.Register(new Logical.LogicalPoolBackend());
         registry.Register(new Disk.DiskPoolBackend());
         registry.Register(new Iscsi.IscsiPoolBackend(registry.Secrets));
+        registry.Register(new Sheepdog.SheepdogPoolBackend());
+        registry.Register(new Zfs.ZfsPoolBackend());
+        registry.Register(new Vstorage.VstoragePoolBackend());
         return registry;
     }
 }

@@ -208,6 +208,8 @@ public sealed partial class StorageHost
     {
         if (LoadRecord(poolName) is not { } record) return null;
         var pool = record.Current;
+        // zvols of a zfs pool live in /dev/zvol/<pool or dataset>, whatever the pool's (unused) target says.
+        if (pool.Type == PoolType.Zfs) return pool.Source.Name is { Length: > 0 } zfsName ? "/dev/zvol/" + zfsName.TrimEnd('/') : null;
         return pool.Type is PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Logical or PoolType.Vstorage
             ? pool.TargetPath?.TrimEnd('/') : null;
     }

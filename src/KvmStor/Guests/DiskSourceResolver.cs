@@ -49,6 +49,8 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
                 AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
                 if (pool.Source.Auth is { } auth) rbd.Set("user", auth.Username);
                 return new(rbd, format);
+            case PoolType.Sheepdog:
+                throw NoSheepdogDriver(disk);
             case PoolType.Gluster:
                 string dir = (pool.Source.Dir ?? "/").Trim('/');
                 var gluster = new QemuBlockNode("gluster").Set("volume", pool.Source.Name ?? "")
@@ -120,6 +122,8 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
                 if (name.Length > 0) node.Set("export", name);
                 return node;
             }
+            case "sheepdog":
+                throw NoSheepdogDriver(disk);
             case "http" or "https" or "ftp" or "ftps":
             {
                 var host = RequireHost(disk);
@@ -130,6 +134,11 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
                 throw StorageException.Unsupported($"disk '{disk.TargetDev}': network protocol '{disk.Protocol}' is not supported");
         }
     }
+
+    /// <summary>qemu dropped its sheepdog block driver in 6.0; the qemu kvmstor targets (7.2) cannot open these volumes.</summary>
+    private static StorageException NoSheepdogDriver(DiskDefinition disk) =>
+        StorageException.Unsupported(
+            $"disk '{disk.TargetDev}': qemu has no sheepdog driver since qemu 6.0 (this host's qemu 7.2 cannot open sheepdog volumes)");
 
     private static DiskSourceHost RequireHost(DiskDefinition disk) =>
         disk.Hosts.FirstOrDefault() ?? throw StorageException.Xml($"disk '{disk.TargetDev}': missing source host");

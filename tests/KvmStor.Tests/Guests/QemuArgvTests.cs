@@ -24,6 +24,8 @@ public class QemuArgvTests
             { Source = new PoolSource { Hosts = [new("127.0.0.1", null)], Name = "gv0", Dir = "/vms" } },
             Vol("disk.qcow2", "gluster://127.0.0.1/gv0/vms/disk.qcow2", "qcow2")),
         ["sheep/s1"] = new(Pool(PoolType.Sheepdog, "sheep", host: "127.0.0.1"), Vol("s1", "sheep/s1", "raw")),
+        ["tank/vm1"] = new(Pool(PoolType.Zfs, "tank", target: "/dev/zvol/tank"), Vol("vm1", "/dev/zvol/tank/vm1", null)),
+        ["vz/d.qcow2"] = new(Pool(PoolType.Vstorage, "vz", target: "/mnt/vstorage"), Vol("d.qcow2", "/mnt/vstorage/d.qcow2", "qcow2")),
     };
 
     private static PoolDefinition Pool(PoolType type, string poolName, string? target = null, string? host = null, int? port = null, string? device = null, string? name = null) => new()
@@ -95,6 +97,8 @@ public class QemuArgvTests
     [InlineData("direct", "unit:0:0:2", "driver=iscsi,transport=tcp,portal=10.0.0.6:3261,target=iqn.2024-01.org.example:t2,lun=2,initiator-name=iqn.2024-01.org.example:init", "driver=raw")]
     [InlineData("ceph", "img1", "driver=rbd,pool=rbdpool,image=img1,server.0.host=127.0.0.1,server.0.port=6789,user=admin", "driver=raw")]
     [InlineData("gv", "disk.qcow2", "driver=gluster,volume=gv0,path=vms/disk.qcow2,server.0.type=inet,server.0.host=127.0.0.1,server.0.port=24007", "driver=qcow2")]
+    [InlineData("tank", "vm1", "driver=host_device,filename=/dev/zvol/tank/vm1", "driver=raw")]
+    [InlineData("vz", "d.qcow2", "driver=file,filename=/mnt/vstorage/d.qcow2", "driver=qcow2")]
     public void PoolVolumesResolveByPoolType(string pool, string volume, string protocol, string format)
     {
         var nodes = Blockdevs(Argv(Disk("volume", $"<source pool='{pool}' volume='{volume}'/>"))).Split('\n');
@@ -131,7 +135,8 @@ public class QemuArgvTests
 
     [Theory]
     [InlineData("<disk type='volume' device='disk'><source pool='nope' volume='x'/><target dev='vda'/></disk>", "Storage volume not found: no storage vol with matching name 'x'")]
-    [InlineData("<disk type='volume' device='disk'><source pool='sheep' volume='s1'/><target dev='vda'/></disk>", "unsupported configuration: disk 'vda': volumes of sheepdog pools cannot be given to qemu")]
+    [InlineData("<disk type='volume' device='disk'><source pool='sheep' volume='s1'/><target dev='vda'/></disk>", "unsupported configuration: disk 'vda': qemu has no sheepdog driver since qemu 6.0 (this host's qemu 7.2 cannot open sheepdog volumes)")]
+    [InlineData("<disk type='network' device='disk'><source protocol='sheepdog' name='s1'><host name='h' port='7000'/></source><target dev='vda'/></disk>", "unsupported configuration: disk 'vda': qemu has no sheepdog driver since qemu 6.0 (this host's qemu 7.2 cannot open sheepdog volumes)")]
     [InlineData("<disk type='network' device='disk'><source protocol='rbd' name='noslash'/><target dev='vda'/></disk>", "XML error: disk 'vda': rbd source name must be pool/image")]
     [InlineData("<disk type='network' device='disk'><source protocol='iscsi' name='iqn'/><target dev='vda'/></disk>", "XML error: disk 'vda': missing source host")]
     [InlineData("<disk type='network' device='disk'><source protocol='tftp' name='x'><host name='h'/></source><target dev='vda'/></disk>", "unsupported configuration: disk 'vda': network protocol 'tftp' is not supported")]

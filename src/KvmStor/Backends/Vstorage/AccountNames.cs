@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+
+namespace KvmStor.Backends.Vstorage;
+
+/// <summary>User and group names of numeric ids, through the C library (so NSS sources such as LDAP count too).</summary>
+public static partial class AccountNames
+{
+    public static uint EffectiveUserId => GetEffectiveUserId();
+    public static uint EffectiveGroupId => GetEffectiveGroupId();
+
+    /// <summary>The name of user <paramref name="uid"/>; an id without a user record is an error, as in libvirt.</summary>
+    public static string User(uint uid) =>
+        FirstField(GetPasswordEntry(uid)) ?? throw StorageException.Internal($"Failed to find user record for uid '{uid}'");
+
+    public static string Group(uint gid) =>
+        FirstField(GetGroupEntry(gid)) ?? throw StorageException.Internal($"Failed to find group record for gid '{gid}'");
+
+    // struct passwd and struct group both begin with a char* name.
+    private static string? FirstField(nint entry) => entry == 0 ? null : Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry));
+
+    [LibraryImport("libc", EntryPoint = "getpwuid")]
+    private static partial nint GetPasswordEntry(uint uid);
+
+    [LibraryImport("libc", EntryPoint = "getgrgid")]
+    private static partial nint GetGroupEntry(uint gid);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    private static partial uint GetEffectiveGroupId();
+}

@@ -24,6 +24,8 @@ public sealed class BackendRegistry
         registry.Register(new Fs.NetFsPoolBackend());
         registry.Register(new Logical.LogicalPoolBackend());
         registry.Register(new Disk.DiskPoolBackend());
+        registry.Register(new Scsi.ScsiPoolBackend());
+        registry.Register(new Mpath.MpathPoolBackend());
         return registry;
     }
 }

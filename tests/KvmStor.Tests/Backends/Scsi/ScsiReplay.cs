@@ -47,12 +47,13 @@ public static class ScsiReplay
     /// </summary>
     public static RecordedSysfs Vhba(this RecordedSysfs sysfs) => sysfs
         .ScsiHost(6, VhbaPath, uniqueId: 0, procName: "lpfc")
-        .FcHost(6, VhbaPath, VhbaWwnn, VhbaWwpn, Fabric, npivCapable: false)
         .Lun(VhbaPath, 6, 0, 0, 0, type: 0, block: "sdb", sectors: 16384)
         .Lun(VhbaPath, 6, 0, 0, 1, type: 0, block: "sdc", sectors: 8192)
         .Lun(VhbaPath, 6, 0, 1, 0, type: 13, block: null, sectors: 0, vendor: "DGC", model: "ENCLOSURE")
         .DevLink("disk/by-path", "pci-0000:04:00.1-fc-0x5006016844602198-lun-0", "sdb")
-        .DevLink("disk/by-path", "pci-0000:04:00.1-fc-0x5006016844602198-lun-1", "sdc");
+        .DevLink("disk/by-path", "pci-0000:04:00.1-fc-0x5006016844602198-lun-1", "sdc")
+        // Last, so a vHBA made by the fake kernel is found by its WWNs only once its LUNs are in place.
+        .FcHost(6, VhbaPath, VhbaWwnn, VhbaWwpn, Fabric, npivCapable: false);
 
     public static PoolDefinition Pool(PoolAdapter adapter, string target = "/dev/disk/by-path", string name = "hba0") => new()
     {

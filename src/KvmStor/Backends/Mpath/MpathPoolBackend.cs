@@ -99,6 +99,8 @@ public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : I
             Capacity = map.Bytes,
             Allocation = map.Bytes,
             HasAllocation = true,
+            // libvirt reads block volumes like any device: physical is the device size.
+            Physical = map.Bytes,
             Target = new VolumeTarget
             {
                 Path = path,

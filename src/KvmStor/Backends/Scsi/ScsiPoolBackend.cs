@@ -164,6 +164,8 @@ public sealed class ScsiPoolBackend : IPoolBackend, IVolumeBackend
             Capacity = size,
             Allocation = size,
             HasAllocation = true,
+            // libvirt reads block volumes like any device: physical is the device size.
+            Physical = size,
             Target = new VolumeTarget
             {
                 Path = path,

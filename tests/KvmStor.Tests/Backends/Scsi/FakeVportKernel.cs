@@ -25,8 +25,8 @@ public sealed class FakeVportKernel : IDisposable
         {
             try
             {
-                if (Take("vport_create") == $"{ScsiReplay.VhbaWwpn}:{ScsiReplay.VhbaWwnn}") _sysfs.Vhba();
-                if (Take("vport_delete") == $"{ScsiReplay.VhbaWwpn}:{ScsiReplay.VhbaWwnn}") RemoveVhba();
+                Handle("vport_create", () => _sysfs.Vhba());
+                Handle("vport_delete", RemoveVhba);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -37,15 +37,18 @@ public sealed class FakeVportKernel : IDisposable
         }
     }
 
-    /// <summary>What was written to the attribute since the last look (the kernel consumes each write).</summary>
-    private string? Take(string name)
+    /// <summary>
+    /// Consumes what was written to the attribute since the last look and, for the vHBA's "wwpn:wwnn", acts on it. The
+    /// write is logged once the action is complete, so a test that saw the log entry sees its effect too.
+    /// </summary>
+    private void Handle(string name, Action action)
     {
         string path = HbaFile(name);
         string text = File.Exists(path) ? File.ReadAllText(path) : "";
-        if (text.Length == 0) return null;
+        if (text.Length == 0) return;
         File.WriteAllText(path, "");
+        if (text == $"{ScsiReplay.VhbaWwpn}:{ScsiReplay.VhbaWwnn}") action();
         Log.Enqueue((name, text));
-        return text;
     }
 
     /// <summary>Every (attribute, value) the kernel received, in order.</summary>

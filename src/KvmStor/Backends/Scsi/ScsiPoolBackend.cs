@@ -98,8 +98,9 @@ public sealed class ScsiPoolBackend : IPoolBackend, IVolumeBackend
 
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => Volumes(pool, _adapters.Resolve(pool.Source.Adapter));
 
+    /// <summary>Only the named LUN is read (and asked for its serial): a large array need not run scsi_id per LUN for one lookup.</summary>
     public VolumeDefinition? FindVolume(PoolDefinition pool, string name) =>
-        ListVolumes(pool).FirstOrDefault(v => v.Name == name);
+        Volumes(pool, _adapters.Resolve(pool.Source.Adapter), lun => lun.VolumeName == name).FirstOrDefault();
 
     public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
         ListVolumes(pool).FirstOrDefault(v => v.Key == keyOrPath || v.Target.Path == keyOrPath);
@@ -134,12 +135,12 @@ public sealed class ScsiPoolBackend : IPoolBackend, IVolumeBackend
         return _roots.OnHost(current.Target.Path!);
     }
 
-    private List<VolumeDefinition> Volumes(PoolDefinition pool, uint host)
+    private List<VolumeDefinition> Volumes(PoolDefinition pool, uint host, Func<ScsiLun, bool>? which = null)
     {
         bool npiv = pool.Source.Adapter?.Kind == AdapterKind.FcHost;
         var volumes = new List<VolumeDefinition>();
         foreach (var lun in _luns.List(host))
-            if (ToVolume(pool, lun, npiv) is { } volume)
+            if ((which is null || which(lun)) && ToVolume(pool, lun, npiv) is { } volume)
                 volumes.Add(volume);
         return volumes;
     }

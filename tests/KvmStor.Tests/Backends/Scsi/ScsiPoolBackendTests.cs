@@ -185,6 +185,18 @@ public sealed class ScsiPoolBackendTests : IDisposable
     }
 
     [Fact]
+    public void LookingUpOneLunAsksScsiIdAboutThatLunOnly()
+    {
+        _sysfs.FcHba().Vhba();
+        string lun1 = "/dev/disk/by-path/pci-0000:04:00.1-fc-0x5006016844602198-lun-1";
+        _runner.On(ScsiSerial.ExportCommand(HostPath(lun1)).ToString(), 0, Read("scsi_id-export-sdb.txt"));
+        var volume = Backend().FindVolume(Pool(FcAdapter()), "unit:0:0:1");
+        Assert.Equal(lun1, volume!.Target.Path);
+        Assert.Equal([ScsiSerial.ExportCommand(HostPath(lun1)).ToString()], _runner.Ran);
+        Assert.Null(Backend().FindVolume(Pool(FcAdapter()), "unit:0:1:0"));
+    }
+
+    [Fact]
     public void CapabilitiesAreLibvirtsScsiRow()
     {
         var caps = Backend().Capabilities;

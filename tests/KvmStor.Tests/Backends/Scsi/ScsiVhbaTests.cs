@@ -34,6 +34,8 @@ public sealed class ScsiVhbaTests : IDisposable
 
         Assert.False(backend.CheckActive(pool));
         backend.Start(pool);
+        // The fake kernel logs a write right after acting on it; start returns as soon as the vHBA is there.
+        SpinWait.SpinUntil(() => kernel.Log.Count == 1, TimeSpan.FromSeconds(5));
         Assert.Equal([("vport_create", $"{VhbaWwpn}:{VhbaWwnn}")], kernel.Log);
         Assert.True(backend.CheckActive(pool));
 
@@ -59,6 +61,7 @@ public sealed class ScsiVhbaTests : IDisposable
         var backend = Backend();
         var pool = Pool(FcAdapter());
         backend.Start(pool);
+        SpinWait.SpinUntil(() => kernel.Log.Count == 1, TimeSpan.FromSeconds(5));
         // The engine stops a pool whose first refresh failed; the vHBA created by this start must go too.
         backend.Stop(pool);
         SpinWait.SpinUntil(() => kernel.Log.Count == 2, TimeSpan.FromSeconds(5));
@@ -71,12 +74,14 @@ public sealed class ScsiVhbaTests : IDisposable
         _sysfs.FcHba();
         using var kernel = new FakeVportKernel(_sysfs);
         Backend().Start(Pool(FcAdapter() with { ParentWwnn = HbaWwnn, ParentWwpn = HbaWwpn }));
+        SpinWait.SpinUntil(() => kernel.Log.Count == 1, TimeSpan.FromSeconds(5));
         Assert.Equal("vport_create", Assert.Single(kernel.Log).File);
         Backend().Stop(Pool(FcAdapter(managed: true)));
         SpinWait.SpinUntil(() => kernel.Log.Count == 2, TimeSpan.FromSeconds(5));
 
         Backend().Start(Pool(FcAdapter() with { ParentFabricWwn = "0x" + Fabric.ToUpperInvariant() }));
-        Assert.Equal(3, kernel.Log.Count);
+        SpinWait.SpinUntil(() => kernel.Log.Count == 3, TimeSpan.FromSeconds(5));
+        Assert.Equal(["vport_create", "vport_delete", "vport_create"], kernel.Log.Select(l => l.File));
     }
 
     [Fact]

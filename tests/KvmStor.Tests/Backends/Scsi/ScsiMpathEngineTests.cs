@@ -137,6 +137,28 @@ public sealed class ScsiMpathEngineTests : IDisposable
         Assert.Equal("this function is not supported by the connection driver: pool does not support pool deletion", poolDelete.Display);
     }
 
+    [Fact]
+    public void LunVolumeXmlIsABlockVolumeWithoutFormat()
+    {
+        _sysfs.Ahci();
+        _runner.On(ScsiSerial.SerialCommand(_sysfs.Roots.OnHost("/dev/disk/by-path/pci-0000:00:1f.2-ata-1")).ToString(), 0, "QM00001\n");
+        _host.DefinePool(Golden("pool-scsi-type-scsi-host.xml"));
+        _host.StartPool("hba0", PoolBuildFlags.None);
+        string xml = _host.GetVolumeXml(_host.LookupVolumeByPath("/dev/disk/by-path/pci-0000:00:1f.2-ata-1"));
+        Assert.StartsWith("""
+            <volume type='block'>
+              <name>unit:0:0:0</name>
+              <key>QM00001</key>
+              <capacity unit='bytes'>8388608</capacity>
+              <allocation unit='bytes'>8388608</allocation>
+              <physical unit='bytes'>8388608</physical>
+              <target>
+                <path>/dev/disk/by-path/pci-0000:00:1f.2-ata-1</path>
+                <permissions>
+            """, xml);
+        Assert.DoesNotContain("<format", xml);
+    }
+
     [Theory]
     [InlineData("<adapter type='fc_host' wwnn='2000000' wwpn='10000000c9831b4b'/>", "XML error: Malformed wwn: 2000000")]
     [InlineData("<adapter type='fc_host' wwnn='20000000c9831b4b' wwpn='10000000c9831bxx'/>", "XML error: Malformed wwn: 10000000c9831bxx")]

@@ -197,6 +197,31 @@ public sealed class ScsiPoolBackendTests : IDisposable
     }
 
     [Fact]
+    public void OldKernelsBlockColonLinkNamesTheDevice()
+    {
+        _sysfs.ScsiHost(3, "pci0000:00/0000:00:10.0", uniqueId: 0, procName: "mptspi");
+        string lunDir = Path.Combine(_sysfs.Sys, "devices", "pci0000:00/0000:00:10.0", "host3", "target3:0:2", "3:0:2:0");
+        Directory.CreateDirectory(Path.Combine(_sysfs.Sys, "block", "sdd"));
+        File.WriteAllText(Path.Combine(_sysfs.Sys, "block", "sdd", "size"), "2048\n");
+        Directory.CreateDirectory(lunDir);
+        File.WriteAllText(Path.Combine(lunDir, "type"), "0\n");
+        File.CreateSymbolicLink(Path.Combine(lunDir, "block:sdd"), "../../../../../../block/sdd");
+        File.CreateSymbolicLink(Path.Combine(_sysfs.Sys, "bus", "scsi", "devices", "3:0:2:0"), lunDir);
+
+        var lun = Assert.Single(new ScsiLunScanner(_sysfs.Roots).List(3));
+        Assert.Equal(("unit:0:2:0", "sdd", 1UL << 20), (lun.VolumeName, lun.BlockDevice, lun.Size));
+    }
+
+    [Theory]
+    [InlineData("0:0:0:0", true)]
+    [InlineData("10:2:31:4095", true)]
+    [InlineData("target0:0:0", false)]
+    [InlineData("host0", false)]
+    [InlineData("0:0:0:x", false)]
+    [InlineData("0:0::0", false)]
+    public void LunAddressesAreFourNumbers(string name, bool valid) => Assert.Equal(valid, ScsiLunScanner.TryParseAddress(name, out _));
+
+    [Fact]
     public void CapabilitiesAreLibvirtsScsiRow()
     {
         var caps = Backend().Capabilities;

@@ -44,12 +44,12 @@ public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : I
         throw StorageException.NoSupport("pool type 'mpath' does not support source discovery");
 
     /// <summary>
-    /// The multipath maps. A host without device-mapper (no /dev/mapper/control) has none, as libvirt reports on such a
-    /// host; dmsetup is not even asked.
+    /// The multipath maps. A kernel without device-mapper (no misc device "device-mapper" in sysfs, even when udev left a
+    /// /dev/mapper/control node behind) has none, as libvirt reports on such a host; dmsetup is not even asked.
     /// </summary>
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
     {
-        if (!File.Exists(roots.OnHost("/dev/mapper/control"))) return [];
+        if (!Directory.Exists(roots.SysPath("class/misc/device-mapper"))) return [];
         return _dmsetup.ListMaps().Select(ToVolume).ToList();
     }
 

@@ -91,6 +91,16 @@ public sealed class RecordedSysfs : IDisposable
         return this;
     }
 
+    /// <summary>A kernel with device-mapper: its misc device in sysfs and the /dev/mapper/control node.</summary>
+    public RecordedSysfs DeviceMapper()
+    {
+        Directory.CreateDirectory(Path.Combine(Sys, "class", "misc", "device-mapper"));
+        File.WriteAllText(Path.Combine(Sys, "class", "misc", "device-mapper", "dev"), "10:236\n");
+        Directory.CreateDirectory(Path.Combine(Dev, "mapper"));
+        File.WriteAllText(Path.Combine(Dev, "mapper", "control"), "");
+        return this;
+    }
+
     public string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative));
 
     public void Dispose()

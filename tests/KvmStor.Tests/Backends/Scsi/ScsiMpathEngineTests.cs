@@ -202,8 +202,7 @@ public sealed class ScsiMpathEngineTests : IDisposable
     [Fact]
     public void MpathPoolStartsAndListsMaps()
     {
-        Directory.CreateDirectory(Path.Combine(_sysfs.Dev, "mapper"));
-        File.WriteAllText(Path.Combine(_sysfs.Dev, "mapper", "control"), "");
+        _sysfs.DeviceMapper();
         _runner.On(DmsetupTool.ListCommand().ToString(), 0, Read("dmsetup-ls-multipath.txt"));
         _runner.On(DmsetupTool.TableCommand("mpatha").ToString(), 0, Read("dmsetup-table-mpatha.txt"));
         _runner.On(DmsetupTool.TableCommand("mpathb").ToString(), 0, Read("dmsetup-table-linear.txt"));

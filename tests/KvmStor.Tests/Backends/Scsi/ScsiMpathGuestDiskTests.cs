@@ -37,8 +37,7 @@ public sealed class ScsiMpathGuestDiskTests : IDisposable
     [Fact]
     public void MultipathMapVolumeIsAHostDeviceUnderDevMapper()
     {
-        Directory.CreateDirectory(Path.Combine(_sysfs.Dev, "mapper"));
-        File.WriteAllText(Path.Combine(_sysfs.Dev, "mapper", "control"), "");
+        _sysfs.DeviceMapper();
         _runner.On(DmsetupTool.ListCommand().ToString(), 0, "mpatha\t(253:2)\n");
         _runner.On(DmsetupTool.TableCommand("mpatha").ToString(), 0, Read("dmsetup-table-mpatha.txt"));
         var pool = new PoolDefinition { Type = PoolType.Mpath, Name = "mpath", Source = new PoolSource(), Target = new PoolTarget { Path = "/dev/mapper" } };

@@ -28,6 +28,8 @@ public sealed class BackendRegistry
         registry.Register(new Sheepdog.SheepdogPoolBackend());
         registry.Register(new Zfs.ZfsPoolBackend());
         registry.Register(new Vstorage.VstoragePoolBackend());
+        registry.Register(new Scsi.ScsiPoolBackend());
+        registry.Register(new Mpath.MpathPoolBackend());
         return registry;
     }
 }

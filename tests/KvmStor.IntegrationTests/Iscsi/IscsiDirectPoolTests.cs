@@ -200,7 +200,7 @@ public sealed class IscsiDirectPoolTests : IDisposable
     }
 
     [Fact]
-    public void A_target_that_stops_answering_fails_the_command_within_the_bound_and_other_pools_keep_working()
+    public async Task A_target_that_stops_answering_fails_the_command_within_the_bound_and_other_pools_keep_working()
     {
         var target = StartTarget("hang");
         Define("ish", target);
@@ -247,7 +247,7 @@ public sealed class IscsiDirectPoolTests : IDisposable
         Assert.Equal(1, upload.ExitCode);
         Assert.Contains("Timed out during operation: iSCSI", stderr);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed} after the freeze");
-        Assert.True(feeder.Wait(5_000));
+        await feeder.WaitAsync(TimeSpan.FromSeconds(5));
 
         // A listing against the frozen target also ends within the bound; the dir pool is untouched by all this.
         clock.Restart();

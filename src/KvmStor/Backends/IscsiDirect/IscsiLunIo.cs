@@ -8,7 +8,7 @@ namespace KvmStor.Backends.IscsiDirect;
 internal sealed class IscsiLunIo(IscsiSession session, int lun, ScsiCapacity capacity)
 {
     /// <summary>Bytes per READ/WRITE command: large enough for throughput, small enough for steady progress.</summary>
-    public const int ChunkBytes = 1 << 20;
+    public const int ChunkBytes = 4 << 20;
     private const int WriteSameBytes = 64 << 20;
 
     private bool _writeSameRefused;

@@ -14,12 +14,13 @@ internal readonly record struct ScsiResult(int Status, int SenseKey, int Ascq)
 
 /// <summary>
 /// One logged-in iSCSI session through libiscsi, for the span of one kvmstor command: open logs in, dispose logs out.
-/// Every call that waits on the target is bounded by <see cref="NetworkTimeout"/> (libiscsi's own task timeout is set
+/// Every call that waits on the target is bounded by KVMSTOR_NETWORK_TIMEOUT (<see cref="BoundedCallThread"/>) (libiscsi's own task timeout is set
 /// to the same bound); after a call ran out of time the context is left alone, since libiscsi may still be inside it.
 /// Not thread-safe: one caller at a time, as libiscsi's contexts require.
 /// </summary>
 internal sealed unsafe class IscsiSession : IDisposable
 {
+    private readonly BoundedCallThread _calls = new();
     private nint _context;
     private bool _loggedIn;
     private bool _abandoned;
@@ -172,7 +173,7 @@ internal sealed unsafe class IscsiSession : IDisposable
     {
         try
         {
-            return NetworkTimeout.Run(what, call);
+            return _calls.Run(what, call);
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
@@ -183,6 +184,18 @@ internal sealed unsafe class IscsiSession : IDisposable
 
     /// <summary>Logs out (bounded; a failure there loses nothing) and frees the context.</summary>
     public void Dispose()
+    {
+        try
+        {
+            Close();
+        }
+        finally
+        {
+            _calls.Dispose();
+        }
+    }
+
+    private void Close()
     {
         if (_context == 0 || _abandoned) return;
         try

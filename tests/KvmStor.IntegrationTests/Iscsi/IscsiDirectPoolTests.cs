@@ -245,7 +245,7 @@ public sealed class IscsiDirectPoolTests : IDisposable
         Assert.True(upload.WaitForExit(15_000), "upload still running 15 s after the target froze");
         string stderr = upload.StandardError.ReadToEnd();
         Assert.Equal(1, upload.ExitCode);
-        Assert.Contains("Timed out during operation: iSCSI", stderr);
+        Assert.True(stderr.Contains("Timed out during operation: iSCSI"), stderr);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed} after the freeze");
         await feeder.WaitAsync(TimeSpan.FromSeconds(5));
 

@@ -62,7 +62,8 @@ internal sealed unsafe class IscsiSession : IDisposable
         if (Login.ChapUser is { } user) SetChap(user, Login.ChapPassword ?? []);
         // A lost connection fails the command instead of reconnecting behind our back.
         LibIscsi.SetNoAutoReconnect(_context, 1);
-        LibIscsi.SetTimeout(_context, Math.Max(1, (int)Math.Ceiling(NetworkTimeout.Limit.TotalSeconds)));
+        // libiscsi's own task timeout is a second behind ours: it only frees the call thread once ours has fired.
+        LibIscsi.SetTimeout(_context, (int)Math.Ceiling(NetworkTimeout.Limit.TotalSeconds) + 1);
 
         if (Bounded($"iSCSI connect to {portal}", () => LibIscsi.ConnectSync(_context, portal)) != 0)
             throw StorageException.Internal($"Failed to connect to {portal}: {Error()}");
@@ -149,7 +150,9 @@ internal sealed unsafe class IscsiSession : IDisposable
                 }
                 int status = LibIscsi.TaskGetStatus(done, sense);
                 LibIscsi.FreeTask(done);
-                // libiscsi's own statuses (cancelled, error, timeout) sit above every SCSI status.
+                if (status == LibIscsi.StatusTimeout)
+                    throw new StorageException(ErrorCode.OperationTimeout, $"iSCSI {what} on {Login}: libiscsi's task timeout passed ({NetworkTimeout.EnvironmentVariable})");
+                // libiscsi's own statuses (cancelled, error) sit above every SCSI status.
                 if (status >= 0x0F000000)
                     throw StorageException.Internal($"iSCSI {what} failed on {Login}: {Error()}");
                 return new ScsiResult(status, *(int*)(sense + 4), *(int*)(sense + 8));

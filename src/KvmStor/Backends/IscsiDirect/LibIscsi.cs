@@ -16,6 +16,8 @@ internal static unsafe partial class LibIscsi
     internal const int SessionDiscovery = 1, SessionNormal = 2;
     internal const int XferNone = 0, XferRead = 1, XferWrite = 2;
     internal const int StatusGood = 0, StatusCheckCondition = 2, StatusConditionMet = 4;
+    /// <summary>SCSI_STATUS_TIMEOUT: libiscsi gave up waiting (iscsi_set_timeout).</summary>
+    internal const int StatusTimeout = 0x0F000002;
 
     private static readonly Lazy<bool> Available = new(() => NativeLibrary.TryLoad(Soname, typeof(LibIscsi).Assembly, null, out _));
 

@@ -260,6 +260,33 @@ public sealed class IscsiDirectPoolTests : IDisposable
         target.Resume();
     }
 
+    [Fact]
+    public void A_target_killed_during_a_download_fails_it_at_once_with_the_reason()
+    {
+        var target = StartTarget("killed");
+        Define("isk", target);
+        Ok("pool-start", "isk");
+        string back = Path.Combine(_k.Root, "back.bin");
+        var bound = new Dictionary<string, string> { ["KVMSTOR_NETWORK_TIMEOUT"] = "20" };
+        // Downloading into a FIFO nobody reads yet holds kvmstor mid-transfer while tgtd dies.
+        using (var mk = Process.Start("mkfifo", back)) mk.WaitForExit();
+        using var download = _k.StartProcess(bound, "vol-download", "unit:0:0:1", back, "--pool", "isk");
+        using (var reader = new FileStream(back, FileMode.Open, FileAccess.Read))
+        {
+            var first = new byte[1 << 20];
+            Assert.True(reader.Read(first) > 0);
+            target.Kill();
+            var clock = Stopwatch.StartNew();
+            var sink = new byte[1 << 20];
+            while (reader.Read(sink) > 0) { }
+            Assert.True(download.WaitForExit(10_000), "vol-download still running 10 s after the target died");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+        }
+        string stderr = download.StandardError.ReadToEnd();
+        Assert.Equal(1, download.ExitCode);
+        Assert.True(stderr.Contains("error: internal error: iSCSI READ(16) failed on " + target.Iqn), stderr);
+    }
+
     private static long AllocatedBytes(string path)
     {
         using var p = Process.Start(new ProcessStartInfo("stat", ["-c", "%b %B", path]) { RedirectStandardOutput = true })!;

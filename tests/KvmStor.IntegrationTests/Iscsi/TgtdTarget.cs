@@ -170,6 +170,13 @@ public sealed class TgtdTarget : IDisposable
         _suspended = false;
     }
 
+    /// <summary>Kills tgtd outright (SIGKILL): its connections are reset, as when a target host dies.</summary>
+    public void Kill()
+    {
+        _tgtd.Kill();
+        _tgtd.WaitForExit(10_000);
+    }
+
     private void Signal(int signal)
     {
         using var p = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", _tgtd.Id.ToString()]) { UseShellExecute = false })!;

@@ -17,6 +17,8 @@ public static class Scenarios
         new("vol-list-5000", VolumeScenarios.ListDetails5000),
         new("fs-build-start", BlockScenarios.FsBuildStart),
         new("disk-20-partitions", BlockScenarios.DiskTwentyPartitions),
+        new("iscsi-start-refresh-16", IscsiScenarios.StartRefresh16),
+        new("iscsi-upload-download-512m", IscsiScenarios.UploadDownload512),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

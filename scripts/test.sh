@@ -9,6 +9,7 @@ cd "$root"
 packages=(qemu-utils xfsprogs e2fsprogs btrfs-progs dosfstools parted lvm2 util-linux)
 packages+=(qemu-system-x86 busybox-static linux-image-amd64)   # the booted-guest test
 packages+=(open-iscsi)                                           # kernel iscsi pools: iscsiadm's node database
+packages+=(tgt libiscsi7 libiscsi-bin qemu-block-extra)         # iscsi-direct: a real target, libiscsi, qemu's iscsi driver
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

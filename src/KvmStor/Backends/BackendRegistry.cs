@@ -30,6 +30,7 @@ public sealed class BackendRegistry
         registry.Register(new Vstorage.VstoragePoolBackend());
         registry.Register(new Scsi.ScsiPoolBackend());
         registry.Register(new Mpath.MpathPoolBackend());
+        registry.Register(new IscsiDirect.IscsiDirectPoolBackend(registry.Secrets));
         return registry;
     }
 }

@@ -195,7 +195,7 @@ public sealed partial class StorageHost
     public IReadOnlyList<string> QemuArgvFromXml(string xml) => QemuArgv(DomainDocument.Parse(xml));
 
     private IReadOnlyList<string> QemuArgv(DomainDocument domain) =>
-        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume)).Build(domain);
+        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume, SecretValueFileFor)).Build(domain);
 
     private PoolVolume FindPoolVolume(string poolName, string volumeName)
     {

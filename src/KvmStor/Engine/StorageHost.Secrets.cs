@@ -106,6 +106,22 @@ public sealed partial class StorageHost
         throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
     }
 
+    /// <summary>
+    /// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, mode 0600), for qemu's secret objects:
+    /// a guest's command line refers to it instead of carrying the value.
+    /// </summary>
+    public string SecretValueFileFor(PoolDefinition pool, PoolAuth auth)
+    {
+        var secret = auth.SecretUuid is { } uuid
+            ? Secrets.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D"))
+            : auth.SecretUsage is { } usage
+                ? LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
+                : throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
+        string file = Secrets.ValueFile(secret);
+        if (!File.Exists(file)) throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");
+        return file;
+    }
+
     private byte[] ValueOf(SecretDefinition secret) =>
         Secrets.LoadValue(secret)
         ?? throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");

@@ -11,7 +11,11 @@ public sealed record PoolVolume(PoolDefinition Pool, VolumeDefinition Volume);
 /// type (file-based pools → file, block pools → host_device, iSCSI → the kernel's device or qemu's initiator,
 /// rbd → rbd, gluster → gluster).
 /// </summary>
-public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolume)
+/// <param name="secretValueFile">
+/// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, 0600): qemu reads CHAP passwords from
+/// there through a secret object, so no password is ever on the command line. Null: pools with &lt;auth&gt; are refused.
+/// </param>
+public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolume, Func<PoolDefinition, PoolAuth, string>? secretValueFile = null)
 {
     public ResolvedDiskSource Resolve(DiskDefinition disk)
     {
@@ -43,7 +47,7 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
             case PoolType.Iscsi when disk.SourceMode != "direct":
                 return Local("host_device", RequirePath(path, volume), format);
             case PoolType.Iscsi or PoolType.IscsiDirect:
-                return new(Iscsi(pool, volume), format);
+                return Iscsi(pool, volume, format);
             case PoolType.Rbd:
                 var rbd = new QemuBlockNode("rbd").Set("pool", pool.Source.Name ?? "rbd").Set("image", volume.Name);
                 AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
@@ -70,8 +74,11 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
     private static string RequirePath(string? path, VolumeDefinition volume) =>
         path ?? throw StorageException.Internal($"volume '{volume.Name}' has no path");
 
-    /// <summary>iSCSI pools name volumes unit:0:0:LUN; the pool's device path is the target IQN.</summary>
-    private static QemuBlockNode Iscsi(PoolDefinition pool, VolumeDefinition volume)
+    /// <summary>
+    /// iSCSI pools name volumes unit:0:0:LUN; the pool's device path is the target IQN. CHAP: qemu's user plus a
+    /// password-secret object that reads the secret store's own value file.
+    /// </summary>
+    private ResolvedDiskSource Iscsi(PoolDefinition pool, VolumeDefinition volume, string format)
     {
         var host = pool.Source.Hosts.FirstOrDefault()
             ?? throw StorageException.Xml($"pool '{pool.Name}' has no source host");
@@ -81,7 +88,14 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
         var node = new QemuBlockNode("iscsi").Set("transport", "tcp")
             .Set("portal", $"{host.Name}:{host.Port ?? 3260}").Set("target", iqn).Set("lun", lun);
         if (pool.Source.InitiatorIqn is { } initiator) node.Set("initiator-name", initiator);
-        return node;
+        if (pool.Source.Auth is not { Type: AuthType.Chap } auth) return new(node, format);
+        string file = secretValueFile?.Invoke(pool, auth)
+            ?? throw StorageException.Unsupported($"pool '{pool.Name}': CHAP secrets cannot be handed to qemu here");
+        string secretId = "secret-" + Path.GetFileNameWithoutExtension(file);
+        node.Set("user", auth.Username).Set("password-secret", secretId);
+        var secret = new QemuBlockNode("secret").Set("id", secretId).Set("format", "base64").Set("file", file);
+        // -object takes the same key=value syntax with the object type first: "secret,id=…".
+        return new(node, format) { Objects = [secret.ToArgument()["driver=".Length..]] };
     }
 
     private static QemuBlockNode Network(DiskDefinition disk)

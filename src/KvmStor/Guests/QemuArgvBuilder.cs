@@ -9,6 +9,8 @@ namespace KvmStor.Guests;
 /// </summary>
 public sealed class QemuArgvBuilder(DiskSourceResolver resolver)
 {
+    private readonly HashSet<string> _objects = new(StringComparer.Ordinal);
+
     public const string Emulator = "qemu-system-x86_64";
 
     public IReadOnlyList<string> Build(DomainDocument domain)
@@ -96,6 +98,8 @@ public sealed class QemuArgvBuilder(DiskSourceResolver resolver)
     private string AddBlockNodes(List<string> argv, DiskDefinition disk, string id)
     {
         var resolved = resolver.Resolve(disk);
+        foreach (var o in resolved.Objects)
+            if (_objects.Add(o)) argv.AddRange(["-object", o]); // two disks may share one secret
         var protocol = resolved.Protocol;
         protocol.Set("node-name", id + "-storage");
         var cache = CacheFlags(disk.Cache);

@@ -33,4 +33,8 @@ public sealed class QemuBlockNode(string driver)
 }
 
 /// <summary>A disk's source resolved for qemu: the protocol node (file, host_device, iscsi, rbd…) and the image format on top.</summary>
-public sealed record ResolvedDiskSource(QemuBlockNode Protocol, string Format);
+public sealed record ResolvedDiskSource(QemuBlockNode Protocol, string Format)
+{
+    /// <summary>-object arguments the node refers to (e.g. the secret holding an iSCSI CHAP password), emitted before it.</summary>
+    public IReadOnlyList<string> Objects { get; init; } = [];
+}

@@ -61,6 +61,9 @@ public sealed class SecretStore(StatePaths paths)
         AtomicFile.Write(ValuePath(dir, secret.Uuid), Convert.ToBase64String(value), FileMode);
     }
 
+    /// <summary>The file that holds the value (base64), for consumers such as qemu that read secrets from files.</summary>
+    public string ValueFile(SecretDefinition secret) => ValuePath(DirectoryFor(secret), secret.Uuid);
+
     /// <summary>The value, or null when none was ever set.</summary>
     public byte[]? LoadValue(SecretDefinition secret)
     {

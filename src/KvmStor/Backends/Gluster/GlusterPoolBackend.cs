@@ -166,9 +166,20 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend
         return colon > 0 ? message[(colon + 2)..].Trim() : message;
     }
 
+    /// <summary>
+    /// Removes the private mount point. A failed mount.glusterfs may still be tearing its half-made mount down for a
+    /// moment (busy), so a few short retries; a mount point that stays is harmless and reused by the next start.
+    /// </summary>
     private static void RemoveMountPoint(PoolDefinition mounted)
     {
-        try { Directory.Delete(mounted.TargetPath!); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // still mounted, or not there
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(mounted.TargetPath!)) Directory.Delete(mounted.TargetPath!);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Thread.Sleep(100); }
+        }
     }
 }

@@ -17,6 +17,7 @@ public static class Scenarios
         new("vol-list-5000", VolumeScenarios.ListDetails5000),
         new("fs-build-start", BlockScenarios.FsBuildStart),
         new("disk-20-partitions", BlockScenarios.DiskTwentyPartitions),
+        new("gluster-upload-download", GlusterScenarios.UploadDownload),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

@@ -69,6 +69,16 @@ public sealed class GlusterPoolTests(GlusterServerFixture gluster) : IDisposable
         Ok("vol-download", "--pool", "gpool", "c.raw", download);
         Assert.Equal(data, File.ReadAllBytes(download).AsSpan(0, data.Length).ToArray());
 
+        // A guest disk from the pool opens through qemu's gluster driver: server, volume, path inside it.
+        string domain = Path.Combine(_kvmstor.Root, "guest.xml");
+        File.WriteAllText(domain, "<domain type='kvm'><name>gg</name><memory unit='MiB'>64</memory><devices/></domain>");
+        Ok("define", domain);
+        Ok("attach-disk", "gg", "--pool", "gpool", "--vol", "b.qcow2", "--target", "vdb");
+        string argv = Ok("domxml-to-native", "qemu-argv", "--domain", "gg");
+        Assert.Contains($"driver=gluster,volume={volume},path=b.qcow2,server.0.type=inet,server.0.host=127.0.0.1,server.0.port=24007", argv);
+        Assert.Contains("driver=qcow2", argv);
+        Ok("undefine", "gg");
+
         Ok("vol-delete", "--pool", "gpool", "c.raw");
         Assert.False(File.Exists(Path.Combine(brick, "c.raw")));
         Ok("pool-refresh", "gpool");

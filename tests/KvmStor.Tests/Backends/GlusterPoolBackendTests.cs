@@ -82,7 +82,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
     [Fact]
     public void RecordedGlusterOutputListsVolumesByName()
     {
-        string recorded = File.ReadAllText(GlusterData.File("volume-info-all-2-volumes.xml"));
+        string recorded = File.ReadAllText(RecordedOutput.File("GlusterData", "volume-info-all-2-volumes.xml"));
         var runner = new FsReplayRunner("gluster")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, recorded);
         Assert.Equal("""

@@ -82,7 +82,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     [Fact]
     public void RecordedGlusterOutputListsEveryVolumeAsAGlusterfsSource()
     {
-        string recorded = File.ReadAllText(GlusterData.File("volume-info-all-2-volumes.xml"));
+        string recorded = File.ReadAllText(RecordedOutput.File("GlusterData", "volume-info-all-2-volumes.xml"));
         var runner = new FsReplayRunner("gluster")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, recorded);
         string xml = new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>");
@@ -101,6 +101,32 @@ public sealed class NetFsNetworkBoundTests : IDisposable
             </sources>
 
             """, xml);
+    }
+
+    /// <summary>
+    /// showmount's real answer from nfs-ganesha 4.3 (NFSv3 with rpcbind, recorded in a private network namespace):
+    /// an export whose path holds a space and has a client list, and one open to everyone.
+    /// </summary>
+    [Fact]
+    public void RecordedShowmountOutputListsEveryExportAsAnNfsSource()
+    {
+        string recorded = File.ReadAllText(RecordedOutput.File("NfsData", "showmount-ganesha-4.3.txt"));
+        var runner = new FsReplayRunner("showmount").On("showmount --no-headers --exports 127.0.0.1", 0, recorded);
+        Assert.Equal("""
+            <sources>
+              <source>
+                <host name='127.0.0.1'/>
+                <dir path='/srv/vm images'/>
+                <format type='nfs'/>
+              </source>
+              <source>
+                <host name='127.0.0.1'/>
+                <dir path='/export2'/>
+                <format type='nfs'/>
+              </source>
+            </sources>
+
+            """, new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>"));
     }
 
     [Fact]
@@ -137,14 +163,14 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     }
 }
 
-/// <summary>Recorded output of the gluster CLI against a live GlusterFS 10.3 glusterd on this kind of machine.</summary>
-internal static class GlusterData
+/// <summary>Recorded output of the gluster CLI (GlusterData/, GlusterFS 10.3) and of showmount (NfsData/) on this kind of machine.</summary>
+internal static class RecordedOutput
 {
-    public static string File(string name)
+    public static string File(string folder, string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "tests", "KvmStor.Tests", "Backends", "GlusterData", name);
+            string candidate = Path.Combine(dir.FullName, "tests", "KvmStor.Tests", "Backends", folder, name);
             if (System.IO.File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException(name);

@@ -50,7 +50,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
     public void StartMountsThePoolsDirectoryPrivatelyAndStopUnmountsIt()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec,direct-io-mode=1 -t glusterfs 127.0.0.1:/glvol/vms {MountPoint}";
-        var runner = new FsReplayRunner().On(mount, 0).On($"/bin/umount {MountPoint}", 0);
+        var runner = new FsReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 0).On($"/bin/umount {MountPoint}", 0);
         var backend = Backend(runner);
         backend.Start(Pool("/vms"));
         Assert.True(Directory.Exists(MountPoint));
@@ -65,9 +65,18 @@ public sealed class GlusterPoolBackendTests : IDisposable
     public void AnUnreachableVolumeIsLibvirtsConnectionError()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec,direct-io-mode=1 -t glusterfs 127.0.0.1:/glvol {MountPoint}";
-        var runner = new FsReplayRunner().On(mount, 1, "", "Mount failed. Check the log file  for more details.\n");
+        var runner = new FsReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 1, "", "Mount failed. Check the log file  for more details.\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Start(Pool()));
         Assert.Equal("failed to connect to gluster://127.0.0.1/glvol/: Mount failed. Check the log file  for more details.", e.Display);
+        Assert.False(Directory.Exists(MountPoint));
+    }
+
+    [Fact]
+    public void WithoutTheFuseClientTheErrorNamesThePackage()
+    {
+        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner("/bin/mount")).Start(Pool()));
+        Assert.Equal("Operation not supported: gluster pools need the GlusterFS FUSE client: /sbin/mount.glusterfs is missing " +
+                     "(install the Debian package glusterfs-client)", e.Display);
         Assert.False(Directory.Exists(MountPoint));
     }
 

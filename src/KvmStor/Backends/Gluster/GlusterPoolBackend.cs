@@ -48,9 +48,15 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend
 
     public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
+    /// <summary>The FUSE client's mount helper; without it the pool type cannot work (every other type still does).</summary>
+    public const string MountHelper = "/sbin/mount.glusterfs";
+
     public void Start(PoolDefinition pool)
     {
         var (location, mounted) = View(pool);
+        if (!_runner.Exists(MountHelper))
+            throw new StorageException(ErrorCode.OperationUnsupported,
+                $"gluster pools need the GlusterFS FUSE client: {MountHelper} is missing (install the Debian package glusterfs-client)");
         _mounted.Build(mounted, PoolBuildFlags.None); // the private mount point
         try { _mounted.Start(mounted); }
         catch (StorageException e) when (e.Code != ErrorCode.OperationTimeout)

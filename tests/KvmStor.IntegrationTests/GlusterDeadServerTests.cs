@@ -19,7 +19,9 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
     public void Dispose()
     {
         if (_stoppedPid is { } pid) GlusterServer.Signal(pid, "CONT");
-        if (GlusterNetFsTests.IsMounted(Target)) GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", Target);
+        foreach (var line in File.ReadAllLines("/proc/self/mounts"))
+            if (line.Split(' ') is [_, var mountPoint, ..] && mountPoint.StartsWith(_kvmstor.Root + "/", StringComparison.Ordinal))
+                GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", mountPoint);
         _kvmstor.Dispose();
     }
 
@@ -40,8 +42,10 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
 
         OtherPoolsStillWork();
         ContinueBrick();
-        // As in libvirt, a pool that failed its refresh was stopped; once the server is back it starts again.
+        // As in libvirt, a pool that failed its refresh was stopped (its dead mount detached); once the server is back
+        // it starts again.
         Assert.Contains("inactive", Ok("pool-info", "gdead"));
+        Assert.False(GlusterNetFsTests.IsMounted(Target));
         Ok("pool-start", "gdead");
         Assert.Contains("a.raw", Ok("vol-list", "gdead"));
         Ok("pool-destroy", "gdead");
@@ -101,6 +105,32 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
         writer.Wait(TimeSpan.FromSeconds(10));
         Assert.Equal(1, upload.ExitCode);
         Ok("pool-destroy", "gdead");
+    }
+
+    [Fact]
+    public void AGlusterPoolWhoseServerStoppedFailsVolumeListingAndRefreshWithinTheBound()
+    {
+        string volume = gluster.NewVolume("kg");
+        var env = new Dictionary<string, string>(_shortBound) { ["KVMSTOR_GLUSTER_MOUNT_ROOT"] = Path.Combine(_kvmstor.Root, "gmnt") };
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-define-as", "gdead", "gluster", "--source-host", "127.0.0.1", "--source-name", volume).ExitCode);
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-start", "gdead").ExitCode);
+        StopBrick(volume);
+
+        var watch = Stopwatch.StartNew();
+        var (code, _, stderr) = _kvmstor.RunWith(env, "vol-list", "gdead");
+        Assert.Equal(1, code);
+        Assert.Contains($"Timed out during operation: volume listing on 127.0.0.1:/{volume}: no answer within 2 s", stderr);
+        (code, _, stderr) = _kvmstor.RunWith(env, "pool-refresh", "gdead");
+        Assert.Equal(1, code);
+        Assert.Contains($"Timed out during operation: refresh on 127.0.0.1:/{volume}: no answer within 2 s", stderr);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 2 * Bound - 0.2, 2 * Bound + 12);
+
+        OtherPoolsStillWork();
+        ContinueBrick();
+        // The failed refresh stopped the pool (as libvirt does) and took its private mount away.
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mounts"), l => l.Contains(Path.Combine(_kvmstor.Root, "gmnt")));
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-start", "gdead").ExitCode);
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-destroy", "gdead").ExitCode);
     }
 
     private string StartPool(string prefix)

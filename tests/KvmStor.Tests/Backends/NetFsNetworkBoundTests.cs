@@ -68,6 +68,18 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     }
 
     [Fact]
+    public void AnUnresponsiveMountIsDetachedWithoutLookingAtIt()
+    {
+        Assert.Equal($"/bin/umount --lazy --no-canonicalize {_dir.Target}", MountCommand.DetachUnresponsive(Pool("nfs")).ToString());
+        // A mount that answers gets libvirt's plain umount.
+        Directory.CreateDirectory(_dir.Target);
+        _dir.WriteMounts($"127.0.0.1:/export {_dir.Target} nfs4 rw");
+        var runner = new FsReplayRunner().On($"/bin/umount {_dir.Target}", 0);
+        new NetFsPoolBackend(runner, _dir.MountTable, Bound).Stop(Pool("nfs"));
+        Assert.Equal([$"/bin/umount {_dir.Target}"], runner.Ran);
+    }
+
+    [Fact]
     public void SourceQueriesThatHangReportTheTimeoutWhenNothingWasFound()
     {
         var runner = new HangingRunner("showmount", "gluster");

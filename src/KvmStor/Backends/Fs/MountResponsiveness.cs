@@ -17,9 +17,10 @@ public static class MountResponsiveness
     private static readonly ConcurrentDictionary<string, bool> Answered = new(StringComparer.Ordinal);
 
     /// <summary>Throws "Timed out during operation: &lt;what&gt;: no answer within N s" when the mount does not answer statfs in time.</summary>
-    public static void Ensure(string mountPoint, string what, TimeSpan? limit)
+    /// <param name="fresh">Ask even if it answered earlier in this process (it may have died since).</param>
+    public static void Ensure(string mountPoint, string what, TimeSpan? limit, bool fresh = false)
     {
-        if (Answered.ContainsKey(mountPoint)) return;
+        if (!fresh && Answered.ContainsKey(mountPoint)) return;
         string? program = ProcessCommandRunner.Resolve(Probe);
         if (program is null) return; // no coreutils: nothing to probe with
         // Every standard stream redirected: a stuck probe must not hold kvmstor's own stdout or stderr open.

@@ -52,8 +52,12 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         Validate(pool);
         string source = MountCommand.PoolSource(pool);
         if (!WaitOnServer($"mount check of {source}", () => IsMounted(pool))) return;
-        WaitOnServer($"unmount of {source}", () => Runner.RunChecked(MountCommand.Unmount(pool)));
+        var unmount = UnmountCommand(pool);
+        WaitOnServer($"unmount of {source}", () => Runner.RunChecked(unmount));
     }
+
+    /// <summary>umount target, as libvirt runs it; network pools may choose a detach that cannot block instead.</summary>
+    protected virtual CommandLine UnmountCommand(PoolDefinition pool) => MountCommand.Unmount(pool);
 
     /// <summary>
     /// Runs a step that may wait on the pool's server. A local filesystem just runs it; network pools bound it, so

@@ -51,6 +51,15 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
         ServerReachability.EnsureAnswers(host.Name, host.Port ?? ServerReachability.DefaultPort(pool.Source.Format), networkLimit);
     }
 
+    /// <summary>libvirt's umount, unless the mount does not answer now: then a lazy detach that cannot hang.</summary>
+    protected override CommandLine UnmountCommand(PoolDefinition pool)
+    {
+        string target = LocalTargetDirectory.RequirePath(pool);
+        try { MountResponsiveness.Ensure(target, $"unmount of {MountCommand.PoolSource(pool)}", networkLimit, fresh: true); }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout) { return MountCommand.DetachUnresponsive(pool); }
+        return MountCommand.Unmount(pool);
+    }
+
     // The mounted directory: every look at it may wait on the server. A probe from another process first (a thread
     // stuck in the kernel would keep kvmstor from exiting), then the step itself, bounded too.
     private T OnMount<T>(PoolDefinition pool, string what, Func<T> step)

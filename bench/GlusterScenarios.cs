@@ -84,6 +84,7 @@ public static class GlusterScenarios
         {
             Tools.Run(kvmstor, ["pool-destroy", "gbench"], env);
             Directory.Delete(root, recursive: true);
+            GlusterServer.RemoveClientLogsUnder(root);
         }
     }
 

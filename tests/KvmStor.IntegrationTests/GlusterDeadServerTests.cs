@@ -22,6 +22,7 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
         foreach (var line in File.ReadAllLines("/proc/self/mounts"))
             if (line.Split(' ') is [_, var mountPoint, ..] && mountPoint.StartsWith(_kvmstor.Root + "/", StringComparison.Ordinal))
                 GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", mountPoint);
+        GlusterServer.RemoveClientLogsUnder(_kvmstor.Root);
         _kvmstor.Dispose();
     }
 

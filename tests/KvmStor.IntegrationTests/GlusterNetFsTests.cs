@@ -16,6 +16,7 @@ public sealed class GlusterNetFsTests(GlusterServerFixture gluster) : IDisposabl
     {
         // A failed test may leave the pool mounted: unmount before the temp directory goes.
         if (IsMounted(Target)) GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", Target);
+        GlusterServer.RemoveClientLogsUnder(_kvmstor.Root);
         _kvmstor.Dispose();
     }
 

@@ -20,6 +20,7 @@ public sealed class GlusterPoolTests(GlusterServerFixture gluster) : IDisposable
             if (f.Length > 1 && f[1].StartsWith(MountRoot + "/", StringComparison.Ordinal))
                 GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", f[1]);
         }
+        GlusterServer.RemoveClientLogsUnder(_kvmstor.Root);
         _kvmstor.Dispose();
     }
 

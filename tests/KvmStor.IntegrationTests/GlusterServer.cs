@@ -262,6 +262,18 @@ public sealed class GlusterServer : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>
+    /// Removes the GlusterFS client logs of mounts made under <paramref name="directory"/>: a FUSE mount without a
+    /// log-file option (libvirt's mount argv has none) logs to /var/log/glusterfs/&lt;mount point, '/' → '-'&gt;.log.
+    /// </summary>
+    public static void RemoveClientLogsUnder(string directory)
+    {
+        const string LogDirectory = "/var/log/glusterfs";
+        if (!Directory.Exists(LogDirectory)) return;
+        string prefix = directory.Trim('/').Replace('/', '-') + "-";
+        foreach (var log in Directory.EnumerateFiles(LogDirectory, prefix + "*.log")) File.Delete(log);
+    }
+
     /// <summary>Sends a signal by pid (kill(1): SIGSTOP/SIGCONT as the dead-server tests use them).</summary>
     public static void Signal(int pid, string signal) => Exec(TimeSpan.FromSeconds(5), "kill", "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 

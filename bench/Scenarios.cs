@@ -19,6 +19,7 @@ public static class Scenarios
         new("disk-20-partitions", BlockScenarios.DiskTwentyPartitions),
         new("iscsi-start-refresh-16", IscsiScenarios.StartRefresh16),
         new("iscsi-upload-download-512m", IscsiScenarios.UploadDownload512),
+        new("gluster-upload-download", GlusterScenarios.UploadDownload),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

@@ -31,6 +31,7 @@ public sealed class BackendRegistry
         registry.Register(new Scsi.ScsiPoolBackend());
         registry.Register(new Mpath.MpathPoolBackend());
         registry.Register(new IscsiDirect.IscsiDirectPoolBackend(registry.Secrets));
+        registry.Register(new Gluster.GlusterPoolBackend());
         return registry;
     }
 }

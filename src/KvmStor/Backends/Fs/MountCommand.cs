@@ -53,6 +53,13 @@ public static class MountCommand
 
     public static CommandLine Unmount(PoolDefinition pool) => new(UmountProgram, LocalPath(pool));
 
+    /// <summary>
+    /// Beyond libvirt: detaches the mount at once without looking at it (--no-canonicalize: no stat of the mount
+    /// point; --lazy: no wait for the filesystem). For a mount whose server no longer answers, where plain umount
+    /// blocks in its first stat.
+    /// </summary>
+    public static CommandLine DetachUnresponsive(PoolDefinition pool) => new(UmountProgram, "--lazy", "--no-canonicalize", LocalPath(pool));
+
     /// <summary>-o: the defaults, the type's own option, nfsvers=, then the user's fs:mount_opts, in that order.</summary>
     private static void AddOptions(List<string> args, PoolDefinition pool, string? typeOption)
     {

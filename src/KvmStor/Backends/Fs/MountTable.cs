@@ -50,7 +50,12 @@ public sealed class MountTable
     }
 
     /// <summary>Whether <paramref name="source"/> is mounted on <paramref name="mountPoint"/> (both compared as libvirt compares them).</summary>
+    /// <remarks>
+    /// Exact matches first, without a system call: resolving links stats the mount point, and the mount point of a
+    /// network filesystem whose server died blocks every stat (pool-destroy must still be able to unmount it).
+    /// </remarks>
     public bool IsMounted(string source, string mountPoint) =>
+        Entries.Any(e => e.MountPoint == mountPoint && e.Source == source) ||
         Entries.Any(e => SamePath(e.MountPoint, mountPoint) && SamePath(e.Source, source));
 
     /// <summary>Where a block device is mounted, if anywhere (symlinks such as /dev/disk/by-id/… fully resolved on both sides).</summary>

@@ -35,23 +35,39 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
     public override bool CheckActive(PoolDefinition pool)
     {
         Validate(pool);
-        return IsMounted(pool);
+        return WaitOnServer($"mount check of {MountCommand.PoolSource(pool)}", () => IsMounted(pool));
     }
 
     public override void Start(PoolDefinition pool)
     {
         Validate(pool);
-        if (IsMounted(pool)) return;
-        Runner.RunChecked(MountCommand.Mount(pool));
+        string source = MountCommand.PoolSource(pool);
+        if (WaitOnServer($"mount check of {source}", () => IsMounted(pool))) return;
+        BeforeMount(pool);
+        WaitOnServer($"mount of {source}", () => Runner.RunChecked(MountCommand.Mount(pool)));
     }
 
     public override void Stop(PoolDefinition pool)
     {
         Validate(pool);
-        if (!IsMounted(pool)) return;
-        Runner.RunChecked(MountCommand.Unmount(pool));
+        string source = MountCommand.PoolSource(pool);
+        if (!WaitOnServer($"mount check of {source}", () => IsMounted(pool))) return;
+        var unmount = UnmountCommand(pool);
+        WaitOnServer($"unmount of {source}", () => Runner.RunChecked(unmount));
     }
 
+    /// <summary>umount target, as libvirt runs it; network pools may choose a detach that cannot block instead.</summary>
+    protected virtual CommandLine UnmountCommand(PoolDefinition pool) => MountCommand.Unmount(pool);
+
+    /// <summary>
+    /// Runs a step that may wait on the pool's server. A local filesystem just runs it; network pools bound it, so
+    /// that a dead server fails the command instead of hanging it (the mount point of a dead FUSE or NFS mount
+    /// blocks even a stat).
+    /// </summary>
+    protected virtual T WaitOnServer<T>(string what, Func<T> step) => step();
+
+    /// <summary>A last check before mount runs (network pools: is the server there at all?).</summary>
+    protected virtual void BeforeMount(PoolDefinition pool) { }
 
     private bool IsMounted(PoolDefinition pool) =>
         ReadMountTable().IsMounted(MountCommand.PoolSource(pool), LocalTargetDirectory.RequirePath(pool));

@@ -1,5 +1,6 @@
 using KvmStor.Backends.Local;
 using KvmStor.Host;
+using KvmStor.Images;
 using KvmStor.Model;
 
 namespace KvmStor.Backends.Fs;
@@ -7,8 +8,11 @@ namespace KvmStor.Backends.Fs;
 /// <summary>
 /// A network filesystem (NFS, GlusterFS through FUSE, CIFS, or whatever mount(8) detects) mounted on the target
 /// directory. Build only makes the directory; source discovery asks showmount and the gluster CLI.
+/// Beyond libvirt, nothing here waits on the server without a bound (KVMSTOR_NETWORK_TIMEOUT): a bounded connect
+/// before mount, the mount itself, and every look at the mounted directory; transfers fail when they stall.
 /// </summary>
-public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null)
+/// <param name="networkLimit">The bound on each wait for the server; null reads KVMSTOR_NETWORK_TIMEOUT each time.</param>
+public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
     : MountedPoolBackend(runner, mountTablePath)
 {
     public override PoolType Type => PoolType.NetFs;
@@ -37,5 +41,81 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
         if ((flags & (PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)) != 0) RequireDeviceToFormat(pool);
     }
 
-    public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner).Find(sourceSpecXml);
+    public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
+
+    protected override T WaitOnServer<T>(string what, Func<T> step) => NetworkTimeout.Run(what, step, networkLimit);
+
+    protected override void BeforeMount(PoolDefinition pool)
+    {
+        var host = pool.Source.Hosts[0];
+        ServerReachability.EnsureAnswers(host.Name, host.Port ?? ServerReachability.DefaultPort(pool.Source.Format), networkLimit);
+    }
+
+    /// <summary>libvirt's umount, unless the mount does not answer now: then a lazy detach that cannot hang.</summary>
+    protected override CommandLine UnmountCommand(PoolDefinition pool)
+    {
+        string target = LocalTargetDirectory.RequirePath(pool);
+        try { MountResponsiveness.Ensure(target, $"unmount of {MountCommand.PoolSource(pool)}", networkLimit, fresh: true); }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout) { return MountCommand.DetachUnresponsive(pool); }
+        return MountCommand.Unmount(pool);
+    }
+
+    // The mounted directory: every look at it may wait on the server. A probe from another process first (a thread
+    // stuck in the kernel would keep kvmstor from exiting), then the step itself, bounded too.
+    private T OnMount<T>(PoolDefinition pool, string what, Func<T> step)
+    {
+        string described = $"{what} on {MountCommand.PoolSource(pool)}";
+        MountResponsiveness.Ensure(LocalTargetDirectory.RequirePath(pool), described, networkLimit);
+        return NetworkTimeout.Run(described, step, networkLimit);
+    }
+
+    private void OnMount(PoolDefinition pool, string what, Action step) =>
+        OnMount(pool, what, () => { step(); return true; });
+
+    public override void Delete(PoolDefinition pool) => OnMount(pool, "pool delete", () => base.Delete(pool));
+    public override PoolRefreshResult Refresh(PoolDefinition pool) => OnMount(pool, "refresh", () => base.Refresh(pool));
+    public override IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => OnMount(pool, "volume listing", () => base.ListVolumes(pool));
+    public override VolumeDefinition? FindVolume(PoolDefinition pool, string name) => OnMount(pool, "volume lookup", () => base.FindVolume(pool, name));
+
+    public override VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
+        OnMount(pool, "volume lookup", () => base.FindVolumeByKeyOrPath(pool, keyOrPath));
+
+    public override void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) =>
+        OnMount(pool, "volume delete", () => base.DeleteVolume(pool, volume, flags));
+
+    public override void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
+        OnMount(pool, "volume resize", () => base.ResizeVolume(pool, volume, capacity, flags));
+
+    // Data transfers may take long: they are bounded by their progress instead.
+    public override VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    {
+        VolumeDefinition? created = null;
+        Transfer(pool, "volume creation", progress, cancel, (_, p, c) => created = base.CreateVolume(pool, volume, flags, p, c));
+        return created!;
+    }
+
+    public override VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
+        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    {
+        VolumeDefinition? created = null;
+        Transfer(pool, "volume copy", progress, cancel, (_, p, c) => created = base.CreateVolumeFrom(pool, volume, sourcePool, source, flags, p, c));
+        return created!;
+    }
+
+    public override void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        Transfer(pool, "upload", progress, cancel, (w, p, c) => base.Upload(pool, volume, w.ExcludeWaitsOn(source), range, p, c));
+
+    public override void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        Transfer(pool, "download", progress, cancel, (_, p, c) => base.Download(pool, volume, destination, range, p, c));
+
+    public override void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
+        Transfer(pool, "wipe", progress, cancel, (_, p, c) => base.Wipe(pool, volume, algorithm, p, c));
+
+    private void Transfer(PoolDefinition pool, string what, ByteProgress? progress, CancellationToken cancel,
+        Action<NetworkTransferWatchdog, ByteProgress, CancellationToken> transfer)
+    {
+        string described = $"{what} on {MountCommand.PoolSource(pool)}";
+        MountResponsiveness.Ensure(LocalTargetDirectory.RequirePath(pool), described, networkLimit);
+        NetworkTransferWatchdog.Run(described, progress, cancel, transfer, networkLimit);
+    }
 }

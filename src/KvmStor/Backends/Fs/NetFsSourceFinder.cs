@@ -9,8 +9,10 @@ namespace KvmStor.Backends.Fs;
 /// <summary>
 /// find-storage-pool-sources for netfs: the host's NFS exports (showmount) and GlusterFS volumes (gluster CLI),
 /// as libvirt finds them. Either may be missing or fail; only when NFS fails and Gluster finds nothing is it an error.
+/// Each query is bounded (KVMSTOR_NETWORK_TIMEOUT): a query that times out counts as failed, and when nothing was
+/// found the timeout is the error reported (libvirt waits as long as the tools do).
 /// </summary>
-public sealed partial class NetFsSourceFinder(ICommandRunner runner)
+public sealed partial class NetFsSourceFinder(ICommandRunner runner, TimeSpan? networkLimit = null)
 {
     public const string ShowmountProgram = "showmount";
     public const string GlusterProgram = "gluster";
@@ -29,10 +31,23 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner)
 
         var found = new List<PoolSource>();
         bool nfsAnswered = TryFindNfsExports(host, found);
-        int glusterVolumes = FindGlusterVolumes(host, found);
+        int glusterVolumes = FindGlusterVolumes(host, found, PoolType.NetFs);
         if (!nfsAnswered && glusterVolumes == 0)
-            throw StorageException.Failed($"no storage pools were found on host '{host}'");
+            throw _timeout ?? StorageException.Failed($"no storage pools were found on host '{host}'");
         return SourcesXml.Format(PoolType.NetFs, found);
+    }
+
+    private StorageException? _timeout;
+
+    /// <summary>Runs a query with the network bound; a timeout is remembered and answers as a failed run.</summary>
+    private CommandResult RunBounded(CommandLine command)
+    {
+        try { return NetworkTimeout.Run(command.ToString(), () => runner.Run(command), networkLimit); }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
+        {
+            _timeout ??= e;
+            return new CommandResult(-1, "", e.Message);
+        }
     }
 
     /// <summary>
@@ -42,7 +57,7 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner)
     private bool TryFindNfsExports(string host, List<PoolSource> found)
     {
         if (!runner.Exists(ShowmountProgram)) return false;
-        var result = runner.Run(ShowmountCommand(host));
+        var result = RunBounded(ShowmountCommand(host));
         if (!result.Success) return false;
         foreach (var line in result.StandardOutput.Split('\n'))
         {
@@ -56,11 +71,14 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner)
         return true;
     }
 
-    /// <summary>The volumes of <c>gluster --xml volume info all</c>; a missing CLI or a failed query finds none.</summary>
-    private int FindGlusterVolumes(string host, List<PoolSource> found)
+    /// <summary>
+    /// The volumes of <c>gluster --xml volume info all</c>; a missing CLI or a failed query finds none. A netfs
+    /// source names the volume as its dir, a gluster pool's source as its name.
+    /// </summary>
+    public int FindGlusterVolumes(string host, List<PoolSource> found, PoolType poolType)
     {
         if (!runner.Exists(GlusterProgram)) return 0;
-        var result = runner.Run(GlusterCommand(host));
+        var result = RunBounded(GlusterCommand(host));
         if (!result.Success) return 0;
         var doc = SafeXml.Parse(result.StandardOutput, "(gluster_cli_output)");
         int count = 0;
@@ -68,7 +86,9 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner)
         {
             string name = (string?)volume.Element("name") ?? "";
             if (name.Length == 0) throw StorageException.Internal("failed to extract gluster volume name");
-            found.Add(new PoolSource { Hosts = [new PoolSourceHost(host)], Dir = name, Format = "glusterfs" });
+            found.Add(poolType == PoolType.NetFs
+                ? new PoolSource { Hosts = [new PoolSourceHost(host)], Dir = name, Format = "glusterfs" }
+                : new PoolSource { Hosts = [new PoolSourceHost(host)], Name = name });
             count++;
         }
         return count;

@@ -22,31 +22,31 @@ public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBacken
     public abstract void Stop(PoolDefinition pool);
     public abstract string FindSources(string? sourceSpecXml);
 
-    public void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
+    public virtual void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
 
     /// <summary>Sizes and target permissions only: volumes are read live on every lookup, so refresh need not probe them.</summary>
-    public PoolRefreshResult Refresh(PoolDefinition pool) => LocalTargetDirectory.ReadState(pool);
+    public virtual PoolRefreshResult Refresh(PoolDefinition pool) => LocalTargetDirectory.ReadState(pool);
 
-    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => _volumes.ListVolumes(pool);
-    public VolumeDefinition? FindVolume(PoolDefinition pool, string name) => _volumes.FindVolume(pool, name);
-    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) => _volumes.FindVolumeByKeyOrPath(pool, keyOrPath);
+    public virtual IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) => _volumes.ListVolumes(pool);
+    public virtual VolumeDefinition? FindVolume(PoolDefinition pool, string name) => _volumes.FindVolume(pool, name);
+    public virtual VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) => _volumes.FindVolumeByKeyOrPath(pool, keyOrPath);
 
-    public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
+    public virtual VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
         _volumes.CreateVolume(pool, volume, flags, progress, cancel);
 
-    public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
+    public virtual VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
         VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
         _volumes.CreateVolumeFrom(pool, volume, sourcePool, source, flags, progress, cancel);
 
-    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) => _volumes.DeleteVolume(pool, volume, flags);
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) => _volumes.ResizeVolume(pool, volume, capacity, flags);
+    public virtual void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) => _volumes.DeleteVolume(pool, volume, flags);
+    public virtual void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) => _volumes.ResizeVolume(pool, volume, capacity, flags);
 
-    public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+    public virtual void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
         _volumes.Upload(pool, volume, source, range, progress, cancel);
 
-    public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+    public virtual void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
         _volumes.Download(pool, volume, destination, range, progress, cancel);
 
-    public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
+    public virtual void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
         _volumes.Wipe(pool, volume, algorithm, progress, cancel);
 }

@@ -1,0 +1,31 @@
+using System.Net.Sockets;
+using KvmStor.Host;
+
+namespace KvmStor.Backends.Fs;
+
+/// <summary>
+/// A bounded TCP connect to a file server before mounting from it. mount(8) and the kernel's NFS client can wait
+/// for minutes on a server that does not answer (libvirt's pool-start hangs there); this turns that into a clear
+/// error within KVMSTOR_NETWORK_TIMEOUT. A refused connection is not an error here: mount reports it in its words.
+/// </summary>
+public static class ServerReachability
+{
+    /// <summary>The port each netfs format's client talks to first.</summary>
+    public static int DefaultPort(string? format) => format switch
+    {
+        "glusterfs" => 24007,
+        "cifs" => 445,
+        _ => 2049, // nfs, and "auto" (host:dir is NFS to mount(8))
+    };
+
+    /// <summary>Throws OperationTimeout when neither an answer nor a refusal comes within the bound.</summary>
+    public static void EnsureAnswers(string host, int port, TimeSpan? limit = null)
+    {
+        NetworkTimeout.Run($"connect to {host}:{port}", () =>
+        {
+            using var client = new TcpClient();
+            try { client.Connect(host, port); }
+            catch (SocketException) { } // refused, unreachable, unknown host: the mount that follows says so
+        }, limit);
+    }
+}

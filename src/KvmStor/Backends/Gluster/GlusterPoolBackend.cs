@@ -1,0 +1,191 @@
+using KvmStor.Backends.Fs;
+using KvmStor.Host;
+using KvmStor.Images;
+using KvmStor.Model;
+using KvmStor.Xml;
+
+namespace KvmStor.Backends.Gluster;
+
+/// <summary>
+/// Native gluster pools (type='gluster': host, volume name, directory; no target) through a private FUSE mount of
+/// the pool's directory, kept while the pool runs. libvirt talks libgfapi instead; kvmstor mounts because every
+/// volume operation then is the proven file-volume code (native qcow2, sparse transfers, clones, wipes), the kernel
+/// caches, and one mechanism bounds every wait for a dead server (a libgfapi call stuck in the library can be
+/// abandoned on a thread, but glfs_fini costs 11 s per connection). Volumes are named as libvirt names them:
+/// type network (netdir for directories), key "volume/dir/name", path "gluster://host[:port]/volume/dir/name".
+/// </summary>
+public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend
+{
+    private readonly NetFsPoolBackend _mounted;
+    private readonly GlusterMounts _mounts;
+    private readonly ICommandRunner _runner;
+    private readonly TimeSpan? _networkLimit;
+
+    public GlusterPoolBackend(ICommandRunner? runner = null, string? mountRoot = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
+    {
+        _runner = runner ?? ProcessCommandRunner.Instance;
+        _mounts = new GlusterMounts(mountRoot);
+        _networkLimit = networkLimit;
+        _mounted = new NetFsPoolBackend(_runner, mountTablePath, networkLimit);
+    }
+
+    public PoolType Type => PoolType.Gluster;
+
+    /// <summary>libvirt's gluster pools can refresh, find sources and delete volumes; kvmstor does all volume work.</summary>
+    public BackendCapabilities Capabilities =>
+        BackendCapabilities.Check | BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.Refresh |
+        BackendCapabilities.FindSources | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom |
+        BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume |
+        BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
+
+    private (GlusterLocation Location, PoolDefinition Mounted) View(PoolDefinition pool)
+    {
+        var location = GlusterLocation.Of(pool);
+        return (location, _mounts.AsNetFs(pool, location));
+    }
+
+    public bool CheckActive(PoolDefinition pool) => _mounted.CheckActive(View(pool).Mounted);
+
+    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
+
+    /// <summary>The FUSE client's mount helper; without it the pool type cannot work (every other type still does).</summary>
+    public const string MountHelper = "/sbin/mount.glusterfs";
+
+    public void Start(PoolDefinition pool)
+    {
+        var (location, mounted) = View(pool);
+        if (!_runner.Exists(MountHelper))
+            throw new StorageException(ErrorCode.OperationUnsupported,
+                $"gluster pools need the GlusterFS FUSE client: {MountHelper} is missing (install the Debian package glusterfs-client)");
+        _mounted.Build(mounted, PoolBuildFlags.None); // the private mount point
+        try { _mounted.Start(mounted); }
+        catch (StorageException e) when (e.Code != ErrorCode.OperationTimeout)
+        {
+            RemoveMountPoint(mounted);
+            // libvirt's words for a pool it cannot reach, with the mount helper's reason.
+            throw new StorageException(ErrorCode.None, $"failed to connect to {location.PoolUri}: {MountFailureReason(e)}", e);
+        }
+        catch
+        {
+            RemoveMountPoint(mounted);
+            throw;
+        }
+    }
+
+    public void Stop(PoolDefinition pool)
+    {
+        var (_, mounted) = View(pool);
+        _mounted.Stop(mounted);
+        RemoveMountPoint(mounted);
+    }
+
+    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
+
+    /// <summary>Capacity from statvfs of the mounted volume; a gluster pool has no target whose permissions could show.</summary>
+    public PoolRefreshResult Refresh(PoolDefinition pool) =>
+        _mounted.Refresh(View(pool).Mounted) with { TargetPermissions = null };
+
+    /// <summary>The gluster CLI's volume list, as for netfs, but each volume is a source &lt;name&gt;.</summary>
+    public string FindSources(string? sourceSpecXml)
+    {
+        if (sourceSpecXml is null) throw StorageException.InvalidArg("hostname must be specified for gluster sources");
+        var spec = SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.Gluster);
+        if (spec.Hosts.Count != 1) throw StorageException.Unsupported("Expected exactly 1 host for the storage pool");
+        var found = new List<PoolSource>();
+        new NetFsSourceFinder(_runner, _networkLimit).FindGlusterVolumes(spec.Hosts[0].Name, found, PoolType.Gluster);
+        return SourcesXml.Format(PoolType.Gluster, found);
+    }
+
+    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
+    {
+        var (location, mounted) = View(pool);
+        return _mounted.ListVolumes(mounted).Select(v => AsGluster(v, location)).ToList();
+    }
+
+    public VolumeDefinition? FindVolume(PoolDefinition pool, string name)
+    {
+        var (location, mounted) = View(pool);
+        return _mounted.FindVolume(mounted, name) is { } found ? AsGluster(found, location) : null;
+    }
+
+    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
+        GlusterLocation.Of(pool).NameFrom(keyOrPath) is { } name ? FindVolume(pool, name) : null;
+
+    public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    {
+        var (location, mounted) = View(pool);
+        return AsGluster(_mounted.CreateVolume(mounted, volume, flags, progress, cancel), location);
+    }
+
+    public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
+        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    {
+        var (location, mounted) = View(pool);
+        // A source in a gluster pool is read through that pool's mount.
+        var (localSourcePool, localSource) = sourcePool.Type == PoolType.Gluster
+            ? (View(sourcePool).Mounted, AsLocal(sourcePool, source))
+            : (sourcePool, source);
+        return AsGluster(_mounted.CreateVolumeFrom(mounted, volume, localSourcePool, localSource, flags, progress, cancel), location);
+    }
+
+    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) =>
+        _mounted.DeleteVolume(View(pool).Mounted, AsLocal(pool, volume), flags);
+
+    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
+        _mounted.ResizeVolume(View(pool).Mounted, AsLocal(pool, volume), capacity, flags);
+
+    public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        _mounted.Upload(View(pool).Mounted, AsLocal(pool, volume), source, range, progress, cancel);
+
+    public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+        _mounted.Download(View(pool).Mounted, AsLocal(pool, volume), destination, range, progress, cancel);
+
+    public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
+        _mounted.Wipe(View(pool).Mounted, AsLocal(pool, volume), algorithm, progress, cancel);
+
+    /// <summary>A file volume of the mount, named as libvirt names gluster volumes.</summary>
+    private static VolumeDefinition AsGluster(VolumeDefinition local, GlusterLocation location) => local with
+    {
+        Type = local.Type == VolumeType.Dir ? VolumeType.NetDir : VolumeType.Network,
+        Key = location.KeyOf(local.Name),
+        Target = local.Target with { Path = location.PathOf(local.Name) },
+    };
+
+    /// <summary>The same volume as the file it is on the pool's mount, for the file-volume code.</summary>
+    private VolumeDefinition AsLocal(PoolDefinition pool, VolumeDefinition volume)
+    {
+        string path = Path.Combine(_mounts.MountPointOf(pool), volume.Name);
+        return volume with
+        {
+            Type = volume.Type == VolumeType.NetDir ? VolumeType.Dir : VolumeType.File,
+            Key = path,
+            Target = volume.Target with { Path = path },
+        };
+    }
+
+    private static string MountFailureReason(StorageException e)
+    {
+        // "Child process (/bin/mount …) unexpected exit status 1: Mount failed. …" → the helper's own words.
+        string message = e.Message;
+        int status = message.IndexOf(" unexpected exit status ", StringComparison.Ordinal);
+        int colon = status < 0 ? -1 : message.IndexOf(": ", status, StringComparison.Ordinal);
+        return colon > 0 ? message[(colon + 2)..].Trim() : message;
+    }
+
+    /// <summary>
+    /// Removes the private mount point. A failed mount.glusterfs may still be tearing its half-made mount down for a
+    /// moment (busy), so a few short retries; a mount point that stays is harmless and reused by the next start.
+    /// </summary>
+    private static void RemoveMountPoint(PoolDefinition mounted)
+    {
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(mounted.TargetPath!)) Directory.Delete(mounted.TargetPath!);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Thread.Sleep(100); }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+
+namespace KvmStor.IntegrationTests;
+
+/// <summary>
+/// A Gluster server that stops answering (its brick SIGSTOPped) while a netfs pool is mounted from it: refresh and
+/// upload fail within KVMSTOR_NETWORK_TIMEOUT with a clear error instead of hanging, and commands on other pools
+/// keep working meanwhile. The brick is continued (SIGCONT) afterwards, even when an assertion fails.
+/// </summary>
+[Collection(GlusterCollection.Name)]
+public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisposable
+{
+    private const double Bound = 2;
+    private readonly KvmstorProcess _kvmstor = new();
+    private readonly Dictionary<string, string> _shortBound = new() { ["KVMSTOR_NETWORK_TIMEOUT"] = "2" };
+    private int? _stoppedPid;
+    private string Target => Path.Combine(_kvmstor.Root, "pools", "gdead");
+
+    public void Dispose()
+    {
+        if (_stoppedPid is { } pid) GlusterServer.Signal(pid, "CONT");
+        foreach (var line in File.ReadAllLines("/proc/self/mounts"))
+            if (line.Split(' ') is [_, var mountPoint, ..] && mountPoint.StartsWith(_kvmstor.Root + "/", StringComparison.Ordinal))
+                GlusterServer.Exec(TimeSpan.FromSeconds(15), "umount", "-l", mountPoint);
+        GlusterServer.RemoveClientLogsUnder(_kvmstor.Root);
+        _kvmstor.Dispose();
+    }
+
+    [Fact]
+    public void RefreshOfAPoolWhoseServerStoppedFailsWithinTheBound()
+    {
+        string volume = StartPool("kr");
+        Ok("vol-create-as", "gdead", "a.raw", "1M");
+        StopBrick(volume);
+
+        var watch = Stopwatch.StartNew();
+        var (code, _, stderr) = _kvmstor.RunWith(_shortBound, "pool-refresh", "gdead");
+        watch.Stop();
+        Assert.Equal(1, code);
+        Assert.Contains("Timed out during operation: refresh on 127.0.0.1:/" + volume, stderr);
+        Assert.Contains("no answer within 2 s (KVMSTOR_NETWORK_TIMEOUT)", stderr);
+        Assert.InRange(watch.Elapsed.TotalSeconds, Bound - 0.1, Bound + 8);
+
+        OtherPoolsStillWork();
+        ContinueBrick();
+        // As in libvirt, a pool that failed its refresh was stopped (its dead mount detached); once the server is back
+        // it starts again.
+        Assert.Contains("inactive", Ok("pool-info", "gdead"));
+        Assert.False(GlusterNetFsTests.IsMounted(Target));
+        Ok("pool-start", "gdead");
+        Assert.Contains("a.raw", Ok("vol-list", "gdead"));
+        Ok("pool-destroy", "gdead");
+    }
+
+    [Fact]
+    public void AnUploadThatStallsWhenTheServerStopsFailsWithinTheBound()
+    {
+        string volume = StartPool("ku");
+        Ok("vol-create-as", "gdead", "big.raw", "64M");
+        string fifo = Path.Combine(_kvmstor.Root, "upload.fifo");
+        Assert.Equal(0, GlusterServer.Exec(TimeSpan.FromSeconds(5), "mkfifo", fifo).ExitCode);
+
+        using var upload = _kvmstor.StartProcess(_shortBound, "vol-upload", "--pool", "gdead", "big.raw", fifo);
+        var stdout = upload.StandardOutput.ReadToEndAsync();
+        var stopped = new TaskCompletionSource<Stopwatch>();
+        var timedOut = new TaskCompletionSource<(string Line, TimeSpan SinceStop)>();
+        var stderr = Task.Run(() =>
+        {
+            var text = new System.Text.StringBuilder();
+            while (upload.StandardError.ReadLine() is { } line)
+            {
+                text.AppendLine(line);
+                if (line.Contains("Timed out")) timedOut.TrySetResult((line, stopped.Task.IsCompleted ? stopped.Task.Result.Elapsed : TimeSpan.Zero));
+            }
+            return text.ToString();
+        });
+        // The writer side of the pipe is the "user": 4 MiB, a pause longer than the bound (waiting for the user's
+        // own input must not count as a stalled server), 4 MiB more; then the server stops mid-upload.
+        var writer = Task.Run(() =>
+        {
+            try
+            {
+                using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+                pipe.Write(new byte[4 << 20].Select((_, i) => (byte)i).ToArray());
+                pipe.Flush();
+                Thread.Sleep(TimeSpan.FromSeconds(Bound + 1));
+                pipe.Write(new byte[4 << 20]);
+                pipe.Flush();
+                StopBrick(volume);
+                stopped.SetResult(Stopwatch.StartNew());
+                for (int i = 0; i < 64; i++) pipe.Write(new byte[1 << 20]);
+            }
+            catch (IOException) { } // the reader gave up: broken pipe
+        });
+
+        // The error comes within the bound of the stall. The process itself can exit only once the kernel ends the
+        // write stuck in FUSE (when the server answers, or at gluster's ping-timeout): the server is continued below.
+        Assert.True(timedOut.Task.Wait(TimeSpan.FromSeconds(30)), "no timeout error while the server is stopped");
+        var (message, sinceStop) = timedOut.Task.Result;
+        Assert.Contains("error: Timed out during operation: upload on 127.0.0.1:/" + volume + ": no progress within 2 s (KVMSTOR_NETWORK_TIMEOUT)", message);
+        Assert.InRange(sinceStop.TotalSeconds, Bound - 0.5, Bound + 6);
+
+        OtherPoolsStillWork();
+        ContinueBrick();
+        Assert.True(upload.WaitForExit(TimeSpan.FromSeconds(30)), "vol-upload does not exit once the server is back");
+        writer.Wait(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, upload.ExitCode);
+        Ok("pool-destroy", "gdead");
+    }
+
+    [Fact]
+    public void AGlusterPoolWhoseServerStoppedFailsVolumeListingAndRefreshWithinTheBound()
+    {
+        string volume = gluster.NewVolume("kg");
+        var env = new Dictionary<string, string>(_shortBound) { ["KVMSTOR_GLUSTER_MOUNT_ROOT"] = Path.Combine(_kvmstor.Root, "gmnt") };
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-define-as", "gdead", "gluster", "--source-host", "127.0.0.1", "--source-name", volume).ExitCode);
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-start", "gdead").ExitCode);
+        StopBrick(volume);
+
+        var watch = Stopwatch.StartNew();
+        var (code, _, stderr) = _kvmstor.RunWith(env, "vol-list", "gdead");
+        Assert.Equal(1, code);
+        Assert.Contains($"Timed out during operation: volume listing on 127.0.0.1:/{volume}: no answer within 2 s", stderr);
+        (code, _, stderr) = _kvmstor.RunWith(env, "pool-refresh", "gdead");
+        Assert.Equal(1, code);
+        Assert.Contains($"Timed out during operation: refresh on 127.0.0.1:/{volume}: no answer within 2 s", stderr);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 2 * Bound - 0.2, 2 * Bound + 12);
+
+        OtherPoolsStillWork();
+        ContinueBrick();
+        // The failed refresh stopped the pool (as libvirt does) and took its private mount away.
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mounts"), l => l.Contains(Path.Combine(_kvmstor.Root, "gmnt")));
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-start", "gdead").ExitCode);
+        Assert.Equal(0, _kvmstor.RunWith(env, "pool-destroy", "gdead").ExitCode);
+    }
+
+    private string StartPool(string prefix)
+    {
+        string volume = gluster.NewVolume(prefix);
+        Ok("pool-define-as", "gdead", "netfs", "--source-host", "127.0.0.1", "--source-path", "/" + volume,
+            "--source-format", "glusterfs", "--target", Target);
+        Ok("pool-start", "--build", "gdead");
+        return volume;
+    }
+
+    private void StopBrick(string volume)
+    {
+        int pid = gluster.Server.BrickPid(volume) ?? throw new InvalidOperationException("no brick pid");
+        GlusterServer.Signal(pid, "STOP");
+        _stoppedPid = pid;
+    }
+
+    private void ContinueBrick()
+    {
+        if (_stoppedPid is { } pid) GlusterServer.Signal(pid, "CONT");
+        _stoppedPid = null;
+    }
+
+    /// <summary>A dir pool, and listing all pools, do not wait on the dead one.</summary>
+    private void OtherPoolsStillWork()
+    {
+        string dir = Path.Combine(_kvmstor.Root, "pools", "local");
+        var watch = Stopwatch.StartNew();
+        if (!_kvmstor.Run("pool-info", "local").Stdout.Contains("running"))
+        {
+            Ok("pool-define-as", "local", "dir", "--target", dir);
+            Ok("pool-start", "--build", "local");
+        }
+        Ok("vol-create-as", "local", "v" + Guid.NewGuid().ToString("N")[..6], "1M");
+        Assert.Contains("gdead", Ok("pool-list", "--all"));
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0, Bound);
+    }
+
+    private string Ok(params string[] args)
+    {
+        var (code, stdout, stderr) = _kvmstor.Run(args);
+        Assert.True(code == 0, $"kvmstor {string.Join(' ', args)} failed ({code}): {stderr}{stdout}");
+        return stdout;
+    }
+}

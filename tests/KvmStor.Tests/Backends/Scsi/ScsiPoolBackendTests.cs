@@ -10,7 +10,7 @@ namespace KvmStor.Tests.Backends.Scsi;
 public sealed class ScsiPoolBackendTests : IDisposable
 {
     private readonly RecordedSysfs _sysfs = new();
-    private readonly FsReplayRunner _runner = Runner();
+    private readonly ReplayRunner _runner = Runner();
 
     public void Dispose() => _sysfs.Dispose();
 
@@ -111,7 +111,7 @@ public sealed class ScsiPoolBackendTests : IDisposable
     public void TargetDevUsesTheKernelNameAndScsiIdMissingFallsBackToThePath()
     {
         _sysfs.Ahci();
-        var runner = new FsReplayRunner("none");
+        var runner = new ReplayRunner("none");
         var volume = Assert.Single(new ScsiPoolBackend(runner, _sysfs.Roots, TimeSpan.FromSeconds(1)).ListVolumes(Pool(ByName("host0"), target: "/dev")));
         Assert.Equal(("/dev/sda", "/dev/sda"), (volume.Target.Path, volume.Key));
         Assert.Empty(runner.Ran);

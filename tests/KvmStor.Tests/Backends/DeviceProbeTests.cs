@@ -7,7 +7,7 @@ public sealed class DeviceProbeTests
 {
     private static DeviceContent? Probe(string recording, int exitCode = 0)
     {
-        var runner = new DiskReplayRunner().Answer(DeviceProbe.BlkidCommand("/dev/loop1"), DiskData.Read(recording), exitCode);
+        var runner = new ReplayRunner().Answer(DeviceProbe.BlkidCommand("/dev/loop1"), DiskData.Read(recording), exitCode);
         return new DeviceProbe(runner).Probe("/dev/loop1");
     }
 
@@ -27,7 +27,7 @@ public sealed class DeviceProbeTests
     [Fact]
     public void WithoutBlkidPartedAnswers()
     {
-        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
+        var runner = new ReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
             "Model: Loopback device (loopback)\nDisk /dev/loop1: 1074MB\nPartition Table: msdos\n");
         runner.Missing.Add("blkid");
         Assert.Equal(new DeviceContent(null, "dos"), new DeviceProbe(runner).Probe("/dev/loop1"));
@@ -37,7 +37,7 @@ public sealed class DeviceProbeTests
     public void PartedAnswersForLabelsBlkidMisreads()
     {
         // blkid reads a dvh label as "sgi" and a pc98 label as "dos"; libvirt asks parted for these.
-        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
+        var runner = new ReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
             "Model: Loopback device (loopback)\nDisk /dev/loop1: 1074MB\nPartition Table: pc98\n");
         Assert.Equal(new DeviceContent(null, "pc98"), new DeviceProbe(runner).ProbeForLabel("/dev/loop1", "pc98"));
         Assert.DoesNotContain(runner.Ran, c => c.StartsWith("blkid"));
@@ -46,7 +46,7 @@ public sealed class DeviceProbeTests
     [Fact]
     public void PartedsLoopLabelIsAFilesystemNotAnEmptyDevice()
     {
-        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
+        var runner = new ReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"),
             "Model: Loopback device (loopback)\nDisk /dev/loop1: 1074MB\nPartition Table: loop\n\nNumber  Start  End     Size    File system  Flags\n 1      0.00B  1074MB  1074MB  ext4\n");
         runner.Missing.Add("blkid");
         var content = new DeviceProbe(runner).Probe("/dev/loop1");
@@ -58,7 +58,7 @@ public sealed class DeviceProbeTests
     [Fact]
     public void AnUnlabelledDeviceIsEmptyForParted()
     {
-        var runner = new DiskReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"), "", exitCode: 1,
+        var runner = new ReplayRunner().Answer(PartedCommands.PrintLabel("/dev/loop1"), "", exitCode: 1,
             stderr: "Error: /dev/loop1: unrecognised disk label\n");
         runner.Missing.Add("blkid");
         Assert.Equal(DeviceContent.Empty, new DeviceProbe(runner).Probe("/dev/loop1"));
@@ -67,7 +67,7 @@ public sealed class DeviceProbeTests
     [Fact]
     public void NoProbeToolMeansOverwriteIsNeeded()
     {
-        var runner = new DiskReplayRunner();
+        var runner = new ReplayRunner();
         runner.Missing.UnionWith(["blkid", "parted"]);
         Assert.Null(new DeviceProbe(runner).Probe("/dev/loop1"));
         Assert.Equal("Storage pool probe failed: Unable to probe '/dev/loop1' for existing data, forced overwrite is necessary",

@@ -9,7 +9,7 @@ namespace KvmStor.Tests.Backends;
 public sealed class DiskPoolBackendReplayTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kvmstor-disk-replay-").FullName;
-    private readonly DiskReplayRunner _runner = new();
+    private readonly ReplayRunner _runner = new();
     private readonly HashSet<string> _nodes = ["/dev/loop1"];
 
     private static readonly PoolDefinition Gpt = new()

@@ -1,8 +1,6 @@
-using KvmStor.Host;
-
 namespace KvmStor.Tests.Backends;
 
-/// <summary>Recorded parted/blkid/lsblk output (DiskData/, captured on this kind of machine) and a runner that replays it.</summary>
+/// <summary>Recorded parted/blkid/lsblk output (DiskData/, captured on this kind of machine), replayed through <see cref="ReplayRunner"/>.</summary>
 internal static class DiskData
 {
     private static readonly string Folder = Locate();
@@ -20,27 +18,5 @@ internal static class DiskData
     }
 }
 
-/// <summary>Answers commands by their one-line rendering; records every command run; unknown commands fail the test.</summary>
-internal sealed class DiskReplayRunner : ICommandRunner
-{
-    private readonly Dictionary<string, CommandResult> _answers = new();
-    public List<string> Ran { get; } = [];
-    public HashSet<string> Missing { get; } = [];
-    public Action<string>? OnRun { get; set; }
-
-    public DiskReplayRunner Answer(CommandLine command, string stdout, int exitCode = 0, string stderr = "")
-    {
-        _answers[command.ToString()] = new CommandResult(exitCode, stdout, stderr);
-        return this;
-    }
-
-    public CommandResult Run(CommandLine command)
-    {
-        string key = command.ToString();
-        Ran.Add(key);
-        OnRun?.Invoke(key);
-        return _answers.TryGetValue(key, out var result) ? result : throw new Xunit.Sdk.XunitException("unexpected command: " + key);
-    }
-
-    public bool Exists(string program) => !Missing.Contains(program);
-}
+/// <summary>The former name of <see cref="ReplayRunner"/>, kept for the fs source-finder tests (another helper's area).</summary>
+internal sealed class DiskReplayRunner : ReplayRunner;

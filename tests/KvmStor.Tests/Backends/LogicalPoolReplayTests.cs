@@ -12,7 +12,7 @@ public sealed class LogicalPoolReplayTests : IDisposable
     private const string Lvs = "lvs --separator # --noheadings --units b --unbuffered --nosuffix --options lv_name,origin,uuid,devices,segtype,stripes,seg_size,vg_extent_size,size,lv_attr,pool_lv,data_percent,origin_size vg0";
     private const string Vgs = "vgs --separator : --noheadings --units b --unbuffered --nosuffix --options vg_size,vg_free vg0";
 
-    private readonly LogicalReplayRunner _lvm = new();
+    private readonly ReplayRunner _lvm = new();
     private readonly LogicalPoolBackend _backend;
     private readonly string _dir = Directory.CreateTempSubdirectory("kvmstor-logical-").FullName;
 

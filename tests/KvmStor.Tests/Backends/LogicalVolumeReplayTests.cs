@@ -16,7 +16,7 @@ public sealed class LogicalVolumeReplayTests : IDisposable
     private const string SmallLv = "  small##Sm4llL-v000-0000-0000-0000-0000-000001#/dev/sdb(0)#linear#1#8388608#4194304#8388608#-wi-a-----###\n";
     private const string NewLv = "  v1##N3wLvv-0000-0000-0000-0000-0000-000001#/dev/sdc(700)#linear#1#67108864#4194304#67108864#-wi-a-----###\n";
 
-    private readonly LogicalReplayRunner _lvm = new();
+    private readonly ReplayRunner _lvm = new();
     private readonly LogicalPoolBackend _backend;
     private readonly string _dir = Directory.CreateTempSubdirectory("kvmstor-lv-").FullName;
 

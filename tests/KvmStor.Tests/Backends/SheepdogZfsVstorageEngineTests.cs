@@ -54,7 +54,7 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
     [Fact]
     public void SheepdogPoolRunsAndRefusesWhatDogCannotDo()
     {
-        var dog = new FsReplayRunner("dog")
+        var dog = new ReplayRunner("dog")
             .On("dog node info -r -a localhost -p 7000", 0, RecordedOutput.Read("Sheepdog", "node-info-r.txt"))
             .On("dog vdi list -r -a localhost -p 7000", 0, RecordedOutput.Read("Sheepdog", "vdi-list-r.txt"))
             .On("dog vdi list alice -r -a localhost -p 7000", 0, RecordedOutput.Read("Sheepdog", "vdi-list-r-alice.txt"));
@@ -83,7 +83,7 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
     [Fact]
     public void ZfsPoolListsZvolsAndRefusesSourceDiscovery()
     {
-        var zfs = new FsReplayRunner("zfs", "zpool")
+        var zfs = new ReplayRunner("zfs", "zpool")
             .On("zpool get -Hp health,size,free,allocated tank", 0, RecordedOutput.Read("Zfs", "zpool-get-tank.txt"))
             .On("zfs list -Hp -t volume -r -o name,volsize,refreservation tank", 0, RecordedOutput.Read("Zfs", "zfs-list-volumes-tank.txt"));
         var registry = new BackendRegistry();
@@ -104,7 +104,7 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
     [Fact]
     public void VstorageCapabilitiesAreThoseOfAMountedFilePool()
     {
-        var caps = new VstoragePoolBackend(new FsReplayRunner()).Capabilities;
+        var caps = new VstoragePoolBackend(new ReplayRunner()).Capabilities;
         Assert.False(caps.HasFlag(BackendCapabilities.FindSources));
         Assert.True(caps.HasFlag(BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.CreateVolumeFrom
             | BackendCapabilities.UploadVolume | BackendCapabilities.WipeVolume | BackendCapabilities.ResizeVolume));

@@ -1,3 +1,5 @@
+using KvmStor.Host;
+
 namespace KvmStor.Backends.Iscsi;
 
 /// <summary>
@@ -10,11 +12,6 @@ public sealed record IscsiHostPaths(string SysfsRoot, string DevRoot, string Nod
     public static IscsiHostPaths System =>
         new("/sys", "/dev", new[] { "/etc/iscsi/nodes", "/var/lib/iscsi/nodes" }.FirstOrDefault(Directory.Exists) ?? "/etc/iscsi/nodes");
 
-    /// <summary>The file behind an absolute /sys/… or /dev/… path; other paths are returned unchanged.</summary>
-    public string Map(string path) => Under(path, "/sys", SysfsRoot) ?? Under(path, "/dev", DevRoot) ?? path;
-
-    private static string? Under(string path, string prefix, string root) =>
-        path == prefix ? root
-        : path.StartsWith(prefix + "/", StringComparison.Ordinal) ? root.TrimEnd('/') + path[prefix.Length..]
-        : null;
+    /// <summary>The sysfs and devfs roots, as every sysfs reader of the project takes them.</summary>
+    public HostRoots Roots => new(SysfsRoot, DevRoot);
 }

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using KvmStor.Backends.Devices;
+using KvmStor.Backends.Scsi;
 using KvmStor.Host;
 using KvmStor.Model;
 
@@ -9,28 +11,28 @@ namespace KvmStor.Backends.Iscsi;
 /// iscsiadm (node record, CHAP, custom initiator interface), stop logs out, refresh rescans the session and lists
 /// the disk LUNs from sysfs as volumes unit:B:T:L under their stable /dev/disk/by-path names.
 /// </summary>
-public sealed partial class IscsiPoolBackend : IPoolBackend, IVolumeBackend
+public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
 {
     private readonly ICommandRunner _runner;
     private readonly IPoolSecrets _secrets;
     private readonly IscsiHostPaths _paths;
     private readonly IscsiAdm _iscsiadm;
     private readonly IscsiInterfaces _interfaces;
-    private readonly ScsiLunScanner _scanner;
-    private readonly StableDevicePath _stablePaths;
+    private readonly ScsiLunVolumes _luns;
+    private readonly ScsiSerial _serials;
 
     public IscsiPoolBackend(IPoolSecrets secrets) : this(ProcessCommandRunner.Instance, secrets, IscsiHostPaths.System) { }
 
     /// <param name="networkLimit">Bound on discovery, login, logout and rescan; null: <see cref="NetworkTimeout.Limit"/>.</param>
-    public IscsiPoolBackend(ICommandRunner runner, IPoolSecrets secrets, IscsiHostPaths paths, TimeSpan? networkLimit = null)
+    public IscsiPoolBackend(ICommandRunner runner, IPoolSecrets secrets, IscsiHostPaths paths, TimeSpan? networkLimit = null) : base(paths.Roots)
     {
         _runner = runner;
         _secrets = secrets;
         _paths = paths;
         _iscsiadm = new IscsiAdm(runner, networkLimit);
         _interfaces = new IscsiInterfaces(_iscsiadm);
-        _scanner = new ScsiLunScanner(paths);
-        _stablePaths = new StableDevicePath(paths);
+        _luns = new ScsiLunVolumes(Roots);
+        _serials = new ScsiSerial(runner);
     }
 
     public PoolType Type => PoolType.Iscsi;
@@ -41,7 +43,7 @@ public sealed partial class IscsiPoolBackend : IPoolBackend, IVolumeBackend
         | BackendCapabilities.WipeVolume;
 
     /// <summary>Running while the kernel holds a session to the target (read from sysfs, no process).</summary>
-    public bool CheckActive(PoolDefinition pool) => IscsiSession.FromSysfs(_paths, IscsiPortal.Of(pool.Source).Target) is not null;
+    public bool CheckActive(PoolDefinition pool) => IscsiSession.FromSysfs(Roots, IscsiPortal.Of(pool.Source).Target) is not null;
 
     public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
@@ -81,7 +83,7 @@ public sealed partial class IscsiPoolBackend : IPoolBackend, IVolumeBackend
         var session = _iscsiadm.RequireSession(portal.Target);
         _iscsiadm.RescanSession(session.Id);
         WaitForUdev();
-        var volumes = Scan(pool, session).Select(Complete).ToList();
+        var volumes = Scan(pool, session).Select(v => WithKey(pool, v)).ToList();
         ulong total = volumes.Aggregate(0UL, (sum, v) => sum + v.Capacity);
         return new PoolRefreshResult
         {

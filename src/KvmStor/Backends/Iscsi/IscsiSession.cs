@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
+using KvmStor.Host;
 
 namespace KvmStor.Backends.Iscsi;
 
@@ -20,9 +22,9 @@ internal sealed partial record IscsiSession(string Id, string Target)
     /// The session for <paramref name="target"/> as sysfs lists it (/sys/class/iscsi_session/sessionN/targetname) —
     /// what iscsiadm itself reads, without starting a process, for the lookups between refreshes.
     /// </summary>
-    public static IscsiSession? FromSysfs(IscsiHostPaths paths, string target)
+    public static IscsiSession? FromSysfs(HostRoots roots, string target)
     {
-        string dir = paths.Map("/sys/class/iscsi_session");
+        string dir = roots.OnHost("/sys/class/iscsi_session");
         if (!Directory.Exists(dir)) return null;
         foreach (var entry in Directory.EnumerateFileSystemEntries(dir, "session*").Order(StringComparer.Ordinal))
         {
@@ -32,6 +34,23 @@ internal sealed partial record IscsiSession(string Id, string Target)
             if (File.ReadAllText(nameFile).TrimEnd('\n') == target) return new IscsiSession(id, target);
         }
         return null;
+    }
+
+    /// <summary>The session's SCSI host number, from its "targetH:B:T" entry in sysfs (as libvirt finds it).</summary>
+    public uint ScsiHost(HostRoots roots)
+    {
+        string sysfsPath = $"/sys/class/iscsi_session/session{Id}/device";
+        string dir = roots.OnHost(sysfsPath);
+        if (!Directory.Exists(dir)) throw StorageException.System($"cannot open directory '{sysfsPath}'", Errno.ENOENT);
+        foreach (var name in Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            if (!name!.StartsWith("target", StringComparison.Ordinal)) continue;
+            string digits = new(name["target".Length..].TakeWhile(char.IsAsciiDigit).ToArray());
+            if (!uint.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out uint host) || name.Length == "target".Length + digits.Length || name["target".Length + digits.Length] != ':')
+                throw StorageException.Internal($"Failed to parse target '{name}'");
+            return host;
+        }
+        throw StorageException.Internal($"Failed to get host number for iSCSI session with path '{sysfsPath}'");
     }
 
     [GeneratedRegex(@"^tcp:\s+\[(\S+)\]\s+\S+\s+(\S+).*$")]

@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using KvmStor.Host;
+
 namespace KvmStor.Backends.Scsi;
 
 /// <summary>

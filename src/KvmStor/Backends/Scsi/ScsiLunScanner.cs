@@ -1,25 +1,28 @@
 using System.Globalization;
+using KvmStor.Host;
 
 namespace KvmStor.Backends.Scsi;
 
 /// <summary>
 /// Finds the disk and cdrom LUNs of one SCSI host in /sys/bus/scsi/devices/H:B:T:L (the kernel's sysfs ABI): the 'type'
 /// attribute, and the block device under 'block/' (or an old kernel's 'block:sdX' link). Other device types (tapes,
-/// enclosures…) and LUNs without a block device are skipped, as libvirt skips them. Shared by the scsi pool and meant
-/// for any pool that reads LUNs from sysfs (the kernel iscsi pool does the same walk).
+/// enclosures, array controllers…) and LUNs without a block device are skipped, as libvirt skips them. The scsi pool
+/// (an adapter's host) and the iscsi pool (a session's host) both read their LUNs here.
 /// </summary>
 public sealed class ScsiLunScanner(HostRoots roots)
 {
-    private string DevicesDir => roots.SysPath("bus/scsi/devices");
+    private const string DevicesDir = "/sys/bus/scsi/devices";
 
     public IReadOnlyList<ScsiLun> List(uint host)
     {
+        string devices = roots.OnHost(DevicesDir);
+        if (!Directory.Exists(devices)) throw StorageException.System($"cannot open directory '{DevicesDir}'", Errno.ENOENT);
         var luns = new List<ScsiLun>();
-        if (!Directory.Exists(DevicesDir)) return luns;
-        foreach (var entry in Directory.EnumerateFileSystemEntries(DevicesDir))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(devices))
         {
-            if (!TryParseAddress(Path.GetFileName(entry), out var address) || address[0] != host) continue;
-            int type = DeviceType(entry);
+            string name = Path.GetFileName(entry);
+            if (!TryParseAddress(name, out var address) || address[0] != host) continue;
+            int type = DeviceType(entry, name);
             if (type is not (ScsiDeviceType.Disk or ScsiDeviceType.Cdrom)) continue;
             string? block = BlockDevice(entry);
             if (block is null) continue;
@@ -40,11 +43,10 @@ public sealed class ScsiLunScanner(HostRoots roots)
         return true;
     }
 
-    private static int DeviceType(string lunDir)
+    private static int DeviceType(string lunDir, string name)
     {
-        string path = Path.Combine(lunDir, "type");
-        string? text = SysfsAttribute.Read(path)
-            ?? throw StorageException.System($"Could not find typefile '{path}'", Host.Errno.ENOENT);
+        string text = SysfsAttribute.Read(Path.Combine(lunDir, "type"))
+            ?? throw StorageException.System($"Could not find typefile '{DevicesDir}/{name}/type'", Errno.ENOENT);
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int type)
             ? type
             : throw StorageException.Internal($"Device type '{text}' is not an integer");
@@ -64,10 +66,15 @@ public sealed class ScsiLunScanner(HostRoots roots)
         return null;
     }
 
-    /// <summary>The block device's size attribute counts 512-byte sectors whatever the logical block size is.</summary>
-    private static ulong? Size(string lunDir, string block)
+    /// <summary>
+    /// The block device's size attribute counts 512-byte sectors whatever the logical block size is; null when sysfs
+    /// has none (the caller then asks the device itself).
+    /// </summary>
+    private ulong? Size(string lunDir, string block)
     {
-        foreach (var candidate in new[] { Path.Combine(lunDir, "block", block, "size"), Path.Combine(lunDir, "block:" + block, "size") })
+        string[] candidates =
+            [Path.Combine(lunDir, "block", block, "size"), Path.Combine(lunDir, "block:" + block, "size"), roots.OnHost($"/sys/class/block/{block}/size")];
+        foreach (var candidate in candidates)
             if (SysfsAttribute.Read(candidate) is { } text && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong sectors))
                 return sectors * 512;
         return null;

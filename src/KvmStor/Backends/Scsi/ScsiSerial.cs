@@ -1,4 +1,5 @@
 using KvmStor.Host;
+using KvmStor.Model;
 
 namespace KvmStor.Backends.Scsi;
 
@@ -17,7 +18,11 @@ public sealed class ScsiSerial(ICommandRunner runner)
     public static CommandLine ExportCommand(string device) =>
         new(ScsiIdProgram, "--replace-whitespace", "--whitelisted", "--export", "--device", device);
 
-    /// <param name="device">The device as this host opens it.</param>
+    /// <summary>The volume with its key filled in; <paramref name="device"/> is what scsi_id is asked about.</summary>
+    public VolumeDefinition Keyed(VolumeDefinition volume, string device, bool npiv) =>
+        volume with { Key = KeyFor(device, npiv, volume.Target.Path!) };
+
+    /// <param name="device">The device scsi_id opens.</param>
     /// <param name="fallback">The key when scsi_id has no answer (the volume path).</param>
     public string KeyFor(string device, bool npiv, string fallback)
     {

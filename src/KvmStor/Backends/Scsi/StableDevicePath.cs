@@ -1,8 +1,11 @@
+using KvmStor.Host;
+
 namespace KvmStor.Backends.Scsi;
 
 /// <summary>
 /// libvirt's stable path rule for LUNs: when the pool's target is a directory of udev links under /dev (by-path, by-id…),
-/// the volume's path is the link in it that points to the device; with target /dev the device path itself is used.
+/// the volume's path is the link in it that points to the device; with target /dev the device path itself is used; any
+/// other target cannot name LUNs.
 /// </summary>
 public sealed class StableDevicePath(HostRoots roots)
 {
@@ -13,15 +16,18 @@ public sealed class StableDevicePath(HostRoots roots)
     public static bool IsDevRoot(string? target) => target is "/dev" or "/dev/";
 
     /// <summary>
-    /// The link in <paramref name="targetDir"/> that resolves to <paramref name="devicePath"/>, or the device path when
-    /// none does. Links are tried in name order, so the answer does not depend on directory order.
+    /// The volume path of <paramref name="devicePath"/> (e.g. /dev/sdb) in a pool whose target is
+    /// <paramref name="targetDir"/>, or null when no link names the device (yet). Links are tried in name order, so a
+    /// directory holding several names for one device (by-id) always gives the same one.
     /// </summary>
-    public string Find(string? targetDir, string devicePath)
+    public string? Find(string? targetDir, string devicePath)
     {
-        if (!IsStableTarget(targetDir)) return devicePath;
+        if (IsDevRoot(targetDir)) return devicePath;
+        if (!IsStableTarget(targetDir))
+            throw StorageException.InvalidArg($"unable to use target path '{targetDir ?? "(null)"}' for dev '{Path.GetFileName(devicePath)}'");
         string dir = roots.OnHost(targetDir!.TrimEnd('/'));
         if (!Directory.Exists(dir))
-            throw StorageException.System($"cannot read dir '{targetDir}'", Host.Errno.ENOENT);
+            throw StorageException.System($"cannot read dir '{targetDir}'", Errno.ENOENT);
         string device = Path.GetFullPath(roots.OnHost(devicePath));
         foreach (var entry in Directory.EnumerateFileSystemEntries(dir).Order(StringComparer.Ordinal))
         {
@@ -34,6 +40,6 @@ public sealed class StableDevicePath(HostRoots roots)
             }
             catch (IOException) { }
         }
-        return devicePath;
+        return null;
     }
 }

@@ -23,15 +23,15 @@ public class IscsiPoolBackendTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private LogicalReplayRunner Runner => _host.Runner;
+    private ReplayRunner Runner => _host.Runner;
 
-    private LogicalReplayRunner NoSession() => Runner.Expect(Sessions, "", 21, Read("session-none.stderr.txt"));
+    private ReplayRunner NoSession() => Runner.Expect(Sessions, "", 21, Read("session-none.stderr.txt"));
 
     private static string ScsiId(int lun) => $"/lib/udev/scsi_id --replace-whitespace --whitelisted --device {ByPath}{lun}";
 
     private static string Serial(int lun) => $"360000000000000000e0000000001000{lun}";
 
-    private LogicalReplayRunner ExpectKeys() =>
+    private ReplayRunner ExpectKeys() =>
         Runner.Expect(ScsiId(1), Serial(1) + "\n").Expect(ScsiId(2), Serial(2) + "\n").Expect(ScsiId(3), Serial(3) + "\n");
 
     [Fact]

@@ -36,7 +36,7 @@ public class IscsiPoolEngineTests : IDisposable
         _state.Dispose();
     }
 
-    private LogicalReplayRunner Runner => _iscsi.Runner;
+    private ReplayRunner Runner => _iscsi.Runner;
 
     private void DefineSecret(string? value = Password)
     {
@@ -48,7 +48,7 @@ public class IscsiPoolEngineTests : IDisposable
         _host.DefinePool(KvmStor.Xml.PoolXml.Format(IscsiTestHost.Pool(
             $"{extraSource}<auth type='chap' username='chapuser'>{secret}</auth>")));
 
-    private LogicalReplayRunner ExpectLoginWithChap(string loginSuffix = "")
+    private ReplayRunner ExpectLoginWithChap(string loginSuffix = "")
     {
         return Runner
             .Expect($"{Update} node.session.auth.authmethod --value CHAP")
@@ -56,7 +56,7 @@ public class IscsiPoolEngineTests : IDisposable
             .Expect($"iscsiadm --mode node --portal {Portal} --targetname {Target} --login{loginSuffix}", Read("login.txt"));
     }
 
-    private LogicalReplayRunner ExpectRefresh()
+    private ReplayRunner ExpectRefresh()
     {
         Runner.Expect("iscsiadm --mode session", Read("session-list.txt")).Expect("iscsiadm --mode session -r 1 -R", Read("rescan.txt")).Expect("udevadm settle");
         for (int lun = 1; lun <= 3; lun++)
@@ -64,7 +64,7 @@ public class IscsiPoolEngineTests : IDisposable
         return Runner;
     }
 
-    private LogicalReplayRunner ExpectNewNode() =>
+    private ReplayRunner ExpectNewNode() =>
         Runner.Expect("iscsiadm --mode session", "", 21, Read("session-none.stderr.txt"))
             .Expect($"iscsiadm --mode node --portal {Portal} --targetname {Target} --op new", Read("node-new.txt"));
 

@@ -24,7 +24,7 @@ public static class IscsiRecorded
 public sealed class IscsiTestHost : IDisposable
 {
     public string Root { get; } = Directory.CreateTempSubdirectory("kvmstor-iscsi-").FullName;
-    public LogicalReplayRunner Runner { get; } = new();
+    public ReplayRunner Runner { get; } = new();
     public IscsiHostPaths Paths => new(Path.Combine(Root, "sys"), Path.Combine(Root, "dev"), Path.Combine(Root, "etc-iscsi", "nodes"));
 
     public IscsiTestHost(string tree = "host-one-session.tree")

@@ -10,7 +10,7 @@ namespace KvmStor.Tests.Backends.Mpath;
 public sealed class MpathPoolBackendTests : IDisposable
 {
     private readonly RecordedSysfs _host = new();
-    private readonly FsReplayRunner _runner = ScsiReplay.Runner();
+    private readonly ReplayRunner _runner = ScsiReplay.Runner();
 
     private static readonly PoolDefinition Pool = new()
     {
@@ -90,7 +90,7 @@ public sealed class MpathPoolBackendTests : IDisposable
     public void MissingDmsetupIsAClearError()
     {
         Mapper();
-        var e = Assert.Throws<StorageException>(() => new MpathPoolBackend(new FsReplayRunner("none"), _host.Roots).Refresh(Pool));
+        var e = Assert.Throws<StorageException>(() => new MpathPoolBackend(new ReplayRunner("none"), _host.Roots).Refresh(Pool));
         Assert.Equal("internal error: dmsetup is not installed (Debian package 'dmsetup'): cannot list multipath maps", e.Display);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using KvmStor.Backends.Scsi;
+using KvmStor.Host;
 
 namespace KvmStor.Tests.Backends.Scsi;
 

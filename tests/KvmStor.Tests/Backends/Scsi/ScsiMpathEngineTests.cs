@@ -11,7 +11,7 @@ public sealed class ScsiMpathEngineTests : IDisposable
 {
     private readonly TempStateDirectory _state = new();
     private readonly RecordedSysfs _sysfs = new();
-    private readonly FsReplayRunner _runner = Runner();
+    private readonly ReplayRunner _runner = Runner();
     private readonly StorageHost _host;
 
     private const string FcPool = """

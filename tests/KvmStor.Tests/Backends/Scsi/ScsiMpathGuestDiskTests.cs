@@ -10,7 +10,7 @@ namespace KvmStor.Tests.Backends.Scsi;
 public sealed class ScsiMpathGuestDiskTests : IDisposable
 {
     private readonly RecordedSysfs _sysfs = new();
-    private readonly FsReplayRunner _runner = Runner();
+    private readonly ReplayRunner _runner = Runner();
 
     public void Dispose() => _sysfs.Dispose();
 

@@ -10,7 +10,7 @@ namespace KvmStor.Tests.Backends.Scsi;
 public sealed class ScsiPoolBackendTests : IDisposable
 {
     private readonly RecordedSysfs _sysfs = new();
-    private readonly FsReplayRunner _runner = Runner();
+    private readonly ReplayRunner _runner = Runner();
 
     public void Dispose() => _sysfs.Dispose();
 
@@ -111,7 +111,7 @@ public sealed class ScsiPoolBackendTests : IDisposable
     public void TargetDevUsesTheKernelNameAndScsiIdMissingFallsBackToThePath()
     {
         _sysfs.Ahci();
-        var runner = new FsReplayRunner("none");
+        var runner = new ReplayRunner("none");
         var volume = Assert.Single(new ScsiPoolBackend(runner, _sysfs.Roots, TimeSpan.FromSeconds(1)).ListVolumes(Pool(ByName("host0"), target: "/dev")));
         Assert.Equal(("/dev/sda", "/dev/sda"), (volume.Target.Path, volume.Key));
         Assert.Empty(runner.Ran);
@@ -194,6 +194,40 @@ public sealed class ScsiPoolBackendTests : IDisposable
         Assert.Equal(lun1, volume!.Target.Path);
         Assert.Equal([ScsiSerial.ExportCommand(HostPath(lun1)).ToString()], _runner.Ran);
         Assert.Null(Backend().FindVolume(Pool(FcAdapter()), "unit:0:1:0"));
+    }
+
+    [Fact]
+    public void APathLookupAsksScsiIdAboutTheFoundLunOnlyAndAKeyLookupStopsAtTheMatch()
+    {
+        _sysfs.FcHba().Vhba();
+        string lun0 = "/dev/disk/by-path/pci-0000:04:00.1-fc-0x5006016844602198-lun-0";
+        string lun1 = "/dev/disk/by-path/pci-0000:04:00.1-fc-0x5006016844602198-lun-1";
+        _runner.On(ScsiSerial.ExportCommand(HostPath(lun0)).ToString(), 0, Read("scsi_id-export-sdb.txt"));
+        _runner.On(ScsiSerial.ExportCommand(HostPath(lun1)).ToString(), 0, "ID_SCSI=1\n");
+
+        Assert.Equal("unit:0:0:1", Backend().FindVolumeByKeyOrPath(Pool(FcAdapter()), lun1)!.Name);
+        Assert.Equal([ScsiSerial.ExportCommand(HostPath(lun1)).ToString()], _runner.Ran);
+        _runner.Ran.Clear();
+        Assert.Equal("unit:0:0:0", Backend().FindVolumeByKeyOrPath(Pool(FcAdapter()), "36006016088d0280017ab8d14dc48e511_PORT1")!.Name);
+        Assert.Equal([ScsiSerial.ExportCommand(HostPath(lun0)).ToString()], _runner.Ran);
+    }
+
+    [Fact]
+    public void WithoutASysfsSizeTheCapacityIsTheDevicesOwnSize()
+    {
+        _sysfs.Ahci();
+        File.Delete(Path.Combine(_sysfs.Sys, "devices", AhciPci, "ata1", "host0", "target0:0:0", "0:0:0:0", "block", "sda", "size"));
+        var volume = Assert.Single(new ScsiPoolBackend(new ReplayRunner("none"), _sysfs.Roots, TimeSpan.FromSeconds(1)).ListVolumes(Pool(ByName("host0"))));
+        Assert.Equal((8UL << 20, 8UL << 20), (volume.Capacity, volume.Allocation));
+    }
+
+    [Fact]
+    public void ASysfsWithoutScsiDevicesIsLibvirtsOpenError()
+    {
+        _sysfs.Ahci();
+        Directory.Delete(Path.Combine(_sysfs.Sys, "bus", "scsi", "devices"), recursive: true);
+        var e = Assert.Throws<StorageException>(() => Backend().Refresh(Pool(ByName("host0"))));
+        Assert.Equal("cannot open directory '/sys/bus/scsi/devices': No such file or directory", e.Display);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class ScsiReplay
     private static string Directory([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Recorded");
 
     /// <summary>A runner that answers udev's scsi_id and dmsetup; any other command fails the test.</summary>
-    public static FsReplayRunner Runner() => new(ScsiSerial.ScsiIdProgram, "dmsetup");
+    public static ReplayRunner Runner() => new(ScsiSerial.ScsiIdProgram, "dmsetup");
 
     /// <summary>
     /// A workstation-like AHCI controller: host0 (unique_id 1) with disk sda (8 MiB) and host1 (unique_id 2) with cdrom sr0

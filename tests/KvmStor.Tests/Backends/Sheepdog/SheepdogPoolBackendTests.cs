@@ -8,7 +8,7 @@ namespace KvmStor.Tests.Backends.Sheepdog;
 public sealed class SheepdogPoolBackendTests
 {
     private const string At = "-a localhost -p 7000";
-    private readonly LogicalReplayRunner _dog = new();
+    private readonly ReplayRunner _dog = new();
     private readonly SheepdogPoolBackend _backend;
 
     public SheepdogPoolBackendTests() => _backend = new SheepdogPoolBackend(_dog, () => "snap1");

@@ -11,7 +11,7 @@ namespace KvmStor.Tests.Backends.Vstorage;
 public sealed class VstoragePoolBackendTests : IDisposable
 {
     private readonly FsScratch _scratch = new();
-    private readonly LogicalReplayRunner _runner = new();
+    private readonly ReplayRunner _runner = new();
     private readonly VstoragePoolBackend _backend;
 
     public VstoragePoolBackendTests() =>

@@ -14,7 +14,7 @@ public sealed class ZfsPoolBackendTests : IDisposable
 {
     private const ulong GiB = 1UL << 30;
     private const string ListTank = "zfs list -Hp -t volume -r -o name,volsize,refreservation tank";
-    private readonly LogicalReplayRunner _zfs = new();
+    private readonly ReplayRunner _zfs = new();
     private readonly string _devRoot = Directory.CreateTempSubdirectory("kvmstor-zfs-").FullName;
     private readonly ZfsPoolBackend _backend;
 

@@ -1,7 +1,7 @@
 using KvmStor.Host;
 using KvmStor.Images;
 
-namespace KvmStor.Backends.Scsi;
+namespace KvmStor.Backends.Devices;
 
 /// <summary>
 /// Upload, download and wipe on a whole block device (a LUN or a multipath map): the device is never resized, so an
@@ -9,11 +9,11 @@ namespace KvmStor.Backends.Scsi;
 /// </summary>
 public static class BlockVolumeIo
 {
-    public static void Upload(string device, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
+    public static void Upload(string device, string volumeName, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
         using var handle = Open(device, FileAccess.ReadWrite);
         ulong size = SizeOf(handle);
-        if (range.Offset > size) throw StorageException.InvalidArg($"offset {range.Offset} is beyond the end of '{device}' ({size} bytes)");
+        if (range.Offset > size) throw StorageException.InvalidArg($"offset {range.Offset} is beyond the end of volume '{volumeName}' ({size} bytes)");
         ulong room = size - range.Offset;
         long length = (long)(range.Length == 0 ? room : Math.Min(range.Length, room));
         SparseStreamTransfer.Upload(source, handle, (long)range.Offset, length, range.Sparse, progress, cancel);

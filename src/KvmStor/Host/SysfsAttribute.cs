@@ -1,4 +1,4 @@
-namespace KvmStor.Backends.Scsi;
+namespace KvmStor.Host;
 
 /// <summary>Reads and writes single sysfs attributes (one value, newline-terminated).</summary>
 internal static class SysfsAttribute
@@ -38,7 +38,7 @@ internal static class SysfsAttribute
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw onError(Host.Errno.FromException(e));
+            throw onError(Errno.FromException(e));
         }
     }
 }

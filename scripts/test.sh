@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
 # qemu-system-x86, busybox-static and a kernel: the guest boot test boots a real guest under TCG.
-packages=(qemu-utils xfsprogs e2fsprogs dosfstools parted lvm2 util-linux qemu-system-x86 busybox-static linux-image-amd64)
+packages=(qemu-utils xfsprogs e2fsprogs dosfstools parted lvm2 util-linux qemu-system-x86 busybox-static linux-image-amd64 ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1 qemu-block-extra)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,6 +24,7 @@ public sealed class BackendRegistry
         registry.Register(new Fs.NetFsPoolBackend());
         registry.Register(new Logical.LogicalPoolBackend());
         registry.Register(new Disk.DiskPoolBackend());
+        registry.Register(new Rbd.RbdPoolBackend(registry.Secrets));
         return registry;
     }
 }

@@ -176,3 +176,42 @@ internal static unsafe partial class RbdNative
     [LibraryImport(Rbd, EntryPoint = "rbd_snap_is_protected", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rbd_snap_is_protected(nint image, string name, out int isProtected);
 }
+
+// librados read operations: an image's header and object map read without opening the image (see RbdHeaderReader).
+internal static unsafe partial class RbdNative
+{
+    /// <summary>CEPH_NOSNAP: the image head rather than a snapshot.</summary>
+    public const ulong NoSnapshot = unchecked((ulong)-2L);
+
+    [LibraryImport(Rados, EntryPoint = "rados_create_read_op")]
+    public static partial nint rados_create_read_op();
+
+    [LibraryImport(Rados, EntryPoint = "rados_release_read_op")]
+    public static partial void rados_release_read_op(nint op);
+
+    /// <summary>Adds a class-method call; librados copies the names and the input at once.</summary>
+    [LibraryImport(Rados, EntryPoint = "rados_read_op_exec", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void rados_read_op_exec(nint op, string cls, string method, byte* input, nuint inputLength,
+        nint* output, nuint* outputLength, int* result);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_read_op_operate", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rados_aio_read_op_operate(nint op, nint ioctx, nint completion, string objectName, int flags);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_read", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rados_aio_read(nint ioctx, string objectName, nint completion, byte* buffer, nuint length, ulong offset);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_create_completion2")]
+    public static partial int rados_aio_create_completion2(nint argument, nint callback, out nint completion);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_wait_for_complete")]
+    public static partial int rados_aio_wait_for_complete(nint completion);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_get_return_value")]
+    public static partial int rados_aio_get_return_value(nint completion);
+
+    [LibraryImport(Rados, EntryPoint = "rados_aio_release")]
+    public static partial void rados_aio_release(nint completion);
+
+    [LibraryImport(Rados, EntryPoint = "rados_buffer_free")]
+    public static partial void rados_buffer_free(nint buffer);
+}

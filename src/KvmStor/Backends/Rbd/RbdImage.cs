@@ -82,7 +82,7 @@ internal sealed unsafe class RbdImage : IDisposable
         var handle = GCHandle.Alloc(extents);
         try
         {
-            int rc = _connection.Call($"listing the data of RBD image '{FullName}'", () =>
+            int rc = Call($"listing the data of RBD image '{FullName}'", () =>
                 RbdNative.rbd_diff_iterate2(_handle, null, offset, length, includeParent ? (byte)1 : (byte)0, 0, &CollectExtent,
                     (void*)GCHandle.ToIntPtr(handle)));
             if (rc < 0) throw RbdErrors.Failure($"failed to iterate RBD image '{Name}'", rc);
@@ -97,42 +97,44 @@ internal sealed unsafe class RbdImage : IDisposable
 
     public void Resize(ulong size)
     {
-        int rc = _connection.Call($"resizing RBD image '{FullName}'", () => RbdNative.rbd_resize(_handle, size));
+        int rc = Call($"resizing RBD image '{FullName}'", () => RbdNative.rbd_resize(_handle, size));
         if (rc < 0) throw RbdErrors.Failure($"failed to resize the RBD image '{Name}'", rc);
     }
 
+    /// <summary>
+    /// Reads through a native buffer: a call that times out may still be filled by librados later, so its memory must
+    /// not be managed memory that moves or is reused. Such a buffer is left to the (ending) process.
+    /// </summary>
     public int Read(ulong offset, Span<byte> buffer)
     {
-        fixed (byte* data = buffer)
-        {
-            nint pointer = (nint)data;
-            int length = buffer.Length;
-            long rc = _connection.Call($"reading RBD image '{FullName}'", () => (long)RbdNative.rbd_read(_handle, offset, (nuint)length, (byte*)pointer));
-            if (rc < 0) throw RbdErrors.Failure($"reading {length} bytes failed on RBD image {Name} at offset {offset}", rc);
-            return (int)rc;
-        }
+        int length = buffer.Length;
+        nint native = (nint)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+        long rc = Call($"reading RBD image '{FullName}'", () => (long)RbdNative.rbd_read(_handle, offset, (nuint)length, (byte*)native));
+        if (rc > 0) new ReadOnlySpan<byte>((void*)native, (int)rc).CopyTo(buffer);
+        NativeMemory.Free((void*)native);
+        if (rc < 0) throw RbdErrors.Failure($"reading {length} bytes failed on RBD image {Name} at offset {offset}", rc);
+        return (int)rc;
     }
 
     public void Write(ulong offset, ReadOnlySpan<byte> buffer)
     {
-        fixed (byte* data = buffer)
-        {
-            nint pointer = (nint)data;
-            int length = buffer.Length;
-            long rc = _connection.Call($"writing RBD image '{FullName}'", () => (long)RbdNative.rbd_write(_handle, offset, (nuint)length, (byte*)pointer));
-            if (rc < 0) throw RbdErrors.Failure($"writing {length} bytes failed on RBD image {Name} at offset {offset}", rc);
-        }
+        int length = buffer.Length;
+        nint native = (nint)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+        buffer.CopyTo(new Span<byte>((void*)native, length));
+        long rc = Call($"writing RBD image '{FullName}'", () => (long)RbdNative.rbd_write(_handle, offset, (nuint)length, (byte*)native));
+        NativeMemory.Free((void*)native);
+        if (rc < 0) throw RbdErrors.Failure($"writing {length} bytes failed on RBD image {Name} at offset {offset}", rc);
     }
 
     public void Discard(ulong offset, ulong length)
     {
-        int rc = _connection.Call($"discarding in RBD image '{FullName}'", () => RbdNative.rbd_discard(_handle, offset, length));
+        int rc = Call($"discarding in RBD image '{FullName}'", () => RbdNative.rbd_discard(_handle, offset, length));
         if (rc < 0) throw RbdErrors.Failure($"discarding {length} bytes failed on RBD image {Name} at offset {offset}", rc);
     }
 
     public void Flush()
     {
-        int rc = _connection.Call($"flushing RBD image '{FullName}'", () => RbdNative.rbd_flush(_handle));
+        int rc = Call($"flushing RBD image '{FullName}'", () => RbdNative.rbd_flush(_handle));
         if (rc < 0) throw RbdErrors.Failure($"failed to flush RBD image {Name}", rc);
     }
 
@@ -152,7 +154,7 @@ internal sealed unsafe class RbdImage : IDisposable
             fixed (RbdNative.SnapInfo* list = snaps)
             {
                 nint pointer = (nint)list;
-                int count = _connection.Call($"listing snapshots of RBD image '{FullName}'",
+                int count = Call($"listing snapshots of RBD image '{FullName}'",
                     () => RbdNative.rbd_snap_list(_handle, (RbdNative.SnapInfo*)pointer, ref max));
                 if (count == -RbdErrors.ERANGE) continue;
                 if (count < 0) throw RbdErrors.Failure($"failed to list the snapshots of RBD image '{FullName}'", count);
@@ -167,7 +169,7 @@ internal sealed unsafe class RbdImage : IDisposable
 
     public bool IsProtected(string snapshot)
     {
-        int rc = _connection.Call("querying an RBD snapshot", () => RbdNative.rbd_snap_is_protected(_handle, snapshot, out int isProtected) is var r && r < 0 ? r : isProtected);
+        int rc = Call("querying an RBD snapshot", () => RbdNative.rbd_snap_is_protected(_handle, snapshot, out int isProtected) is var r && r < 0 ? r : isProtected);
         if (rc < 0) throw RbdErrors.Failure($"failed to verify if snapshot '{FullName}@{snapshot}' is protected", rc);
         return rc == 1;
     }
@@ -189,7 +191,7 @@ internal sealed unsafe class RbdImage : IDisposable
     {
         // Native memory, freed only when the call came back: a timed-out call may still write into it.
         nint flag = (nint)NativeMemory.AllocZeroed(sizeof(int));
-        int rc = _connection.Call($"comparing RBD image '{FullName}' with a snapshot", () =>
+        int rc = Call($"comparing RBD image '{FullName}' with a snapshot", () =>
             RbdNative.rbd_diff_iterate2(_handle, snapshot, 0, size, 0, 1, &StopAtFirst, (void*)flag));
         bool differs = *(int*)flag != 0;
         NativeMemory.Free((void*)flag);
@@ -211,8 +213,25 @@ internal sealed unsafe class RbdImage : IDisposable
 
     private void SnapshotCall(string snapshot, Func<nint, string, int> call, string failure)
     {
-        int rc = _connection.Call($"changing snapshot {FullName}@{snapshot}", () => call(_handle, snapshot));
+        int rc = Call($"changing snapshot {FullName}@{snapshot}", () => call(_handle, snapshot));
         if (rc < 0) throw RbdErrors.Failure(failure, rc);
+    }
+
+    /// <summary>
+    /// A call bounded by the network timeout. After a timeout the image is abandoned, not closed: rbd_close would wait
+    /// for the very requests that did not come back.
+    /// </summary>
+    private T Call<T>(string what, Func<T> operation)
+    {
+        try
+        {
+            return _connection.Call(what, operation);
+        }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
+        {
+            _handle = 0;
+            throw;
+        }
     }
 
     [UnmanagedCallersOnly]

@@ -57,8 +57,8 @@ auth cluster required = cephx
 auth service required = cephx
 auth client required = cephx
 keyring = $dir/admin.keyring
+admin socket = 
 run dir = $dir/run
-admin socket = $dir/run/\$cluster-\$name.asok
 pid file = $dir/run/\$cluster-\$name.pid
 log file = $dir/log/\$cluster-\$name.log
 crash dir = $dir/crash
@@ -76,14 +76,17 @@ mon warn on insecure global id reclaim allowed = false
 mon data avail warn = 1
 mon data avail crit = 0
 [mon]
+admin socket = $dir/run/\$cluster-\$name.asok
 mon data = $dir/mon/\$cluster-\$id
 mon cluster log file = $dir/log/\$cluster.\$channel.log
 [osd]
+admin socket = $dir/run/\$cluster-\$name.asok
 osd data = $dir/osd/\$cluster-\$id
 keyring = $dir/osd/\$cluster-\$id/keyring
 osd objectstore = memstore
 memstore device bytes = ${CEPH_FIXTURE_OSD_BYTES:-2147483648}
 [mgr]
+admin socket = $dir/run/\$cluster-\$name.asok
 mgr data = $dir/mgr/\$cluster-\$id
 keyring = $dir/mgr/\$cluster-\$id/keyring
 CONF

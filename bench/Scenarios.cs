@@ -17,6 +17,9 @@ public static class Scenarios
         new("vol-list-5000", VolumeScenarios.ListDetails5000),
         new("fs-build-start", BlockScenarios.FsBuildStart),
         new("disk-20-partitions", BlockScenarios.DiskTwentyPartitions),
+        new("rbd-refresh-1000", RbdScenarios.Refresh1000),
+        new("rbd-create-clone-delete-100", RbdScenarios.CreateCloneDelete100),
+        new("rbd-upload-download-256", RbdScenarios.UploadDownload256),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

@@ -119,7 +119,7 @@ public sealed class RbdPoolLifecycleTests(CephCluster cluster)
         Assert.StartsWith("libvirt-", snapshot);
         var snaps = JsonDocument.Parse(cluster.Rbd("snap", "ls", "--format", "json", $"{cluster.Pool}/{source}").Stdout).RootElement;
         Assert.Equal(1, snaps.GetArrayLength());
-        Assert.Contains("yes", cluster.Rbd("info", $"{cluster.Pool}/{source}@{snapshot}").Stdout.Split('\n').First(l => l.Contains("protected")));
+        Assert.Contains("protected: True", cluster.Rbd("info", $"{cluster.Pool}/{source}@{snapshot}").Stdout);
         Assert.Equal(content, cluster.Export(clone));
 
         // The source did not change: the second clone reuses the snapshot (libvirt's rule).

@@ -121,7 +121,7 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
     }
 
     [Fact]
-    public void A_stopped_osd_fails_an_upload_within_the_bound()
+    public async Task A_stopped_osd_fails_an_upload_within_the_bound()
     {
         using var session = new RbdPoolSession(cluster);
         string vol = "upload-" + Guid.NewGuid().ToString("N")[..6];
@@ -152,7 +152,7 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
             Assert.True(upload.WaitForExit(20_000), "vol-upload did not end");
             watch.Stop();
             Assert.Equal(1, upload.ExitCode);
-            Assert.Contains($"Timed out during operation: writing RBD image '{cluster.Pool}/{vol}': no answer within 3 s", stderr.Result);
+            Assert.Contains($"Timed out during operation: writing RBD image '{cluster.Pool}/{vol}': no answer within 3 s", await stderr);
             Assert.True(watch.Elapsed.TotalSeconds < 8, $"{watch.Elapsed.TotalSeconds} s");
         }
         finally

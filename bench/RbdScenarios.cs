@@ -144,7 +144,7 @@ public static class RbdScenarios
             double? vl = virsh is null ? null : Tools.MedianMs(3, () => pools.Ok(virsh, "vol-list", pools.Name, "--details"));
             Tools.Report("rbd: vol-list --details, 1000 images", kl, vl);
             double rbd = Tools.MedianMs(3, () => Tools.Run("rbd", "-c", cluster.Conf, "ls", "-l", "rbd"));
-            Tools.Report("rbd: `rbd ls -l` for reference, 1000 images", rbd, null);
+            Console.WriteLine($"{"rbd: `rbd ls -l` for reference, 1000 images",-48} rbd ls   {rbd,9:F1} ms");
         }
         finally
         {

@@ -180,7 +180,21 @@ public sealed partial class StorageHost
     public IReadOnlyList<string> QemuArgvFromXml(string xml) => QemuArgv(DomainDocument.Parse(xml));
 
     private IReadOnlyList<string> QemuArgv(DomainDocument domain) =>
-        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume)).Build(domain);
+        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume, SecretFileFor)).Build(domain);
+
+    /// <summary>The file of the secret a pool's &lt;auth&gt; names (by UUID or by usage), for qemu to read itself.</summary>
+    private string SecretFileFor(PoolDefinition pool, PoolAuth auth)
+    {
+        var store = Secrets;
+        var secret = auth.SecretUuid is { } uuid
+            ? store.Load(uuid) ?? throw new StorageException(ErrorCode.NoSecret, $"no secret with matching uuid '{uuid:D}'")
+            : LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi,
+                auth.SecretUsage ?? throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage"));
+        string file = store.ValueFile(secret);
+        if (!File.Exists(file))
+            throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");
+        return file;
+    }
 
     private PoolVolume FindPoolVolume(string poolName, string volumeName)
     {

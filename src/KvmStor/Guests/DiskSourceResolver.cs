@@ -11,7 +11,7 @@ public sealed record PoolVolume(PoolDefinition Pool, VolumeDefinition Volume);
 /// type (file-based pools → file, block pools → host_device, iSCSI → the kernel's device or qemu's initiator,
 /// rbd → rbd, gluster → gluster).
 /// </summary>
-public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolume)
+public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolume, Func<PoolDefinition, PoolAuth, string>? secretFile = null)
 {
     public ResolvedDiskSource Resolve(DiskDefinition disk)
     {
@@ -47,8 +47,10 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
             case PoolType.Rbd:
                 var rbd = new QemuBlockNode("rbd").Set("pool", pool.Source.Name ?? "rbd").Set("image", volume.Name);
                 AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
-                if (pool.Source.Auth is { } auth) rbd.Set("user", auth.Username);
-                return new(rbd, format);
+                if (pool.Source.Auth is not { } auth) return new(rbd, format);
+                // cephx: the key comes from the pool's secret through a secret object (see QemuArgvBuilder), never inline.
+                rbd.Set("user", auth.Username);
+                return new(rbd, format) { SecretFile = secretFile?.Invoke(pool, auth) };
             case PoolType.Gluster:
                 string dir = (pool.Source.Dir ?? "/").Trim('/');
                 var gluster = new QemuBlockNode("gluster").Set("volume", pool.Source.Name ?? "")

@@ -97,6 +97,13 @@ public sealed class QemuArgvBuilder(DiskSourceResolver resolver)
     {
         var resolved = resolver.Resolve(disk);
         var protocol = resolved.Protocol;
+        if (resolved.SecretFile is { } secretFile)
+        {
+            // qemu reads the base64 value from the 0600 file; its rbd driver hands it to librados as the key.
+            string secretId = id + "-secret";
+            argv.AddRange(["-object", $"secret,id={secretId},file={secretFile.Replace(",", ",,")},format=base64"]);
+            protocol.Set("key-secret", secretId);
+        }
         protocol.Set("node-name", id + "-storage");
         var cache = CacheFlags(disk.Cache);
         ApplyCommon(protocol, disk, cache);

@@ -33,4 +33,11 @@ public sealed class QemuBlockNode(string driver)
 }
 
 /// <summary>A disk's source resolved for qemu: the protocol node (file, host_device, iscsi, rbd…) and the image format on top.</summary>
-public sealed record ResolvedDiskSource(QemuBlockNode Protocol, string Format);
+public sealed record ResolvedDiskSource(QemuBlockNode Protocol, string Format)
+{
+    /// <summary>
+    /// A file holding the key the protocol node needs (rbd's cephx key, base64), given to qemu as a secret object so that
+    /// the key itself never appears on the command line.
+    /// </summary>
+    public string? SecretFile { get; init; }
+}

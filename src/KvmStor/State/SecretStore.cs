@@ -61,6 +61,9 @@ public sealed class SecretStore(StatePaths paths)
         AtomicFile.Write(ValuePath(dir, secret.Uuid), Convert.ToBase64String(value), FileMode);
     }
 
+    /// <summary>The file holding a secret's value in base64 (0600), for a consumer that reads it itself (qemu's secret object).</summary>
+    public string ValueFile(SecretDefinition secret) => ValuePath(DirectoryFor(secret), secret.Uuid);
+
     /// <summary>The value, or null when none was ever set.</summary>
     public byte[]? LoadValue(SecretDefinition secret)
     {

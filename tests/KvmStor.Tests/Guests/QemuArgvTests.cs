@@ -103,6 +103,21 @@ public class QemuArgvTests
     }
 
     [Fact]
+    public void RbdVolumeReferencesTheCephxKeyThroughASecretObjectReadFromItsFile()
+    {
+        var argv = new QemuArgvBuilder(new DiskSourceResolver(Find, (pool, auth) => $"/run/kvmstor/secrets/{auth.Username},x.base64"))
+            .Build(DomainDocument.Parse("<domain type='kvm'><name>g</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                + "<os><type machine='pc'>hvm</type></os><devices>" + Disk("volume", "<source pool='ceph' volume='img1'/>") + "</devices></domain>"));
+        int objectAt = argv.ToList().IndexOf("-object");
+        Assert.Equal("secret,id=disk0-secret,file=/run/kvmstor/secrets/admin,,x.base64,format=base64", argv[objectAt + 1]);
+        var nodes = Blockdevs(argv).Split('\n');
+        Assert.Equal("driver=rbd,pool=rbdpool,image=img1,server.0.host=127.0.0.1,server.0.port=6789,user=admin,key-secret=disk0-secret,"
+            + "node-name=disk0-storage,discard=unmap", nodes[0]);
+        // The secret object comes before the node that needs it.
+        Assert.True(objectAt < argv.ToList().IndexOf("-blockdev"));
+    }
+
+    [Fact]
     public void IscsiVolumeInDirectModeUsesQemusInitiator()
     {
         var nodes = Blockdevs(Argv(Disk("volume", "<source pool='iscsi' volume='unit:0:0:1' mode='direct'/>")));

@@ -35,9 +35,9 @@ internal sealed unsafe class RadosConnection
     /// <summary>The connection for <paramref name="pool"/>, made now if this process has none yet.</summary>
     public static RadosConnection For(PoolDefinition pool, IPoolSecrets secrets)
     {
-        RbdLibrary.Require();
         string poolName = pool.Source.Name ?? throw StorageException.Xml("element 'name' is mandatory for RBD pool");
         string monitors = RbdMonitorHosts.Format(pool.Source.Hosts);
+        RbdLibrary.Require();
         string identity = IdentityOf(pool, monitors);
         if (Open.TryGetValue(identity, out var existing)) return existing;
         var made = Connect(pool, secrets, poolName, monitors, identity);

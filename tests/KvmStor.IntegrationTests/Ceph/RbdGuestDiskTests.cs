@@ -40,6 +40,13 @@ public sealed class RbdGuestDiskTests(CephCluster cluster)
             if (!qemu.HasExited) { qemu.Kill(); qemu.WaitForExit(); }
         }
         session.Must("undefine", "rbdguest");
-        session.Must("vol-delete", "--pool", session.PoolName, vol);
+        // The killed qemu's watch on the image lasts until the OSD times it out (30 s); until then rbd_remove says EBUSY.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (session.Run("vol-delete", "--pool", session.PoolName, vol) is { Code: not 0 } failed)
+        {
+            Assert.Contains("Device or resource busy", failed.Stderr);
+            Assert.True(DateTime.UtcNow < deadline, "the image stayed busy for 90 s");
+            Thread.Sleep(2000);
+        }
     }
 }

@@ -75,7 +75,10 @@ internal sealed unsafe class RbdImage : IDisposable
         return total;
     }
 
-    /// <summary>The extents that hold data, in order (holes are neither listed nor read by a sparse download).</summary>
+    /// <summary>
+    /// The extents that hold data, in order, in whole objects: with fast-diff that comes from the object map alone,
+    /// where a finer answer costs a request per object. Zeros inside an object are found by the reader.
+    /// </summary>
     public List<(ulong Offset, ulong Length)> DataExtents(ulong offset, ulong length, bool includeParent)
     {
         var extents = new List<(ulong, ulong)>();
@@ -83,7 +86,7 @@ internal sealed unsafe class RbdImage : IDisposable
         try
         {
             int rc = Call($"listing the data of RBD image '{FullName}'", () =>
-                RbdNative.rbd_diff_iterate2(_handle, null, offset, length, includeParent ? (byte)1 : (byte)0, 0, &CollectExtent,
+                RbdNative.rbd_diff_iterate2(_handle, null, offset, length, includeParent ? (byte)1 : (byte)0, 1, &CollectExtent,
                     (void*)GCHandle.ToIntPtr(handle)));
             if (rc < 0) throw RbdErrors.Failure($"failed to iterate RBD image '{Name}'", rc);
         }

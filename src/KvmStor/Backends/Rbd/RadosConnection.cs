@@ -54,6 +54,7 @@ internal sealed unsafe class RadosConnection
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
             Open.TryRemove(new KeyValuePair<string, RadosConnection>(Identity, this));
+            RbdAbandonedCalls.Mark();
             throw;
         }
     }
@@ -112,7 +113,12 @@ internal sealed unsafe class RadosConnection
             });
             return new RadosConnection(identity, cluster, ioctx, poolName, monitors);
         }
-        catch (StorageException e) when (e.Code != ErrorCode.OperationTimeout)
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
+        {
+            RbdAbandonedCalls.Mark();
+            throw;
+        }
+        catch (StorageException e)
         {
             // Safe to shut down only when nothing is left waiting inside librados.
             if (!connected || e.Message.Contains("IoCTX", StringComparison.Ordinal)) RbdNative.rados_shutdown(cluster);

@@ -10,8 +10,8 @@ namespace KvmStor.Backends.Rbd;
 internal static class RbdTransfer
 {
     private const int Chunk = 4 << 20;
-    /// <summary>Chunks read at once by a download.</summary>
-    private const int ReadWindow = 8;
+    /// <summary>Chunks read or written at once by a transfer.</summary>
+    private const int Window = 8;
     /// <summary>Granularity at which zero runs are found (as in the file pools).</summary>
     private const int ZeroBlock = 4096;
 
@@ -41,22 +41,33 @@ internal static class RbdTransfer
             limit = range.Length != 0 ? range.Length : room;
         }
 
-        byte[] buffer = new byte[Chunk];
+        // A window of chunks is read from the stream, then written in parallel (one write at a time leaves the OSDs
+        // idle between round trips).
+        var window = new byte[Window][];
         ulong done = 0;
         long total = wanted is { } known ? (long)known : -1;
-        while (true)
+        bool finished = false;
+        while (!finished)
         {
             cancel.ThrowIfCancellationRequested();
-            int want = (int)Math.Min((ulong)buffer.Length, Math.Max(limit - done, 1));
-            int n = ReadBlock(source, buffer.AsSpan(0, want));
-            if (n == 0) break;
-            bool overflow = done + (ulong)n > limit;
-            int fits = overflow ? (int)(limit - done) : n;
-            ulong at = range.Offset + done;
-            if (range.AllowGrow && at + (ulong)fits > capacity) image.Resize(capacity = at + (ulong)fits);
-            WriteChunk(image, buffer.AsSpan(0, fits), at, range.Sparse);
+            var batch = new List<(ulong At, int Length, int Slot)>();
+            bool overflow = false;
+            for (int slot = 0; slot < Window && !finished; slot++)
+            {
+                var buffer = window[slot] ??= new byte[Chunk];
+                int want = (int)Math.Min((ulong)buffer.Length, Math.Max(limit - done, 1));
+                int n = ReadBlock(source, buffer.AsSpan(0, want));
+                if (n == 0) { finished = true; break; }
+                overflow = done + (ulong)n > limit;
+                batch.Add((range.Offset + done, overflow ? (int)(limit - done) : n, slot));
+                done += (ulong)n;
+                finished = overflow;
+            }
+            if (batch.Count == 0) break;
+            ulong batchEnd = batch[^1].At + (ulong)batch[^1].Length;
+            if (range.AllowGrow && batchEnd > capacity) image.Resize(capacity = batchEnd);
+            InParallel(batch.Count, j => WriteChunk(image, window[batch[j].Slot].AsSpan(0, batch[j].Length), batch[j].At, range.Sparse));
             if (overflow) throw StorageException.System("cannot write to stream", Errno.ENOSPC);
-            done += (ulong)n;
             progress?.Invoke((long)done, total);
         }
         image.Flush();
@@ -97,25 +108,18 @@ internal static class RbdTransfer
             for (ulong at = from; at < to; at += Chunk)
                 pieces.Add((at, (int)Math.Min(Chunk, to - at)));
         }
-        var window = new byte[ReadWindow][];
-        for (int first = 0; first < pieces.Count; first += ReadWindow)
+        var window = new byte[Window][];
+        for (int first = 0; first < pieces.Count; first += Window)
         {
             cancel.ThrowIfCancellationRequested();
-            int count = Math.Min(ReadWindow, pieces.Count - first);
-            try
+            int count = Math.Min(Window, pieces.Count - first);
+            InParallel(count, j =>
             {
-                Parallel.For(0, count, j =>
-                {
-                    var (at, chunk) = pieces[first + j];
-                    var span = (window[j] ??= new byte[Chunk]).AsSpan(0, chunk);
-                    int read = image.Read(at, span);
-                    if (read < chunk) span[Math.Max(read, 0)..].Clear();
-                });
-            }
-            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is StorageException failure)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-            }
+                var (at, chunk) = pieces[first + j];
+                var span = (window[j] ??= new byte[Chunk]).AsSpan(0, chunk);
+                int read = image.Read(at, span);
+                if (read < chunk) span[Math.Max(read, 0)..].Clear();
+            });
             for (int j = 0; j < count; j++)
             {
                 var (at, chunk) = pieces[first + j];
@@ -174,6 +178,19 @@ internal static class RbdTransfer
             if (zero) image.Discard(at + (ulong)i, (ulong)(runEnd - i));
             else image.Write(at + (ulong)i, data[i..runEnd]);
             i = runEnd;
+        }
+    }
+
+    /// <summary>Parallel.For that fails with the first StorageException itself, not an AggregateException around it.</summary>
+    private static void InParallel(int count, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is StorageException failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
     }
 

@@ -11,8 +11,15 @@ Console.WriteLine(virsh is null ? "virsh: not available (libvirt not running); k
 Console.WriteLine();
 
 var selected = args.Length > 0 ? args.ToHashSet() : null;
-foreach (var scenario in Scenarios.All)
+try
 {
-    if (selected is not null && !selected.Contains(scenario.Name)) continue;
-    scenario.Run(kvmstor, virsh);
+    foreach (var scenario in Scenarios.All)
+    {
+        if (selected is not null && !selected.Contains(scenario.Name)) continue;
+        scenario.Run(kvmstor, virsh);
+    }
+}
+finally
+{
+    RbdScenarios.Shutdown(); // the Ceph fixture, if an RBD scenario started it
 }

@@ -20,6 +20,9 @@ public static class Scenarios
         new("iscsi-start-refresh-16", IscsiScenarios.StartRefresh16),
         new("iscsi-upload-download-512m", IscsiScenarios.UploadDownload512),
         new("gluster-upload-download", GlusterScenarios.UploadDownload),
+        new("rbd-refresh-1000", RbdScenarios.Refresh1000),
+        new("rbd-create-clone-delete-100", RbdScenarios.CreateCloneDelete100),
+        new("rbd-upload-download-256", RbdScenarios.UploadDownload256),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>

@@ -10,7 +10,8 @@ packages=(qemu-utils xfsprogs e2fsprogs btrfs-progs dosfstools parted lvm2 util-
 packages+=(qemu-system-x86 busybox-static linux-image-amd64)   # the booted-guest test
 packages+=(open-iscsi)                                           # kernel iscsi pools: iscsiadm's node database
 packages+=(tgt libiscsi7 libiscsi-bin qemu-block-extra)         # iscsi-direct: a real target, libiscsi, qemu's iscsi driver
-packages+=(glusterfs-server glusterfs-client libgfapi0 nfs-common)    # gluster: a real glusterd, FUSE mounts, qemu's gluster driver
+packages+=(glusterfs-server glusterfs-client libgfapi0 nfs-common) # gluster: a real glusterd, FUSE mounts, qemu's gluster driver
+packages+=(ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1) # rbd: a single-node Ceph, librados/librbd
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -59,7 +59,8 @@ public static class VolumeLookup
         {
             return lookup();
         }
-        catch (StorageException e)
+        // A server that did not answer is not a volume that does not exist: say so instead of trying the next lookup.
+        catch (StorageException e) when (e.Code != ErrorCode.OperationTimeout)
         {
             last = e;
             return null;

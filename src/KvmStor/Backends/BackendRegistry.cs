@@ -32,6 +32,7 @@ public sealed class BackendRegistry
         registry.Register(new Mpath.MpathPoolBackend());
         registry.Register(new IscsiDirect.IscsiDirectPoolBackend(registry.Secrets));
         registry.Register(new Gluster.GlusterPoolBackend());
+        registry.Register(new Rbd.RbdPoolBackend(registry.Secrets));
         return registry;
     }
 }

@@ -11,6 +11,8 @@ public enum VolumeCreateFlags
     PreallocMetadata = 1,
     /// <summary>vol-clone / vol-create-from --reflink: share extents or fail.</summary>
     Reflink = 2,
+    /// <summary>vol-clone / vol-create-from: copy the data even where the pool could share it (rbd: no copy-on-write clone).</summary>
+    FullCopy = 4,
 }
 
 [Flags]

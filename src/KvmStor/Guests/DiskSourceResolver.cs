@@ -51,8 +51,11 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
             case PoolType.Rbd:
                 var rbd = new QemuBlockNode("rbd").Set("pool", pool.Source.Name ?? "rbd").Set("image", volume.Name);
                 AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
-                if (pool.Source.Auth is { } auth) rbd.Set("user", auth.Username);
-                return new(rbd, format);
+                if (pool.Source.Auth is not { } auth) return new(rbd, format);
+                // cephx: qemu reads the key from the secret store's own file through a secret object, never inline.
+                var (cephxId, cephxObject) = SecretObject(pool, auth, "cephx keys");
+                rbd.Set("user", auth.Username).Set("key-secret", cephxId);
+                return new(rbd, format) { Objects = [cephxObject] };
             case PoolType.Sheepdog:
                 throw NoSheepdogDriver(disk);
             case PoolType.Gluster:
@@ -89,13 +92,20 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
             .Set("portal", $"{host.Name}:{host.Port ?? 3260}").Set("target", iqn).Set("lun", lun);
         if (pool.Source.InitiatorIqn is { } initiator) node.Set("initiator-name", initiator);
         if (pool.Source.Auth is not { Type: AuthType.Chap } auth) return new(node, format);
-        string file = secretValueFile?.Invoke(pool, auth)
-            ?? throw StorageException.Unsupported($"pool '{pool.Name}': CHAP secrets cannot be handed to qemu here");
-        string secretId = "secret-" + Path.GetFileNameWithoutExtension(file);
+        var (secretId, secretObject) = SecretObject(pool, auth, "CHAP secrets");
         node.Set("user", auth.Username).Set("password-secret", secretId);
+        return new(node, format) { Objects = [secretObject] };
+    }
+
+    /// <summary>A qemu secret object reading the value of the secret <paramref name="auth"/> names from its 0600 file.</summary>
+    private (string Id, string Object) SecretObject(PoolDefinition pool, PoolAuth auth, string what)
+    {
+        string file = secretValueFile?.Invoke(pool, auth)
+            ?? throw StorageException.Unsupported($"pool '{pool.Name}': {what} cannot be handed to qemu here");
+        string secretId = "secret-" + Path.GetFileNameWithoutExtension(file);
         var secret = new QemuBlockNode("secret").Set("id", secretId).Set("format", "base64").Set("file", file);
         // -object takes the same key=value syntax with the object type first: "secret,id=…".
-        return new(node, format) { Objects = [secret.ToArgument()["driver=".Length..]] };
+        return (secretId, secret.ToArgument()["driver=".Length..]);
     }
 
     private static QemuBlockNode Network(DiskDefinition disk)

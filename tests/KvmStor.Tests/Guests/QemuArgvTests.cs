@@ -48,8 +48,13 @@ public class QemuArgvTests
         Volumes.TryGetValue($"{pool}/{volume}", out var found) ? found
             : throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume}'");
 
+    private const string SecretUuid = "5f0c2a4e-8d1b-4c3a-9e7f-0123456789ab";
+
+    /// <summary>Where the secret store would keep the value of the secret a pool's &lt;auth&gt; names.</summary>
+    private static string SecretFile(PoolDefinition pool, PoolAuth auth) => $"/run/kvmstor/sec,rets/{SecretUuid}.base64";
+
     private static IReadOnlyList<string> Argv(string devices, string os = "") =>
-        new QemuArgvBuilder(new DiskSourceResolver(Find)).Build(DomainDocument.Parse(
+        new QemuArgvBuilder(new DiskSourceResolver(Find, SecretFile)).Build(DomainDocument.Parse(
             $"<domain type='kvm'><name>g</name><memory unit='MiB'>128</memory><vcpu>2</vcpu><os><type machine='pc'>hvm</type>{os}</os><devices>{devices}</devices></domain>"));
 
     private static string Disk(string type, string source, string target = "vda", string extra = "") =>
@@ -95,7 +100,7 @@ public class QemuArgvTests
     [InlineData("sdb", "sdb1", "driver=host_device,filename=/dev/sdb1", "driver=raw")]
     [InlineData("iscsi", "unit:0:0:1", "driver=host_device,filename=/dev/disk/by-path/ip-10.0.0.5:3260-iscsi-iqn.2024-01.org.example:t1-lun-1", "driver=raw")]
     [InlineData("direct", "unit:0:0:2", "driver=iscsi,transport=tcp,portal=10.0.0.6:3261,target=iqn.2024-01.org.example:t2,lun=2,initiator-name=iqn.2024-01.org.example:init", "driver=raw")]
-    [InlineData("ceph", "img1", "driver=rbd,pool=rbdpool,image=img1,server.0.host=127.0.0.1,server.0.port=6789,user=admin", "driver=raw")]
+    [InlineData("ceph", "img1", "driver=rbd,pool=rbdpool,image=img1,server.0.host=127.0.0.1,server.0.port=6789,user=admin,key-secret=secret-" + SecretUuid, "driver=raw")]
     [InlineData("gv", "disk.qcow2", "driver=gluster,volume=gv0,path=vms/disk.qcow2,server.0.type=inet,server.0.host=127.0.0.1,server.0.port=24007", "driver=qcow2")]
     [InlineData("tank", "vm1", "driver=host_device,filename=/dev/zvol/tank/vm1", "driver=raw")]
     [InlineData("vz", "d.qcow2", "driver=file,filename=/mnt/vstorage/d.qcow2", "driver=qcow2")]
@@ -104,6 +109,19 @@ public class QemuArgvTests
         var nodes = Blockdevs(Argv(Disk("volume", $"<source pool='{pool}' volume='{volume}'/>"))).Split('\n');
         Assert.Equal(protocol + ",node-name=disk0-storage,discard=unmap", nodes[0]);
         Assert.Equal(format + ",node-name=disk0-format,file=disk0-storage,discard=unmap", nodes[1]);
+    }
+
+    [Fact]
+    public void RbdVolumeReferencesTheCephxKeyThroughASecretObjectReadFromItsFile()
+    {
+        var argv = Argv(Disk("volume", "<source pool='ceph' volume='img1'/>"));
+        int objectAt = argv.ToList().IndexOf("-object");
+        Assert.Equal($"secret,id=secret-{SecretUuid},format=base64,file=/run/kvmstor/sec,,rets/{SecretUuid}.base64", argv[objectAt + 1]);
+        var nodes = Blockdevs(argv).Split('\n');
+        Assert.Equal($"driver=rbd,pool=rbdpool,image=img1,server.0.host=127.0.0.1,server.0.port=6789,user=admin,key-secret=secret-{SecretUuid},"
+            + "node-name=disk0-storage,discard=unmap", nodes[0]);
+        // The secret object comes before the node that needs it.
+        Assert.True(objectAt < argv.ToList().IndexOf("-blockdev"));
     }
 
     [Fact]

@@ -92,10 +92,12 @@ public static class RbdScenarios
             string keyFile = Path.Combine(Root, "key");
             File.WriteAllText(keyFile, cluster.Key);
             string secretXml = Path.Combine(Root, "secret.xml");
-            File.WriteAllText(secretXml, $"<secret ephemeral='no' private='yes'><usage type='ceph'><name>{Name}</name></usage></secret>");
+            // The UUID is given, not read from the output: `virsh -q` does not print "Secret … created".
+            string uuid = Guid.NewGuid().ToString("D");
+            File.WriteAllText(secretXml, $"<secret ephemeral='no' private='yes'><uuid>{uuid}</uuid><usage type='ceph'><name>{Name}</name></usage></secret>");
             foreach (var tool in virsh is null ? new[] { Kvmstor } : new[] { Kvmstor, virsh })
             {
-                string uuid = Ok(tool, "secret-define", secretXml).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+                Ok(tool, "secret-define", secretXml);
                 if (tool == virsh) _virshSecret = uuid;
                 Ok(tool, "secret-set-value", uuid, "--file", keyFile);
                 Ok(tool, "pool-define-as", Name, "rbd", "--source-host", "127.0.0.1", "--source-name", "rbd",

@@ -22,8 +22,11 @@ public static class Tools
     {
         try
         {
-            var (code, _) = Run("virsh", "-q", "-c", "storage:///system", "uri");
-            return code == 0 ? ["virsh", "-q", "-c", "storage:///system"] : null;
+            // BENCH_VIRSH_URI=qemu:///system when libvirt runs with every driver (libvirt-ref-up.sh --full): the rbd
+            // scenarios need its secret driver, which the storage-only daemon does not serve.
+            string uri = Environment.GetEnvironmentVariable("BENCH_VIRSH_URI") is { Length: > 0 } chosen ? chosen : "storage:///system";
+            var (code, _) = Run("virsh", "-q", "-c", uri, "uri");
+            return code == 0 ? ["virsh", "-q", "-c", uri] : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
     }

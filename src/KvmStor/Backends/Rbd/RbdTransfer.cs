@@ -205,15 +205,6 @@ internal static class RbdTransfer
         }
     }
 
-    private static int ReadBlock(Stream source, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = source.Read(buffer[total..]);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
+    /// <summary>Fills the buffer unless the stream ends first (pipes deliver data in pieces).</summary>
+    private static int ReadBlock(Stream source, Span<byte> buffer) => source.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
 }

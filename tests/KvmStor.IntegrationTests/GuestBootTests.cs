@@ -14,32 +14,6 @@ public sealed class GuestBootTests : IDisposable
 {
     private readonly KvmstorProcess _k = new();
 
-    // Load order of the modules between the kernel and /dev/vdX.
-    private static readonly string[] Modules =
-        ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
-
-    private const string Init = """
-        #!/bin/busybox sh
-        /bin/busybox --install -s /bin
-        mount -t proc proc /proc
-        mount -t sysfs sys /sys
-        mount -t devtmpfs dev /dev
-        for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
-          insmod /m/$m.ko
-        done
-        n=0
-        while [ ! -e /sys/block/vdb ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
-        for d in /sys/block/vd*; do
-          name=${d##*/}
-          serial=$(cat $d/serial)
-          printf 'KVMSTOR-MARK-%s' "$serial" > /dev/$name
-          echo "guest wrote marker to $name ($serial)"
-        done
-        sync
-        echo KVMSTOR-GUEST-DONE
-        poweroff -f
-
-        """;
 
     public void Dispose() => _k.Dispose();
 
@@ -62,7 +36,7 @@ public sealed class GuestBootTests : IDisposable
         Expect(0, "vol-create-as", "images", "overlay.qcow2", "8M", "--format", "qcow2", "--backing-vol", "base.qcow2", "--backing-vol-format", "qcow2");
 
         string initrd = Path.Combine(_k.Root, "initrd.cpio");
-        System.IO.File.WriteAllBytes(initrd, BuildInitramfs(version));
+        System.IO.File.WriteAllBytes(initrd, MarkerGuest.BuildInitramfs(version));
         string domain = Path.Combine(_k.Root, "boot.xml");
         System.IO.File.WriteAllText(domain, $"""
             <domain type='qemu'>
@@ -86,7 +60,7 @@ public sealed class GuestBootTests : IDisposable
 
         var (code, argvLine, err) = _k.Run("domxml-to-native", "qemu-argv", "--domain", "boot");
         Assert.True(code == 0, err);
-        string console = RunGuest(argvLine.Trim(), TimeSpan.FromSeconds(110));
+        string console = MarkerGuest.RunGuest(argvLine.Trim(), TimeSpan.FromSeconds(110));
         Assert.Contains("KVMSTOR-GUEST-DONE", console);
         Assert.True(console.Contains("guest wrote marker to vda (RAWDISK)") && console.Contains("guest wrote marker to vdb (QCOWDISK)"), console);
 
@@ -108,42 +82,5 @@ public sealed class GuestBootTests : IDisposable
     {
         var (code, stdout, stderr) = _k.Run(args);
         Assert.True(code == exitCode, $"kvmstor {string.Join(' ', args)}: {stdout}{stderr}");
-    }
-
-    private static byte[] BuildInitramfs(string kernelVersion)
-    {
-        var cpio = new GuestInitramfs();
-        foreach (var dir in new[] { "bin", "dev", "proc", "sys", "m" }) cpio.Directory(dir);
-        cpio.CharDevice("dev/console", 5, 1);
-        cpio.File("bin/busybox", System.IO.File.ReadAllBytes("/bin/busybox"), executable: true);
-        cpio.File("init", Encoding.ASCII.GetBytes(Init), executable: true);
-        string modules = $"/lib/modules/{kernelVersion}/kernel/drivers";
-        foreach (var module in Modules)
-        {
-            string path = new[] { $"{modules}/virtio/{module}.ko", $"{modules}/block/{module}.ko" }.FirstOrDefault(System.IO.File.Exists)
-                ?? throw new FileNotFoundException($"kernel module {module} not found under {modules}");
-            cpio.File($"m/{module}.ko", System.IO.File.ReadAllBytes(path));
-        }
-        return cpio.Finish();
-    }
-
-    /// <summary>Runs the printed command line through a shell (so its quoting is proven too); returns the serial console.</summary>
-    private static string RunGuest(string commandLine, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo("bash", ["-c", "exec " + commandLine])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        using var qemu = Process.Start(psi)!;
-        var stdout = qemu.StandardOutput.ReadToEndAsync();
-        var stderr = qemu.StandardError.ReadToEndAsync();
-        if (!qemu.WaitForExit(timeout))
-        {
-            qemu.Kill(entireProcessTree: true);
-            qemu.WaitForExit();
-            Assert.Fail($"the guest did not power off within {timeout.TotalSeconds} s:\n{stdout.Result}\n{stderr.Result}");
-        }
-        Assert.True(qemu.ExitCode == 0, $"qemu exited with {qemu.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result;
     }
 }

@@ -13,31 +13,6 @@ public sealed class IscsiGuestBootTests : IDisposable
 {
     private const string Password = "guest-Chap-pw-1";
     private const string Initiator = "iqn.2026-01.test.kvmstor:guest";
-    private static readonly string[] Modules =
-        ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
-
-    private const string Init = """
-        #!/bin/busybox sh
-        /bin/busybox --install -s /bin
-        mount -t proc proc /proc
-        mount -t sysfs sys /sys
-        mount -t devtmpfs dev /dev
-        for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
-          insmod /m/$m.ko
-        done
-        n=0
-        while [ ! -e /sys/block/vdb ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
-        for d in /sys/block/vd*; do
-          name=${d##*/}
-          serial=$(cat $d/serial)
-          printf 'KVMSTOR-MARK-%s' "$serial" > /dev/$name
-          echo "guest wrote marker to $name ($serial)"
-        done
-        sync
-        echo KVMSTOR-GUEST-DONE
-        poweroff -f
-
-        """;
 
     private readonly KvmstorProcess _k = new();
     private TgtdTarget? _target;
@@ -76,7 +51,7 @@ public sealed class IscsiGuestBootTests : IDisposable
         Ok("vol-create-as", "images", "data.raw", "8M", "--format", "raw");
 
         string initrd = Path.Combine(_k.Root, "initrd.cpio");
-        File.WriteAllBytes(initrd, BuildInitramfs(version));
+        File.WriteAllBytes(initrd, MarkerGuest.BuildInitramfs(version));
         string domain = Path.Combine(_k.Root, "boot.xml");
         File.WriteAllText(domain, $"""
             <domain type='qemu'>
@@ -102,7 +77,7 @@ public sealed class IscsiGuestBootTests : IDisposable
         Assert.DoesNotContain(Password, argvLine);
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(Password)), argvLine);
 
-        string console = RunGuest(argvLine, TimeSpan.FromSeconds(110));
+        string console = MarkerGuest.RunGuest(argvLine, TimeSpan.FromSeconds(110));
         Assert.Contains("KVMSTOR-GUEST-DONE", console);
         Assert.True(console.Contains("guest wrote marker to vdb (ISCSILUN)"), console);
 
@@ -117,42 +92,5 @@ public sealed class IscsiGuestBootTests : IDisposable
         var (code, stdout, stderr) = _k.Run(args);
         Assert.True(code == 0, $"kvmstor {string.Join(' ', args)}: {stdout}{stderr}");
         return stdout;
-    }
-
-    private static byte[] BuildInitramfs(string kernelVersion)
-    {
-        var cpio = new GuestInitramfs();
-        foreach (var dir in new[] { "bin", "dev", "proc", "sys", "m" }) cpio.Directory(dir);
-        cpio.CharDevice("dev/console", 5, 1);
-        cpio.File("bin/busybox", File.ReadAllBytes("/bin/busybox"), executable: true);
-        cpio.File("init", Encoding.ASCII.GetBytes(Init), executable: true);
-        string modules = $"/lib/modules/{kernelVersion}/kernel/drivers";
-        foreach (var module in Modules)
-        {
-            string path = new[] { $"{modules}/virtio/{module}.ko", $"{modules}/block/{module}.ko" }.FirstOrDefault(File.Exists)
-                ?? throw new FileNotFoundException($"kernel module {module} not found under {modules}");
-            cpio.File($"m/{module}.ko", File.ReadAllBytes(path));
-        }
-        return cpio.Finish();
-    }
-
-    /// <summary>Runs the printed command line through a shell (its quoting proven too); returns the serial console.</summary>
-    private static string RunGuest(string commandLine, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo("bash", ["-c", "exec " + commandLine])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        using var qemu = Process.Start(psi)!;
-        var stdout = qemu.StandardOutput.ReadToEndAsync();
-        var stderr = qemu.StandardError.ReadToEndAsync();
-        if (!qemu.WaitForExit(timeout))
-        {
-            qemu.Kill(entireProcessTree: true);
-            qemu.WaitForExit();
-            Assert.Fail($"the guest did not power off within {timeout.TotalSeconds} s:\n{stdout.Result}\n{stderr.Result}");
-        }
-        Assert.True(qemu.ExitCode == 0, $"qemu exited with {qemu.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result;
     }
 }

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace KvmStor.IntegrationTests;
+
+/// <summary>
+/// The guest the booted-guest tests run under TCG: Debian's kernel with a busybox initramfs whose init loads
+/// virtio_blk, writes "KVMSTOR-MARK-&lt;serial&gt;" at the start of every /dev/vdX, and powers off.
+/// </summary>
+internal static class MarkerGuest
+{
+    // Load order of the modules between the kernel and /dev/vdX.
+    private static readonly string[] Modules =
+        ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
+
+    private const string Init = """
+        #!/bin/busybox sh
+        /bin/busybox --install -s /bin
+        mount -t proc proc /proc
+        mount -t sysfs sys /sys
+        mount -t devtmpfs dev /dev
+        for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+          insmod /m/$m.ko
+        done
+        n=0
+        while [ ! -e /sys/block/vdb ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
+        for d in /sys/block/vd*; do
+          name=${d##*/}
+          serial=$(cat $d/serial)
+          printf 'KVMSTOR-MARK-%s' "$serial" > /dev/$name
+          echo "guest wrote marker to $name ($serial)"
+        done
+        sync
+        echo KVMSTOR-GUEST-DONE
+        poweroff -f
+
+        """;
+
+    public static byte[] BuildInitramfs(string kernelVersion)
+    {
+        var cpio = new GuestInitramfs();
+        foreach (var dir in new[] { "bin", "dev", "proc", "sys", "m" }) cpio.Directory(dir);
+        cpio.CharDevice("dev/console", 5, 1);
+        cpio.File("bin/busybox", System.IO.File.ReadAllBytes("/bin/busybox"), executable: true);
+        cpio.File("init", Encoding.ASCII.GetBytes(Init), executable: true);
+        string modules = $"/lib/modules/{kernelVersion}/kernel/drivers";
+        foreach (var module in Modules)
+        {
+            string path = new[] { $"{modules}/virtio/{module}.ko", $"{modules}/block/{module}.ko" }.FirstOrDefault(System.IO.File.Exists)
+                ?? throw new FileNotFoundException($"kernel module {module} not found under {modules}");
+            cpio.File($"m/{module}.ko", System.IO.File.ReadAllBytes(path));
+        }
+        return cpio.Finish();
+    }
+
+    /// <summary>Runs the printed command line through a shell (so its quoting is proven too); returns the serial console.</summary>
+    public static string RunGuest(string commandLine, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", "exec " + commandLine])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        using var qemu = Process.Start(psi)!;
+        var stdout = qemu.StandardOutput.ReadToEndAsync();
+        var stderr = qemu.StandardError.ReadToEndAsync();
+        if (!qemu.WaitForExit(timeout))
+        {
+            qemu.Kill(entireProcessTree: true);
+            qemu.WaitForExit();
+            Assert.Fail($"the guest did not power off within {timeout.TotalSeconds} s:\n{stdout.Result}\n{stderr.Result}");
+        }
+        Assert.True(qemu.ExitCode == 0, $"qemu exited with {qemu.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
+        return stdout.Result;
+    }
+}

@@ -39,6 +39,7 @@ public static class VolumeCreateCommands
             OptionDefinition.Str("inputpool", "name or UUID of the pool holding the source volume"),
             VolumeOptions.PreallocMetadata,
             VolumeOptions.Reflink,
+            VolumeOptions.FullCopy,
             VolumeOptions.Validate,
         ],
         RunCreateFrom);
@@ -51,6 +52,7 @@ public static class VolumeCreateCommands
             VolumeOptions.Pool,
             VolumeOptions.PreallocMetadata,
             VolumeOptions.Reflink,
+            VolumeOptions.FullCopy,
             OptionDefinition.Flag("print-xml", "only print the XML of the copy"),
         ],
         RunClone);

@@ -14,6 +14,7 @@ public static class VolumeOptions
     public static OptionDefinition TargetPool => OptionDefinition.Data(VolumeLookup.PoolOption, "name or UUID of the pool");
     public static OptionDefinition PreallocMetadata => OptionDefinition.Flag("prealloc-metadata", "preallocate the metadata of formats that have it (qcow2)");
     public static OptionDefinition Reflink => OptionDefinition.Flag("reflink", "share the source's extents (copy-on-write clone) or fail");
+    public static OptionDefinition FullCopy => OptionDefinition.Flag("full-copy", "copy the data even where the pool could clone copy-on-write (rbd; kvmstor only)");
     public static OptionDefinition Validate => OptionDefinition.Flag("validate", "check the document before creating");
     public static OptionDefinition Offset => OptionDefinition.Number("offset", "start this many bytes into the volume");
     public static OptionDefinition Length => OptionDefinition.Number("length", "transfer at most this many bytes (negative: to the end)");
@@ -86,6 +87,7 @@ public static class VolumeOptions
         var flags = VolumeCreateFlags.None;
         if (command.Flag("prealloc-metadata")) flags |= VolumeCreateFlags.PreallocMetadata;
         if (command.Flag("reflink")) flags |= VolumeCreateFlags.Reflink;
+        if (command.Flag("full-copy")) flags |= VolumeCreateFlags.FullCopy;
         return flags;
     }
 }

@@ -126,6 +126,14 @@ public sealed class RbdPoolLifecycleTests(CephCluster cluster)
         session.Must("vol-clone", "--pool", pool, source, second);
         Assert.Equal(snapshot, cluster.Info(second)!.Value.GetProperty("parent").GetProperty("snapshot").GetString());
 
+        // --full-copy: an independent image with the same data, no parent, no new snapshot.
+        string full = Unique("full");
+        session.Must("vol-clone", "--pool", pool, source, full, "--full-copy");
+        Assert.False(cluster.Info(full)!.Value.TryGetProperty("parent", out _));
+        Assert.Equal(content, cluster.Export(full));
+        Assert.Equal(1, JsonDocument.Parse(cluster.Rbd("snap", "ls", "--format", "json", $"{cluster.Pool}/{source}").Stdout).RootElement.GetArrayLength());
+        session.Must("vol-delete", "--pool", pool, full);
+
         // Images with snapshots are deleted only with --delete-snapshots; a snapshot with clones cannot go.
         var plain = session.Run("vol-delete", "--pool", pool, source);
         Assert.Equal(1, plain.Code);

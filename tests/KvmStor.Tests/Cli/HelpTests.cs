@@ -18,8 +18,10 @@ public class HelpTests
         Assert.NotNull(command);
         string help = HelpCommand.ForCommand(command);
         string synopsis = help.Split('\n').SkipWhile(l => l != "  SYNOPSIS").Skip(1).First();
-        // kvmstor adds --json (list/info), --allow-grow (vol-upload) and --force (guest protection) to virsh's options.
-        Assert.Equal("    " + virshLine, synopsis.Replace(" [--json]", "").Replace(" [--allow-grow]", "").Replace(" [--force]", ""));
+        // kvmstor adds --json (list/info), --allow-grow (vol-upload), --force (guest protection) and --full-copy
+        // (vol-clone, vol-create-from) to virsh's options.
+        Assert.Equal("    " + virshLine, synopsis.Replace(" [--json]", "").Replace(" [--allow-grow]", "").Replace(" [--force]", "")
+            .Replace(" [--full-copy]", ""));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ internal static class MarkerGuest
           insmod /m/$m.ko
         done
         n=0
-        while [ ! -e /sys/block/vdb ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
+        while [ ! -e /sys/block/@LAST_DISK@ ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n+1)); done
         for d in /sys/block/vd*; do
           name=${d##*/}
           serial=$(cat $d/serial)
@@ -36,13 +36,17 @@ internal static class MarkerGuest
 
         """;
 
-    public static byte[] BuildInitramfs(string kernelVersion)
+    /// <param name="disks">How many virtio disks the guest has: init waits for the last of them (vda, vdb, ...) to appear.</param>
+    public static byte[] BuildInitramfs(string kernelVersion, int disks = 2)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(disks, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(disks, 26);
+        string init = Init.Replace("@LAST_DISK@", "vd" + (char)('a' + disks - 1));
         var cpio = new GuestInitramfs();
         foreach (var dir in new[] { "bin", "dev", "proc", "sys", "m" }) cpio.Directory(dir);
         cpio.CharDevice("dev/console", 5, 1);
         cpio.File("bin/busybox", System.IO.File.ReadAllBytes("/bin/busybox"), executable: true);
-        cpio.File("init", Encoding.ASCII.GetBytes(Init), executable: true);
+        cpio.File("init", Encoding.ASCII.GetBytes(init), executable: true);
         string modules = $"/lib/modules/{kernelVersion}/kernel/drivers";
         foreach (var module in Modules)
         {

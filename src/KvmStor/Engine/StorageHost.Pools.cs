@@ -91,7 +91,9 @@ public sealed partial class StorageHost
         var def = record.Config!;
         var backend = BackendFor(def.Type);
         if (flags != PoolBuildFlags.None) Build(backend, def, flags);
-        _status.Save(StartAndRefresh(backend, def));
+        var live = StartAndRefresh(backend, def);
+        _status.Save(live);
+        KeepManagedAdapter(def, live);
         MarkPendingDefinition(name, false);
         Emit(def, PoolLifecycleEvent.Started);
     }
@@ -272,6 +274,17 @@ public sealed partial class StorageHost
 
     private static StorageException AlreadyActive(string name) => StorageException.Invalid($"storage pool '{name}' is already active");
     private static StorageException StillActive(string name) => StorageException.Invalid($"storage pool '{name}' is still active");
+
+    /// <summary>
+    /// A vHBA the start created is the pool's to delete at stop: as libvirt, the persistent definition then says
+    /// managed='yes' too, so the next start and stop (and pool-dumpxml --inactive) agree with the running pool.
+    /// </summary>
+    private void KeepManagedAdapter(PoolDefinition config, PoolDefinition live)
+    {
+        if (live.Source.Adapter is not { Managed: true } || config.Source.Adapter is not { Managed: not true } adapter) return;
+        using var driver = LockDriver();
+        _configs.Save(config with { Source = config.Source with { Adapter = adapter with { Managed = true } } });
+    }
 
     /// <summary>
     /// The sizes of a pool when it was last stopped, kept in the runtime directory: libvirt's pool-dumpxml of a stopped

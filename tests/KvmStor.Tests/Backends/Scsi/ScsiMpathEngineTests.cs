@@ -109,6 +109,8 @@ public sealed class ScsiMpathEngineTests : IDisposable
         _host.DestroyPool("hba0");
         SpinWait.SpinUntil(() => kernel.Log.Count == 2, TimeSpan.FromSeconds(5));
         Assert.Equal(["vport_create", "vport_delete"], kernel.Log.Select(l => l.File));
+        // As libvirt: the persistent definition records that the vHBA is the pool's.
+        Assert.Contains("managed='yes'", _host.GetPoolXml("hba0", inactive: true));
     }
 
     [Fact]

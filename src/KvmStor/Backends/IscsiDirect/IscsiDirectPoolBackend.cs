@@ -90,11 +90,18 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : IPoolBackend,
         throw StorageException.NoSupport("storage pool does not support changing of volume capacity");
 
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
-        WithDisk(pool, volume, (_, io) => IscsiLunTransfer.Upload(io, source, range.Offset, range.Length, range.Sparse, progress, cancel));
+        WithDisk(pool, volume, (_, io) =>
+        {
+            using var lanes = LanesFor(pool, io, range);
+            IscsiLunTransfer.Upload(lanes, source, range.Offset, range.Length, range.Sparse, progress, cancel);
+        });
 
     public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
         WithDisk(pool, volume, (session, io) =>
-            IscsiLunTransfer.Download(io, new IscsiLbaMap(session, io), destination, range.Offset, range.Length, range.Sparse, progress, cancel));
+        {
+            using var lanes = LanesFor(pool, io, range);
+            IscsiLunTransfer.Download(lanes, new IscsiLbaMap(session, io), destination, range.Offset, range.Length, range.Sparse, progress, cancel);
+        });
 
     public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel)
     {
@@ -113,6 +120,15 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : IPoolBackend,
         if (info.Capacity is not { } capacity)
             throw StorageException.Invalid($"volume '{volume.Name}' is not a disk (SCSI device type {info.DeviceType}) and holds no data");
         work(session, new IscsiLunIo(session, lun, capacity));
+    }
+
+    /// <summary>Extra sessions to the same LUN for a transfer large enough to gain from commands in flight on each.</summary>
+    private IscsiLunLanes LanesFor(PoolDefinition pool, IscsiLunIo io, TransferRange range)
+    {
+        ulong rest = io.Capacity.Bytes - Math.Min(range.Offset, io.Capacity.Bytes);
+        ulong bytes = range.Length == 0 ? rest : Math.Min(range.Length, rest);
+        int count = bytes >= IscsiLunLanes.ParallelFromBytes ? IscsiLunLanes.DefaultCount : 1;
+        return IscsiLunLanes.Open(io, () => IscsiSession.Open(LoginFor(pool)), count);
     }
 
     /// <summary>The login a pool describes; a CHAP password is fetched from the secret store only here.</summary>

@@ -7,13 +7,14 @@ namespace KvmStor.Backends.IscsiDirect;
 /// </summary>
 internal sealed class IscsiLunIo(IscsiSession session, int lun, ScsiCapacity capacity)
 {
-    /// <summary>Bytes per READ/WRITE command: large enough for throughput, small enough for steady progress.</summary>
-    public const int ChunkBytes = 4 << 20;
+    /// <summary>Bytes per plain-zero WRITE when the target refuses WRITE SAME.</summary>
+    private const int ZeroWriteBytes = 4 << 20;
     private const int WriteSameBytes = 64 << 20;
 
     private bool _writeSameRefused;
     private byte[]? _zeros;
 
+    public IscsiSession Session => session;
     public ScsiCapacity Capacity => capacity;
     public int Lun => lun;
     public uint BlockSize => capacity.BlockSize;
@@ -57,7 +58,7 @@ internal sealed class IscsiLunIo(IscsiSession session, int lun, ScsiCapacity cap
 
     private void WriteZeros(ulong lba, ulong blocks)
     {
-        _zeros ??= new byte[ChunkBytes - ChunkBytes % BlockSize];
+        _zeros ??= new byte[ZeroWriteBytes - ZeroWriteBytes % BlockSize];
         ulong perCommand = (ulong)_zeros.Length / BlockSize;
         while (blocks > 0)
         {

@@ -14,54 +14,97 @@ internal static class IscsiLunTransfer
     /// <summary>Granularity at which zero runs are detected in transferred data.</summary>
     private const int ZeroScanBytes = 4096;
 
-    public static void Download(IscsiLunIo io, IscsiLbaMap map, Stream destination, ulong offset, ulong length, bool sparse,
+    public static void Download(IscsiLunLanes lanes, IscsiLbaMap map, Stream destination, ulong offset, ulong length, bool sparse,
         ByteProgress? progress, CancellationToken cancel)
     {
+        var io = lanes.Primary;
         ulong size = io.Capacity.Bytes, bs = io.BlockSize;
         if (offset > size) offset = size;
         ulong end = length == 0 ? size : Math.Min(size, offset + length);
         bool skipZeros = sparse && destination.CanSeek;
         if (skipZeros && destination.Length < destination.Position + (long)(end - offset))
             destination.SetLength(destination.Position + (long)(end - offset));
-        var buffer = new byte[IscsiLunIo.ChunkBytes + (int)bs];
+        // Reads run ahead on every lane; their data is written out strictly in order as the oldest one finishes.
+        var window = new InOrderWindow<DownloadPiece>(WindowPerLane * lanes.Count);
+        var spare = new Stack<byte[]>();
+        int issued = 0;
         ulong pos = offset;
-        while (pos < end)
+        void Emit(DownloadPiece piece)
         {
-            cancel.ThrowIfCancellationRequested();
-            ulong lba = pos / bs, within = pos % bs;
-            if (skipZeros && within == 0 && map.ZeroBlocksAt(lba) is var zeroBlocks and > 0)
-            {
-                ulong skip = Math.Min(zeroBlocks * bs, end - pos);
-                destination.Seek((long)skip, SeekOrigin.Current);
-                pos += skip;
-                progress?.Invoke((long)(pos - offset), (long)(end - offset));
-                continue;
-            }
-            ulong want = Math.Min((ulong)IscsiLunIo.ChunkBytes, end - pos);
-            if (skipZeros) want = Math.Min(want, Math.Max(1, map.DataBlocksAt(lba)) * bs - within);
-            int readBytes = (int)((within + want + bs - 1) / bs * bs);
-            io.Read(lba, buffer, 0, readBytes);
-            var data = buffer.AsSpan((int)within, (int)want);
-            if (!skipZeros) destination.Write(data);
+            if (piece.Buffer is null) destination.Seek((long)piece.Bytes, SeekOrigin.Current);
             else
-                for (int i = 0; i < data.Length; i += ZeroScanBytes)
+            {
+                WriteOut(destination, piece.Buffer.AsSpan(piece.Within, (int)piece.Bytes), skipZeros);
+                spare.Push(piece.Buffer);
+            }
+            progress?.Invoke((long)(piece.End - offset), (long)(end - offset));
+        }
+        try
+        {
+            while (pos < end)
+            {
+                cancel.ThrowIfCancellationRequested();
+                while (window.Full) Emit(window.TakeOldest());
+                ulong lba = pos / bs, within = pos % bs;
+                if (skipZeros && within == 0 && lanes.OnPrimary(() => map.ZeroBlocksAt(lba)) is var zeroBlocks and > 0)
                 {
-                    var block = data.Slice(i, Math.Min(ZeroScanBytes, data.Length - i));
-                    if (block.ContainsAnyExcept((byte)0)) destination.Write(block);
-                    else destination.Seek(block.Length, SeekOrigin.Current);
+                    ulong skip = Math.Min(zeroBlocks * bs, end - pos);
+                    pos += skip;
+                    window.Add(Task.CompletedTask, new DownloadPiece(null, 0, skip, pos));
+                    continue;
                 }
-            pos += want;
-            progress?.Invoke((long)(pos - offset), (long)(end - offset));
+                ulong want = Math.Min((ulong)ChunkBytes, end - pos);
+                if (skipZeros) want = Math.Min(want, Math.Max(1, lanes.OnPrimary(() => map.DataBlocksAt(lba))) * bs - within);
+                int readBytes = (int)((within + want + bs - 1) / bs * bs);
+                var buffer = spare.Count > 0 ? spare.Pop() : new byte[ChunkBytes + (int)bs];
+                pos += want;
+                window.Add(lanes.Post(issued++, lane => lane.Read(lba, buffer, 0, readBytes)), new DownloadPiece(buffer, (int)within, want, pos));
+            }
+            while (window.Any) Emit(window.TakeOldest());
+        }
+        catch (Exception e)
+        {
+            window.Abandon();
+            if (e is StorageException { Code: ErrorCode.OperationTimeout }) lanes.GiveUpOnTarget();
+            throw;
         }
         destination.Flush();
+    }
+
+    /// <summary>Bytes[Within..+Bytes) of a finished read (null Buffer: a deallocated range to seek over); End: transfer position after it.</summary>
+    private readonly record struct DownloadPiece(byte[]? Buffer, int Within, ulong Bytes, ulong End);
+
+    /// <summary>Commands in flight per lane: one running, one queued behind it so the lane never idles.</summary>
+    private const int WindowPerLane = 2;
+
+    /// <summary>
+    /// Bytes per READ/WRITE of a transfer. With several in flight, smaller commands pipeline as well as big ones did
+    /// alone, and keep the data read ahead (lanes × window × chunk) small.
+    /// </summary>
+    private const int ChunkBytes = 1 << 20;
+
+    private static void WriteOut(Stream destination, ReadOnlySpan<byte> data, bool skipZeros)
+    {
+        if (!skipZeros)
+        {
+            destination.Write(data);
+            return;
+        }
+        for (int i = 0; i < data.Length; i += ZeroScanBytes)
+        {
+            var block = data.Slice(i, Math.Min(ZeroScanBytes, data.Length - i));
+            if (block.ContainsAnyExcept((byte)0)) destination.Write(block);
+            else destination.Seek(block.Length, SeekOrigin.Current);
+        }
     }
 
     /// <summary>
     /// Writes the stream to the LUN from <paramref name="offset"/> (a whole block). A stream longer than
     /// <paramref name="length"/> (or than the LUN) fails like a full device after the part that fits is written.
     /// </summary>
-    public static void Upload(IscsiLunIo io, Stream source, ulong offset, ulong length, bool sparse, ByteProgress? progress, CancellationToken cancel)
+    public static void Upload(IscsiLunLanes lanes, Stream source, ulong offset, ulong length, bool sparse, ByteProgress? progress, CancellationToken cancel)
     {
+        var io = lanes.Primary;
         ulong size = io.Capacity.Bytes, bs = io.BlockSize;
         if (offset % bs != 0)
             throw StorageException.InvalidArg($"upload offset {offset} is not a multiple of the LUN's block size {bs}");
@@ -69,20 +112,46 @@ internal static class IscsiLunTransfer
         ulong limit = size - offset;
         if (length != 0) limit = Math.Min(limit, length);
         long total = length != 0 ? (long)length : source.CanSeek ? source.Length - source.Position : -1;
-        int chunk = (int)(IscsiLunIo.ChunkBytes - IscsiLunIo.ChunkBytes % bs);
-        var buffer = new byte[chunk];
+        int chunk = Math.Max((int)bs, ChunkBytes - ChunkBytes % (int)bs);
+        // The next chunk is read from the source while earlier ones are written on the lanes; progress counts a chunk
+        // only once it and every chunk before it are on the LUN.
+        var window = new InOrderWindow<(byte[] Buffer, ulong Done)>(WindowPerLane * lanes.Count);
+        var spare = new Stack<byte[]>();
+        int issued = 0;
         ulong done = 0;
-        while (true)
+        void Settle()
         {
-            cancel.ThrowIfCancellationRequested();
-            int n = ReadFull(source, buffer.AsSpan(0, (int)Math.Min((ulong)chunk, Math.Max(limit - done, 1))));
-            if (n == 0) break;
-            bool overflow = done + (ulong)n > limit;
-            int fits = overflow ? (int)(limit - done) : n;
-            WriteChunk(io, buffer, fits, (offset + done) / bs, sparse);
-            done += (ulong)fits;
-            progress?.Invoke((long)done, total);
-            if (overflow) throw StorageException.System("cannot write to stream", Errno.ENOSPC);
+            var (buffer, written) = window.TakeOldest();
+            spare.Push(buffer);
+            progress?.Invoke((long)written, total);
+        }
+        try
+        {
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                while (window.Full) Settle();
+                var buffer = spare.Count > 0 ? spare.Pop() : new byte[chunk];
+                int n = ReadFull(source, buffer.AsSpan(0, (int)Math.Min((ulong)chunk, Math.Max(limit - done, 1))));
+                if (n == 0) break;
+                bool overflow = done + (ulong)n > limit;
+                int fits = overflow ? (int)(limit - done) : n;
+                ulong lba = (offset + done) / bs;
+                done += (ulong)fits;
+                window.Add(lanes.Post(issued++, lane => WriteChunk(lane, buffer, fits, lba, sparse)), (buffer, done));
+                if (overflow)
+                {
+                    while (window.Any) Settle();
+                    throw StorageException.System("cannot write to stream", Errno.ENOSPC);
+                }
+            }
+            while (window.Any) Settle();
+        }
+        catch (Exception e)
+        {
+            window.Abandon();
+            if (e is StorageException { Code: ErrorCode.OperationTimeout }) lanes.GiveUpOnTarget();
+            throw;
         }
     }
 

@@ -59,6 +59,10 @@ internal sealed unsafe class IscsiSession : IDisposable
         }
         if (LibIscsi.SetSessionType(_context, Login.TargetIqn is null ? LibIscsi.SessionDiscovery : LibIscsi.SessionNormal) < 0)
             throw StorageException.Internal($"Failed to set session type: {Error()}");
+        // Parallel sessions of one initiator must differ in ISID, or the target takes each login for a reinstatement of
+        // the last and drops it; libiscsi's own pick may repeat within one process.
+        if (LibIscsi.SetIsidRandom(_context, Random.Shared.Next(1 << 24), (uint)Random.Shared.Next(1 << 16)) < 0)
+            throw StorageException.Internal($"Failed to set the session's ISID: {Error()}");
         if (Login.ChapUser is { } user) SetChap(user, Login.ChapPassword ?? []);
         // A lost connection fails the command instead of reconnecting behind our back.
         LibIscsi.SetNoAutoReconnect(_context, 1);
@@ -184,6 +188,9 @@ internal sealed unsafe class IscsiSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The target is known not to answer: dispose drops the session without logging out.</summary>
+    public void Abandon() => _abandoned = true;
 
     /// <summary>Logs out (bounded; a failure there loses nothing) and frees the context.</summary>
     public void Dispose()

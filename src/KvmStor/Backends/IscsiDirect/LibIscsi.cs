@@ -64,6 +64,10 @@ internal static unsafe partial class LibIscsi
     [LibraryImport(Soname, EntryPoint = "iscsi_set_initiator_username_pwd")]
     internal static partial int SetInitiatorUsernamePassword(nint context, byte* user, byte* password);
 
+    /// <summary>ISID of the "random" format: 24 random bits and a 16-bit qualifier.</summary>
+    [LibraryImport(Soname, EntryPoint = "iscsi_set_isid_random")]
+    internal static partial int SetIsidRandom(nint context, int random, uint qualifier);
+
     [LibraryImport(Soname, EntryPoint = "iscsi_set_timeout")]
     internal static partial int SetTimeout(nint context, int seconds);
 

@@ -1,4 +1,4 @@
-using KvmStor.Host;
+using System.Runtime.InteropServices;
 
 namespace KvmStor.Backends.Fs;
 
@@ -10,7 +10,7 @@ namespace KvmStor.Backends.Fs;
 /// </summary>
 /// <param name="mountInfoPath">/proc/self/mountinfo (tests give a file): it names each mount's device without touching it.</param>
 /// <param name="connectionsPath">Where fusectl is (or will be) mounted.</param>
-public sealed class FuseConnection(ICommandRunner runner, string? mountInfoPath = null, string? connectionsPath = null)
+public sealed partial class FuseConnection(string? mountInfoPath = null, string? connectionsPath = null)
 {
     public const string DefaultMountInfoPath = "/proc/self/mountinfo";
     public const string DefaultConnectionsPath = "/sys/fs/fuse/connections";
@@ -48,9 +48,10 @@ public sealed class FuseConnection(ICommandRunner runner, string? mountInfoPath 
         string? connection = ConnectionOf(mountPoint);
         if (connection is null) return false;
         string abort = Path.Combine(ConnectionsPath, connection, "abort");
-        // fusectl is not mounted on every host (Debian mounts it through systemd, containers often do not).
+        // fusectl is not mounted on every host (Debian mounts it through systemd, containers often do not). By the
+        // system call, not mount(8): mount(8) looks at the other mounts, and waits on the very mount that hangs.
         if (!File.Exists(abort) && ConnectionsPath == DefaultConnectionsPath && !IsFusectlMounted())
-            runner.Run(new CommandLine("mount", "-t", "fusectl", "fusectl", ConnectionsPath));
+            MountSyscall("fusectl", ConnectionsPath, "fusectl", 0, IntPtr.Zero);
         try
         {
             using var control = new FileStream(abort, FileMode.Open, FileAccess.Write);
@@ -65,6 +66,9 @@ public sealed class FuseConnection(ICommandRunner runner, string? mountInfoPath 
         try { return File.ReadAllLines(MountInfoPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
+
+    [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MountSyscall(string source, string target, string type, nuint flags, IntPtr data);
 
     private static bool IsFusectlMounted() =>
         MountTable.Read().Entries.Any(e => e.FileSystemType == "fusectl" && e.MountPoint == DefaultConnectionsPath);

@@ -18,7 +18,7 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
     : MountedPoolBackend(runner, mountTablePath)
 {
     private const int ENOTCONN = 107;
-    private readonly FuseConnection _fuse = new(runner ?? ProcessCommandRunner.Instance);
+    private readonly FuseConnection _fuse = new();
 
     public override PoolType Type => PoolType.NetFs;
 

@@ -4,8 +4,9 @@ namespace KvmStor.IntegrationTests;
 
 /// <summary>
 /// A Gluster server that stops answering (its brick SIGSTOPped) while a netfs pool is mounted from it: refresh and
-/// upload fail within KVMSTOR_NETWORK_TIMEOUT with a clear error instead of hanging, and commands on other pools
-/// keep working meanwhile. The brick is continued (SIGCONT) afterwards, even when an assertion fails.
+/// upload fail within KVMSTOR_NETWORK_TIMEOUT with a clear error instead of hanging, a stalled upload or download
+/// aborts the mount's FUSE connection so that the process exits too, and commands on other pools keep working
+/// meanwhile. The brick is continued (SIGCONT) afterwards, even when an assertion fails.
 /// </summary>
 [Collection(GlusterCollection.Name)]
 public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisposable
@@ -64,9 +65,9 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
         var stdout = upload.StandardOutput.ReadToEndAsync();
         var stopped = new TaskCompletionSource<Stopwatch>();
         var timedOut = new TaskCompletionSource<(string Line, TimeSpan SinceStop)>();
+        var text = new System.Text.StringBuilder();
         var stderr = Task.Run(() =>
         {
-            var text = new System.Text.StringBuilder();
             while (upload.StandardError.ReadLine() is { } line)
             {
                 text.AppendLine(line);
@@ -93,18 +94,75 @@ public sealed class GlusterDeadServerTests(GlusterServerFixture gluster) : IDisp
             catch (IOException) { } // the reader gave up: broken pipe
         });
 
-        // The error comes within the bound of the stall. The process itself can exit only once the kernel ends the
-        // write stuck in FUSE (when the server answers, or at gluster's ping-timeout): the server is continued below.
-        Assert.True(timedOut.Task.Wait(TimeSpan.FromSeconds(30)), "no timeout error while the server is stopped");
+        // The error comes within the bound of the stall, and the process exits with it while the server is still
+        // stopped: the write stuck in FUSE fails once kvmstor aborted the mount's FUSE connection.
+        Assert.True(timedOut.Task.Wait(TimeSpan.FromSeconds(30)),
+            $"no timeout error while the server is stopped (exited: {upload.HasExited}, stopped: {stopped.Task.IsCompleted}): {text}");
         var (message, sinceStop) = timedOut.Task.Result;
-        Assert.Contains("error: Timed out during operation: upload on 127.0.0.1:/" + volume + ": no progress within 2 s (KVMSTOR_NETWORK_TIMEOUT)", message);
+        Assert.Contains("error: Timed out during operation: upload on 127.0.0.1:/" + volume + ": no progress within 2 s (KVMSTOR_NETWORK_TIMEOUT)" +
+            "; the FUSE connection of " + Target + " was aborted", message);
         Assert.InRange(sinceStop.TotalSeconds, Bound - 0.5, Bound + 6);
+        Assert.True(upload.WaitForExit(TimeSpan.FromSeconds(10)), "vol-upload does not exit while the server is stopped");
+        var exitedAfterStop = stopped.Task.Result.Elapsed;
+        Assert.Equal(1, upload.ExitCode);
+        Assert.InRange(exitedAfterStop.TotalSeconds, Bound - 0.5, Bound + 8);
+        writer.Wait(TimeSpan.FromSeconds(10));
 
         OtherPoolsStillWork();
+        AbortedPoolCanBeDestroyedAndStartedAgain();
+    }
+
+    [Fact]
+    public void ADownloadThatStallsWhenTheServerStopsExitsWithinTheBound()
+    {
+        string volume = StartPool("kd");
+        // Never written: no page of it is cached, every read goes to the server.
+        Ok("vol-create-as", "gdead", "big.raw", "256M");
+        string fifo = Path.Combine(_kvmstor.Root, "download.fifo");
+        Assert.Equal(0, GlusterServer.Exec(TimeSpan.FromSeconds(5), "mkfifo", fifo).ExitCode);
+
+        using var download = _kvmstor.StartProcess(_shortBound, "vol-download", "--pool", "gdead", "big.raw", fifo);
+        var stdout = download.StandardOutput.ReadToEndAsync();
+        var stderr = download.StandardError.ReadToEndAsync();
+        Stopwatch? sinceStop = null;
+        var reader = Task.Run(() =>
+        {
+            using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Read);
+            var buffer = new byte[1 << 20];
+            pipe.ReadExactly(buffer);
+            StopBrick(volume);
+            sinceStop = Stopwatch.StartNew();
+            long total = buffer.Length;
+            int n;
+            while ((n = pipe.Read(buffer)) > 0) total += n;
+            return total;
+        });
+
+        Assert.True(download.WaitForExit(TimeSpan.FromSeconds(40)), "vol-download does not exit while the server is stopped");
+        Assert.NotNull(sinceStop);
+        var exitedAfterStop = sinceStop!.Elapsed;
+        Assert.Equal(1, download.ExitCode);
+        Assert.Contains("error: Timed out during operation: download on 127.0.0.1:/" + volume + ": no progress within 2 s (KVMSTOR_NETWORK_TIMEOUT)" +
+            "; the FUSE connection of " + Target + " was aborted", stderr.Result);
+        Assert.InRange(exitedAfterStop.TotalSeconds, Bound - 0.5, Bound + 8);
+        Assert.True(reader.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(reader.Result < 256L << 20, "the whole volume came through although the server was stopped");
+
+        OtherPoolsStillWork();
+        AbortedPoolCanBeDestroyedAndStartedAgain();
+    }
+
+    /// <summary>The aborted mount answers ENOTCONN: pool-destroy detaches it; once the server is back the pool starts again.</summary>
+    private void AbortedPoolCanBeDestroyedAndStartedAgain()
+    {
+        var (code, _, stderr) = _kvmstor.Run("vol-list", "gdead");
+        Assert.Equal(1, code);
+        Assert.Contains("Transport endpoint is not connected", stderr);
+        Ok("pool-destroy", "gdead");
+        Assert.False(GlusterNetFsTests.IsMounted(Target));
         ContinueBrick();
-        Assert.True(upload.WaitForExit(TimeSpan.FromSeconds(30)), "vol-upload does not exit once the server is back");
-        writer.Wait(TimeSpan.FromSeconds(10));
-        Assert.Equal(1, upload.ExitCode);
+        Ok("pool-start", "gdead");
+        Assert.Contains("big.raw", Ok("vol-list", "gdead"));
         Ok("pool-destroy", "gdead");
     }
 

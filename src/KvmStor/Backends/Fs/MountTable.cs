@@ -90,7 +90,8 @@ public sealed class MountTable
         }
     }
 
-    private static string Unescape(string field)
+    /// <summary>Undoes the kernel's octal escapes of a mount table field (also used for /proc/self/mountinfo).</summary>
+    internal static string Unescape(string field)
     {
         if (!field.Contains('\\')) return field;
         var sb = new StringBuilder(field.Length);

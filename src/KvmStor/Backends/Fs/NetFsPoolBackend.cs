@@ -10,11 +10,16 @@ namespace KvmStor.Backends.Fs;
 /// directory. Build only makes the directory; source discovery asks showmount and the gluster CLI.
 /// Beyond libvirt, nothing here waits on the server without a bound (KVMSTOR_NETWORK_TIMEOUT): a bounded connect
 /// before mount, the mount itself, and every look at the mounted directory; transfers fail when they stall.
+/// When kvmstor's own thread is the one left waiting in a FUSE request, the mount's FUSE connection is aborted, so
+/// that the command can exit (see <see cref="AbortStuckFuseMount"/>).
 /// </summary>
 /// <param name="networkLimit">The bound on each wait for the server; null reads KVMSTOR_NETWORK_TIMEOUT each time.</param>
 public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
     : MountedPoolBackend(runner, mountTablePath)
 {
+    private const int ENOTCONN = 107;
+    private readonly FuseConnection _fuse = new();
+
     public override PoolType Type => PoolType.NetFs;
 
     protected override void Validate(PoolDefinition pool)
@@ -57,6 +62,8 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
         string target = LocalTargetDirectory.RequirePath(pool);
         try { MountResponsiveness.Ensure(target, $"unmount of {MountCommand.PoolSource(pool)}", networkLimit, fresh: true); }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout) { return MountCommand.DetachUnresponsive(pool); }
+        // A mount whose FUSE connection was aborted answers at once, but only ENOTCONN: detach it the same way.
+        if (!FileSystem.TryStat(target, followLinks: true, out _, out int errno) && errno == ENOTCONN) return MountCommand.DetachUnresponsive(pool);
         return MountCommand.Unmount(pool);
     }
 
@@ -65,8 +72,10 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
     private T OnMount<T>(PoolDefinition pool, string what, Func<T> step)
     {
         string described = $"{what} on {MountCommand.PoolSource(pool)}";
-        MountResponsiveness.Ensure(LocalTargetDirectory.RequirePath(pool), described, networkLimit);
-        return NetworkTimeout.Run(described, step, networkLimit);
+        string target = LocalTargetDirectory.RequirePath(pool);
+        MountResponsiveness.Ensure(target, described, networkLimit);
+        try { return NetworkTimeout.Run(described, step, networkLimit); }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout) { throw AbortStuckFuseMount(target, e); }
     }
 
     private void OnMount(PoolDefinition pool, string what, Action step) =>
@@ -115,7 +124,28 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
         Action<NetworkTransferWatchdog, ByteProgress, CancellationToken> transfer)
     {
         string described = $"{what} on {MountCommand.PoolSource(pool)}";
-        MountResponsiveness.Ensure(LocalTargetDirectory.RequirePath(pool), described, networkLimit);
-        NetworkTransferWatchdog.Run(described, progress, cancel, transfer, networkLimit);
+        string target = LocalTargetDirectory.RequirePath(pool);
+        MountResponsiveness.Ensure(target, described, networkLimit);
+        try { NetworkTransferWatchdog.Run(described, progress, cancel, transfer, networkLimit); }
+        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout) { throw AbortStuckFuseMount(target, e); }
+    }
+
+    /// <summary>
+    /// Called once a bounded step on the mount passed its bound while kvmstor's own thread still waits in the kernel
+    /// (the probe from a child process answered, so only the step itself is stuck). A request already handed to a
+    /// FUSE daemon is waited for uninterruptibly: the error would be printed, but the process could not exit until
+    /// the server answers or GlusterFS gives up (ping-timeout, 42 s by default). So the mount's FUSE connection is
+    /// aborted and the stuck request fails at once.
+    /// Why abort even though only this command is stuck: by then the server has not answered for the whole bound,
+    /// so every other request on the mount (a guest's disk I/O on a netfs pool included) waits as well; an abort
+    /// turns those waits into errors instead of more waiting. The price is that the mount stays dead (ENOTCONN)
+    /// when the server comes back, until the pool is stopped (lazy unmount) and started again, as after a failed
+    /// refresh. A native gluster pool's mount is kvmstor's private one (guests reach its volumes through gfapi),
+    /// so nothing else loses it there. Only FUSE mounts can be aborted; NFS or CIFS pools keep the old behaviour.
+    /// </summary>
+    private StorageException AbortStuckFuseMount(string mountPoint, StorageException timeout)
+    {
+        if (!_fuse.TryAbort(mountPoint)) return timeout;
+        return new StorageException(ErrorCode.OperationTimeout, $"{timeout.Message}; the FUSE connection of {mountPoint} was aborted", timeout);
     }
 }

@@ -8,7 +8,8 @@ namespace KvmStor.Backends.Fs;
 /// Bounds a long data transfer over a network filesystem by its progress, not its length: a 256 GiB upload may
 /// take an hour, but a server that stops answering makes it stall. The transfer runs on its own thread; when no
 /// byte has moved for KVMSTOR_NETWORK_TIMEOUT (time spent waiting for the caller's own input stream excepted), the
-/// command fails with "Timed out during operation". The stuck thread is left behind and ends with the process.
+/// command fails with "Timed out during operation". The stuck thread is left behind and ends with the process
+/// (a thread stuck in a FUSE request would hold the process back: netfs pools abort that mount's FUSE connection).
 /// </summary>
 public sealed class NetworkTransferWatchdog
 {

@@ -95,16 +95,7 @@ public sealed partial class StorageHost
     /// The value a pool's &lt;auth&gt; refers to, by UUID or by usage (CHAP looks among iscsi secrets, cephx among ceph
     /// secrets). For backends only: the value goes straight to the login and nowhere else.
     /// </summary>
-    public byte[] ValueFor(PoolDefinition pool, PoolAuth auth)
-    {
-        if (auth.SecretUuid is { } uuid) return GetSecretValueForBackend(uuid);
-        if (auth.SecretUsage is { } usage)
-        {
-            var type = auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi;
-            return ValueOf(LookupSecretByUsage(type, usage));
-        }
-        throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
-    }
+    public byte[] ValueFor(PoolDefinition pool, PoolAuth auth) => ValueOf(SecretOf(pool, auth));
 
     /// <summary>
     /// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, mode 0600), for qemu's secret objects:
@@ -112,15 +103,18 @@ public sealed partial class StorageHost
     /// </summary>
     public string SecretValueFileFor(PoolDefinition pool, PoolAuth auth)
     {
-        var secret = auth.SecretUuid is { } uuid
-            ? Secrets.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D"))
-            : auth.SecretUsage is { } usage
-                ? LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
-                : throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
+        var secret = SecretOf(pool, auth);
         string file = Secrets.ValueFile(secret);
         if (!File.Exists(file)) throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");
         return file;
     }
+
+    private SecretDefinition SecretOf(PoolDefinition pool, PoolAuth auth) =>
+        auth.SecretUuid is { } uuid
+            ? Secrets.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D"))
+            : auth.SecretUsage is { } usage
+                ? LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
+                : throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
 
     private byte[] ValueOf(SecretDefinition secret) =>
         Secrets.LoadValue(secret)

@@ -84,15 +84,7 @@ public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
         _iscsiadm.RescanSession(session.Id);
         WaitForUdev();
         var volumes = Scan(pool, session).Select(v => WithKey(pool, v)).ToList();
-        ulong total = volumes.Aggregate(0UL, (sum, v) => sum + v.Capacity);
-        return new PoolRefreshResult
-        {
-            Capacity = total,
-            Allocation = total,
-            Available = 0,
-            Volumes = volumes,
-            Source = IscsiPortal.WithPort(pool.Source),
-        };
+        return RefreshOf(volumes) with { Source = IscsiPortal.WithPort(pool.Source) };
     }
 
     public string FindSources(string? sourceSpecXml) => new IscsiSourceFinder(_iscsiadm, _interfaces).FindSources(sourceSpecXml);

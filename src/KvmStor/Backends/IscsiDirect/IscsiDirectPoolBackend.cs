@@ -10,7 +10,7 @@ namespace KvmStor.Backends.IscsiDirect;
 /// target logs in, does its work and logs out. Start therefore proves the login works (target, initiator IQN, CHAP)
 /// and stop has nothing left to log out of. Volumes are the LUNs: they cannot be created, deleted or resized here.
 /// </summary>
-public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : IPoolBackend, IVolumeBackend
+public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : Devices.FoundVolumesBackend, IPoolBackend
 {
     public PoolType Type => PoolType.IscsiDirect;
 
@@ -34,13 +34,7 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : IPoolBackend,
 
     public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
 
-    public PoolRefreshResult Refresh(PoolDefinition pool)
-    {
-        var volumes = ListVolumes(pool);
-        ulong capacity = 0;
-        foreach (var v in volumes) capacity += v.Capacity;
-        return new PoolRefreshResult { Capacity = capacity, Allocation = capacity, Available = 0, Volumes = volumes };
-    }
+    public PoolRefreshResult Refresh(PoolDefinition pool) => RefreshOf(ListVolumes(pool));
 
     /// <summary>SendTargets discovery on the spec's one host, with its initiator IQN: one &lt;source&gt; per target.</summary>
     public string FindSources(string? sourceSpecXml)
@@ -62,48 +56,35 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : IPoolBackend,
         return SourcesXml.Format(PoolType.IscsiDirect, sources);
     }
 
-    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
+    public override IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
     {
         var login = LoginFor(pool);
         using var session = IscsiSession.Open(login);
         return IscsiLuns.DescribeAll(session).Select(l => l.ToVolume(login.Portal, login.TargetIqn!)).ToList();
     }
 
-    public VolumeDefinition? FindVolume(PoolDefinition pool, string name) =>
+    public override VolumeDefinition? FindVolume(PoolDefinition pool, string name) =>
         IscsiPortal.LunOf(name) is null ? null : ListVolumes(pool).FirstOrDefault(v => v.Name == name);
 
-    public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
+    public override VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath) =>
         keyOrPath.StartsWith("ip-", StringComparison.Ordinal)
             ? ListVolumes(pool).FirstOrDefault(v => v.Key == keyOrPath || v.Target.Path == keyOrPath) : null;
 
-    public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool does not support volume creation");
-
-    public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
-        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool does not support volume creation from an existing volume");
-
-    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support vol deletion");
-
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support changing of volume capacity");
-
-    public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+    public override void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
         WithDisk(pool, volume, (_, io) =>
         {
             using var lanes = LanesFor(pool, io, range);
             IscsiLunTransfer.Upload(lanes, source, range.Offset, range.Length, range.Sparse, progress, cancel);
         });
 
-    public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
+    public override void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
         WithDisk(pool, volume, (session, io) =>
         {
             using var lanes = LanesFor(pool, io, range);
             IscsiLunTransfer.Download(lanes, new IscsiLbaMap(session, io), destination, range.Offset, range.Length, range.Sparse, progress, cancel);
         });
 
-    public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel)
+    public override void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel)
     {
         if (algorithm != WipeAlgorithm.Zero)
             throw StorageException.InvalidArg($"unsupported algorithm {(int)algorithm}");

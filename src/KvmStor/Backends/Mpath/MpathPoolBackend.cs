@@ -31,13 +31,7 @@ public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : D
 
     public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
 
-    public PoolRefreshResult Refresh(PoolDefinition pool)
-    {
-        var volumes = ListVolumes(pool);
-        ulong capacity = 0;
-        foreach (var v in volumes) capacity += v.Capacity;
-        return new PoolRefreshResult { Capacity = capacity, Allocation = capacity, Available = 0, Volumes = volumes };
-    }
+    public PoolRefreshResult Refresh(PoolDefinition pool) => RefreshOf(ListVolumes(pool));
 
     public string FindSources(string? sourceSpecXml) =>
         throw StorageException.NoSupport("pool type 'mpath' does not support source discovery");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace KvmStor.IntegrationTests;
@@ -20,11 +19,6 @@ public sealed class GuestBootTests : IDisposable
     [Fact]
     public void A_booted_guest_writes_to_both_attached_disks()
     {
-        string kernel = System.IO.Directory.EnumerateFiles("/boot", "vmlinuz-*").Order().LastOrDefault()
-            ?? throw new InvalidOperationException("no kernel in /boot: apt-get install linux-image-amd64");
-        string version = Path.GetFileName(kernel)["vmlinuz-".Length..];
-        Assert.True(System.IO.File.Exists("/bin/busybox"), "apt-get install busybox-static");
-
         string images = Path.Combine(_k.Root, "images");
         Expect(0, "pool-define-as", "images", "dir", "--target", images);
         Expect(0, "pool-build", "images");
@@ -35,24 +29,7 @@ public sealed class GuestBootTests : IDisposable
         Expect(0, "vol-create-as", "images", "base.qcow2", "8M", "--format", "qcow2");
         Expect(0, "vol-create-as", "images", "overlay.qcow2", "8M", "--format", "qcow2", "--backing-vol", "base.qcow2", "--backing-vol-format", "qcow2");
 
-        string initrd = Path.Combine(_k.Root, "initrd.cpio");
-        System.IO.File.WriteAllBytes(initrd, MarkerGuest.BuildInitramfs(version));
-        string domain = Path.Combine(_k.Root, "boot.xml");
-        System.IO.File.WriteAllText(domain, $"""
-            <domain type='qemu'>
-              <name>boot</name>
-              <memory unit='MiB'>256</memory>
-              <vcpu>1</vcpu>
-              <os>
-                <type arch='x86_64' machine='pc'>hvm</type>
-                <kernel>{kernel}</kernel>
-                <initrd>{initrd}</initrd>
-                <cmdline>console=ttyS0 panic=-1 loglevel=4</cmdline>
-              </os>
-              <devices>
-              </devices>
-            </domain>
-            """);
+        string domain = MarkerGuest.WriteDomain(_k.Root, "boot");
         Expect(0, "define", domain);
         Expect(0, "attach-disk", "boot", "--pool", "images", "--vol", "data.raw", "--serial", "RAWDISK");
         Expect(0, "attach-disk", "boot", "--pool", "images", "--vol", "overlay.qcow2", "--serial", "QCOWDISK", "--cache", "writeback");

@@ -37,6 +37,37 @@ internal static class MarkerGuest
         """;
 
     /// <param name="disks">How many virtio disks the guest has: init waits for the last of them (vda, vdb, ...) to appear.</param>
+    /// <summary>
+    /// Writes the definition of a guest called <paramref name="name"/> that boots the newest /boot kernel with the
+    /// marker initramfs (waiting for <paramref name="disks"/> disks) and has no devices yet; returns the XML's path.
+    /// </summary>
+    public static string WriteDomain(string directory, string name, int disks = 2)
+    {
+        string kernel = System.IO.Directory.EnumerateFiles("/boot", "vmlinuz-*").Order().LastOrDefault()
+            ?? throw new InvalidOperationException("no kernel in /boot: apt-get install linux-image-amd64");
+        string version = Path.GetFileName(kernel)["vmlinuz-".Length..];
+        if (!System.IO.File.Exists("/bin/busybox")) throw new InvalidOperationException("no /bin/busybox: apt-get install busybox-static");
+        string initrd = Path.Combine(directory, name + "-initrd.cpio");
+        System.IO.File.WriteAllBytes(initrd, BuildInitramfs(version, disks));
+        string domain = Path.Combine(directory, name + ".xml");
+        System.IO.File.WriteAllText(domain, $"""
+            <domain type='qemu'>
+              <name>{name}</name>
+              <memory unit='MiB'>256</memory>
+              <vcpu>1</vcpu>
+              <os>
+                <type arch='x86_64' machine='pc'>hvm</type>
+                <kernel>{kernel}</kernel>
+                <initrd>{initrd}</initrd>
+                <cmdline>console=ttyS0 panic=-1 loglevel=4</cmdline>
+              </os>
+              <devices>
+              </devices>
+            </domain>
+            """);
+        return domain;
+    }
+
     public static byte[] BuildInitramfs(string kernelVersion, int disks = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(disks, 1);

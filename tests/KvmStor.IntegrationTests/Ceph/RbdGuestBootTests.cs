@@ -15,11 +15,6 @@ public sealed class RbdGuestBootTests(CephCluster cluster)
     [Fact]
     public void A_booted_guest_writes_to_an_rbd_volume_through_qemus_rbd_driver()
     {
-        string kernel = Directory.EnumerateFiles("/boot", "vmlinuz-*").Order().LastOrDefault()
-            ?? throw new InvalidOperationException("no kernel in /boot: apt-get install linux-image-amd64");
-        string version = Path.GetFileName(kernel)["vmlinuz-".Length..];
-        Assert.True(File.Exists("/bin/busybox"), "apt-get install busybox-static");
-
         using var session = new RbdPoolSession(cluster);
         string vol = "boot-" + Guid.NewGuid().ToString("N")[..8];
         const string domainName = "rbdboot";
@@ -27,24 +22,7 @@ public sealed class RbdGuestBootTests(CephCluster cluster)
         {
             session.Must("vol-create-as", session.PoolName, vol, "8M");
 
-            string initrd = Path.Combine(session.Kvmstor.Root, "initrd.cpio");
-            File.WriteAllBytes(initrd, MarkerGuest.BuildInitramfs(version, disks: 1));
-            string domain = Path.Combine(session.Kvmstor.Root, "boot.xml");
-            File.WriteAllText(domain, $"""
-                <domain type='qemu'>
-                  <name>{domainName}</name>
-                  <memory unit='MiB'>256</memory>
-                  <vcpu>1</vcpu>
-                  <os>
-                    <type arch='x86_64' machine='pc'>hvm</type>
-                    <kernel>{kernel}</kernel>
-                    <initrd>{initrd}</initrd>
-                    <cmdline>console=ttyS0 panic=-1 loglevel=4</cmdline>
-                  </os>
-                  <devices>
-                  </devices>
-                </domain>
-                """);
+            string domain = MarkerGuest.WriteDomain(session.Kvmstor.Root, domainName, disks: 1);
             session.Must("define", domain);
             session.Must("attach-disk", domainName, "--pool", session.PoolName, "--vol", vol, "--serial", "RBDDISK");
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace KvmStor.IntegrationTests.Iscsi;
@@ -26,9 +25,6 @@ public sealed class IscsiGuestBootTests : IDisposable
     [Fact]
     public void A_booted_guest_writes_to_an_iscsi_lun_through_qemus_initiator()
     {
-        string kernel = Directory.EnumerateFiles("/boot", "vmlinuz-*").Order().LastOrDefault()
-            ?? throw new InvalidOperationException("no kernel in /boot: apt-get install linux-image-amd64");
-        string version = Path.GetFileName(kernel)["vmlinuz-".Length..];
         _target = TgtdTarget.Start("iqn.2026-01.test.kvmstor:guest", [new TgtdLun(8 << 20)], ("guestuser", Password));
 
         string usage = "kvmstor-it-guest-" + Guid.NewGuid().ToString("N")[..8];
@@ -50,24 +46,7 @@ public sealed class IscsiGuestBootTests : IDisposable
         Ok("pool-start", "images");
         Ok("vol-create-as", "images", "data.raw", "8M", "--format", "raw");
 
-        string initrd = Path.Combine(_k.Root, "initrd.cpio");
-        File.WriteAllBytes(initrd, MarkerGuest.BuildInitramfs(version));
-        string domain = Path.Combine(_k.Root, "boot.xml");
-        File.WriteAllText(domain, $"""
-            <domain type='qemu'>
-              <name>iscsiboot</name>
-              <memory unit='MiB'>256</memory>
-              <vcpu>1</vcpu>
-              <os>
-                <type arch='x86_64' machine='pc'>hvm</type>
-                <kernel>{kernel}</kernel>
-                <initrd>{initrd}</initrd>
-                <cmdline>console=ttyS0 panic=-1 loglevel=4</cmdline>
-              </os>
-              <devices>
-              </devices>
-            </domain>
-            """);
+        string domain = MarkerGuest.WriteDomain(_k.Root, "iscsiboot");
         Ok("define", domain);
         Ok("attach-disk", "iscsiboot", "--pool", "images", "--vol", "data.raw", "--serial", "RAWDISK");
         Ok("attach-disk", "iscsiboot", "--pool", "luns", "--vol", "unit:0:0:1", "--serial", "ISCSILUN");

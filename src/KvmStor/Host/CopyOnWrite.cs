@@ -30,19 +30,6 @@ public static unsafe class CopyOnWrite
         finally { close(fd); }
     }
 
-    /// <summary>Whether NOCOW is set on <paramref name="path"/> (false on other filesystems).</summary>
-    public static bool IsNoCow(string path)
-    {
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) throw new FileSystemException($"cannot open '{path}'", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-        try
-        {
-            int flags = 0;
-            return IsBtrfs(fd, path) && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_NOCOW_FL) != 0;
-        }
-        finally { close(fd); }
-    }
-
     private static bool IsBtrfs(int fd, string path)
     {
         // struct statfs on 64-bit Linux: f_type is the first field (a long); the whole struct is 120 bytes.

@@ -17,6 +17,3 @@ internal static class DiskData
         throw new DirectoryNotFoundException("tests/KvmStor.Tests/Backends/DiskData not found above " + AppContext.BaseDirectory);
     }
 }
-
-/// <summary>The former name of <see cref="ReplayRunner"/>, kept for the fs source-finder tests (another helper's area).</summary>
-internal sealed class DiskReplayRunner : ReplayRunner;

@@ -44,7 +44,7 @@ public sealed class FsSourceFinderTests
     [Fact]
     public void Lists_devices_with_a_mountable_filesystem_and_its_format()
     {
-        var runner = new DiskReplayRunner()
+        var runner = new ReplayRunner()
             .Answer(BlockDevices.ListCommand(wholeDisksOnly: false), Lsblk)
             .Answer(DeviceProbe.BlkidCommand("/dev/loop0", "/dev/loop1", "/dev/loop1p1", "/dev/vda"), Blkid);
         Assert.Equal("""

@@ -40,12 +40,15 @@ public static class NetworkTimeout
             finally { done.Set(); }
         }) { IsBackground = true, Name = "kvmstor-network" };
         worker.Start();
-        if (!done.Wait(bound))
-            throw new StorageException(ErrorCode.OperationTimeout,
-                $"{what}: no answer within {bound.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (KVMSTOR_NETWORK_TIMEOUT)");
+        if (!done.Wait(bound)) throw TimedOut(what, bound);
         failure?.Throw();
         return result;
     }
+
+    /// <summary>The error for a wait on <paramref name="what"/> that passed <paramref name="bound"/>.</summary>
+    public static StorageException TimedOut(string what, TimeSpan bound) =>
+        new(ErrorCode.OperationTimeout,
+            $"{what}: no answer within {bound.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (KVMSTOR_NETWORK_TIMEOUT)");
 
     public static void Run(string what, Action operation, TimeSpan? limit = null) =>
         Run<bool>(what, () => { operation(); return true; }, limit);

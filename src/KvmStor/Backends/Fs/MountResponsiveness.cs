@@ -30,16 +30,13 @@ public static class MountResponsiveness
         };
         foreach (var arg in new[] { "--file-system", "--format=%b", mountPoint }) psi.ArgumentList.Add(arg);
         var probe = Process.Start(psi)!;
-        try
-        {
-            NetworkTimeout.Run(what, () => probe.WaitForExit(), limit);
-            Answered[mountPoint] = true;
-            probe.Dispose();
-        }
-        catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
+        TimeSpan bound = limit ?? NetworkTimeout.Limit;
+        if (!probe.WaitForExit(bound))
         {
             try { probe.Kill(); } catch (InvalidOperationException) { } // it dies once the kernel lets go of it
-            throw;
+            throw NetworkTimeout.TimedOut(what, bound);
         }
+        Answered[mountPoint] = true;
+        probe.Dispose();
     }
 }

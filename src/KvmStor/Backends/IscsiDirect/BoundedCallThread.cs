@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using KvmStor.Host;
 
@@ -43,8 +42,7 @@ internal sealed class BoundedCallThread : IDisposable
                 if (left <= TimeSpan.Zero)
                 {
                     _closing = true; // the thread is stuck in the call; nothing more may be queued behind it
-                    throw new StorageException(ErrorCode.OperationTimeout,
-                        $"{what}: no answer within {bound.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s ({NetworkTimeout.EnvironmentVariable})");
+                    throw NetworkTimeout.TimedOut(what, bound);
                 }
                 Monitor.Wait(_gate, left);
             }

@@ -10,7 +10,14 @@ public sealed class BackendRegistry
     /// <summary>Where network backends get the CHAP/cephx values their pools' &lt;auth&gt; names; the host plugs itself in.</summary>
     public PoolSecretsBridge Secrets { get; } = new();
 
-    public void Register(IPoolBackend backend) => _backends[backend.Type] = backend;
+    /// <summary>Where file-volume backends keep the formats they recorded; the host plugs its store in.</summary>
+    public VolumeFormatRecordsBridge VolumeFormats { get; } = new();
+
+    public void Register(IPoolBackend backend)
+    {
+        if (backend is IUsesVolumeFormatRecords user) user.FormatRecords = VolumeFormats;
+        _backends[backend.Type] = backend;
+    }
 
     public IPoolBackend? Find(PoolType type) => _backends.GetValueOrDefault(type);
 

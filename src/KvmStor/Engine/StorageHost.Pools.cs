@@ -121,6 +121,7 @@ public sealed partial class StorageHost
         if (!backend.Capabilities.HasFlag(BackendCapabilities.Delete))
             throw StorageException.NoSupport("pool does not support pool deletion");
         backend.Delete(record.Current);
+        _volumeFormats.Drop(record.Current); // the directory and its volumes are gone; undefine keeps them (a redefinition keeps the UUID)
         Emit(record.Current, PoolLifecycleEvent.Deleted);
     }
 

@@ -19,6 +19,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     private readonly ConfigStore _configs;
     private readonly StatusStore _status;
     private readonly EventLog _events;
+    private readonly VolumeFormatStore _volumeFormats;
 
     public StatePaths Paths { get; }
     public BackendRegistry Backends { get; }
@@ -31,6 +32,8 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
         _configs = new ConfigStore(paths);
         _status = new StatusStore(paths);
         _events = new EventLog(paths);
+        _volumeFormats = new VolumeFormatStore(paths.VolumeFormatsDirectory);
+        backends.VolumeFormats.Target = _volumeFormats;
     }
 
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>

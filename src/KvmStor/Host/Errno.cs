@@ -6,7 +6,8 @@ namespace KvmStor.Host;
 public static partial class Errno
 {
     public const int ENOENT = 2, EIO = 5, EBADF = 9, EAGAIN = 11, EACCES = 13, EEXIST = 17, EXDEV = 18,
-        ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28, ENOTEMPTY = 39, ENOTSUP = 95, EOPNOTSUPP = 95;
+        ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28, ENOTEMPTY = 39, ENOTSUP = 95, EOPNOTSUPP = 95,
+        EBUSY = 16, ELOOP = 40;
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial IntPtr strerror(int errnum);

@@ -29,6 +29,16 @@ public static unsafe class FileSystem
         return rc == 0;
     }
 
+    /// <summary>statx of <paramref name="name"/> relative to an open directory.</summary>
+    public static bool TryStatAt(SafeFileHandle directory, string name, bool followLinks, out FileSystemStatus status, out int errno)
+    {
+        byte* buffer = stackalloc byte[StatxBufferSize];
+        int rc = statx(Fd(directory), name, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer);
+        errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+        status = rc == 0 ? Decode(new ReadOnlySpan<byte>(buffer, StatxBufferSize)) : null!;
+        return rc == 0;
+    }
+
     /// <summary>fstat of an open file.</summary>
     public static FileSystemStatus Stat(SafeFileHandle handle)
     {
@@ -179,6 +189,18 @@ public static unsafe class FileSystem
     public static void SetOwner(string path, uint owner, uint group)
     {
         if (chown(path, owner, group) != 0) throw Error($"cannot chown '{path}' to ({owner}, {group})");
+    }
+
+    /// <summary>fchmod: the mode of the file this descriptor holds, whatever its name now points to.</summary>
+    public static void SetMode(SafeFileHandle handle, int mode, string path)
+    {
+        if (fchmod(Fd(handle), (uint)mode) != 0) throw Error($"cannot set mode of '{path}' to {Convert.ToString(mode, 8).PadLeft(4, '0')}");
+    }
+
+    /// <summary>fchown; -1 (uint.MaxValue) leaves that id unchanged.</summary>
+    public static void SetOwner(SafeFileHandle handle, uint owner, uint group, string path)
+    {
+        if (fchown(Fd(handle), owner, group) != 0) throw Error($"cannot chown '{path}' to ({owner}, {group})");
     }
 
     private static int Fd(SafeFileHandle handle) => (int)handle.DangerousGetHandle();

@@ -32,6 +32,8 @@ public sealed record FileSystemStatus
     public uint FileSystemMajor { get; init; }
     public uint FileSystemMinor { get; init; }
 
+    public Model.FileIdentity Identity => new(FileSystemMajor, FileSystemMinor, Inode);
+
     /// <summary>Bytes really allocated on disk (st_blocks × 512), libvirt's "allocation".</summary>
     public ulong AllocatedBytes => Blocks512 * 512;
 }

@@ -27,7 +27,10 @@ internal static unsafe partial class NativeMethods
     public const ulong FS_IOC_SETFLAGS = 0x40086602; // _IOW('f', 2, long)
     public const int FS_NOCOW_FL = 0x00800000;
     public const long BTRFS_SUPER_MAGIC = 0x9123683E;
-    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NONBLOCK = 0x800,
+        O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
+    public const int AT_REMOVEDIR = 0x200;
+    public const uint RENAME_NOREPLACE = 1;
 
     [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
@@ -70,4 +73,25 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport(Libc, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "mkdirat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int mkdirat(int dirfd, string path, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "unlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int renameat2(int oldDirfd, string oldPath, int newDirfd, string newPath, uint flags);
+
+    [LibraryImport(Libc, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "fchown", SetLastError = true)]
+    public static partial int fchown(int fd, uint owner, uint group);
+
+    [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)]
+    public static partial int fsync(int fd);
 }

@@ -25,6 +25,19 @@ public sealed record ProbedFile
     public string Format => Image.Format;
 
     /// <summary>
+    /// The file as the format kvmstor recorded for it: when the header now claims something else (a guest wrote a
+    /// qcow2 header into its raw disk), nothing the header says is used — no capacity, no backing file — and the
+    /// file is sized by its own length.
+    /// </summary>
+    public ProbedFile WithRecordedFormat(string format) =>
+        format == Format ? this : this with
+        {
+            Image = new ImageProbe { Format = format },
+            Capacity = Physical ?? Capacity,
+            Backing = null,
+        };
+
+    /// <summary>
     /// The volume as libvirt 9.0's vol-dumpxml shows it after a pool refresh: qcow2 gets &lt;clusterSize&gt;;
     /// version 3 gets &lt;compat&gt;1.1 and &lt;features&gt; (version 2 gets neither); the backing store carries
     /// permissions and timestamps only while the backing file exists.
@@ -49,6 +62,7 @@ public sealed record ProbedFile
             ClusterSize = Format == "qcow2" ? Image.ClusterSize : null,
             Features = Format == "qcow2" ? Image.Features : null,
         },
+        Identity = Status.Identity,
         BackingStore = Backing is null ? null : new VolumeTarget
         {
             Path = Backing.Path,

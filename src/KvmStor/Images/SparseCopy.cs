@@ -13,9 +13,16 @@ public static class SparseCopy
     /// <summary>Copies a whole file to a new (or truncated) file at <paramref name="targetPath"/>, keeping holes.</summary>
     public static void CopyFile(string sourcePath, string targetPath, SparseCopyOptions? options = null, CancellationToken cancel = default)
     {
-        options ??= new SparseCopyOptions();
         using var source = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read);
         using var target = File.OpenHandle(targetPath, FileMode.Create, FileAccess.ReadWrite);
+        CopyFile(source, sourcePath, target, options, cancel);
+    }
+
+    /// <summary>Copies a whole open file into an open, empty file, keeping holes (a reflink when allowed and possible).</summary>
+    public static void CopyFile(SafeFileHandle source, string sourcePath, SafeFileHandle target, SparseCopyOptions? options = null,
+        CancellationToken cancel = default)
+    {
+        options ??= new SparseCopyOptions();
         long length = RandomAccess.GetLength(source);
 
         if (options.Reflink != ReflinkMode.Never && TryClone(source, target, sourcePath, options.Reflink == ReflinkMode.Always))

@@ -1,44 +1,49 @@
 using KvmStor.Host;
 using KvmStor.Model;
+using Microsoft.Win32.SafeHandles;
 
 namespace KvmStor.Images;
 
 /// <summary>
-/// Turns one path of a directory-based pool into a <see cref="ProbedFile"/>, with libvirt's rules: links are
-/// followed; dangling links, FIFOs, sockets, character devices and unreadable files are skipped (null);
-/// a directory is a "dir" volume of capacity 0, or a ploop volume when it holds DiskDescriptor.xml.
+/// Turns one entry of a directory-based pool into a <see cref="ProbedFile"/>, with libvirt's rules: a regular file or
+/// block device is probed for its format; a directory is a "dir" volume of capacity 0, or a ploop volume when it
+/// holds DiskDescriptor.xml. The caller opens the entry (safely, relative to the pool directory) and hands over the
+/// descriptor: nothing here opens a pool's entries by path.
 /// </summary>
 public static class VolumeFileProbe
 {
     private const string PloopDescriptor = "DiskDescriptor.xml", PloopImage = "root.hds";
 
-    /// <summary>Probes <paramref name="path"/>; null when libvirt would skip the entry.</summary>
-    public static ProbedFile? TryProbe(string path)
+    /// <summary>Probes an open regular file or block device; <paramref name="status"/> is its fstat.</summary>
+    public static ProbedFile ProbeOpenFile(SafeFileHandle handle, FileSystemStatus status, string path)
     {
-        if (!FileSystem.TryStat(path, followLinks: true, out var status, out _)) return null;
-        try
+        bool isBlock = status.Kind == FileKind.BlockDevice;
+        var probe = FormatProbe.Probe(handle, path);
+        ulong size = isBlock ? FileSystem.BlockDeviceSize(handle) : status.Size;
+        bool sizedByFile = probe.Format is "raw" or "iso" or "dmg" or "cloop" || probe.Capacity is null or 0;
+        return new ProbedFile
         {
-            return status.Kind switch
-            {
-                FileKind.Directory => ProbeDirectory(path, status),
-                FileKind.Regular => ProbeFile(path, status, isBlock: false),
-                FileKind.BlockDevice => ProbeFile(path, status, isBlock: true),
-                _ => null,
-            };
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            return null;
-        }
+            Path = path,
+            Type = isBlock ? VolumeType.Block : VolumeType.File,
+            Status = status,
+            Image = probe,
+            Capacity = sizedByFile ? size : probe.Capacity!.Value,
+            // A block device has no holes libvirt can see: it counts the whole device as allocated.
+            Allocation = isBlock ? size : status.AllocatedBytes,
+            Physical = size,
+            Backing = ResolveBacking(path, probe),
+        };
     }
 
-    private static ProbedFile ProbeDirectory(string path, FileSystemStatus status)
+    /// <summary>A directory entry: a ploop volume when its descriptor and image are there, else a "dir" volume.</summary>
+    public static ProbedFile ProbeDirectory(DirectoryHandle directory, FileSystemStatus status, string path)
     {
-        string image = Path.Combine(path, PloopImage);
-        if (File.Exists(Path.Combine(path, PloopDescriptor)) && File.Exists(image))
+        if (directory.TryStatEntry(PloopDescriptor, out var descriptor, out _) && descriptor.Kind == FileKind.Regular
+            && directory.TryStatEntry(PloopImage, out var image, out _) && image.Kind == FileKind.Regular)
         {
-            var probe = FormatProbe.ProbeFile(image) with { Format = "ploop" };
-            var imageStatus = FileSystem.Stat(image);
+            using var handle = directory.OpenEntry(PloopImage, FileAccess.Read);
+            var imageStatus = FileSystem.Stat(handle);
+            var probe = FormatProbe.Probe(handle, directory.Join(PloopImage)) with { Format = "ploop" };
             return new ProbedFile
             {
                 Path = path, Type = VolumeType.Ploop, Status = status, Image = probe,
@@ -55,24 +60,43 @@ public static class VolumeFileProbe
         };
     }
 
-    private static ProbedFile ProbeFile(string path, FileSystemStatus status, bool isBlock)
+    /// <summary>
+    /// Probes a path named by root's own input (a backing file an XML names), never blocking on a FIFO or device;
+    /// null when it is missing, unreadable or not a regular file, block device or directory.
+    /// </summary>
+    public static ProbedFile? TryProbe(string path)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var probe = FormatProbe.Probe(handle, path);
-        ulong size = isBlock ? FileSystem.BlockDeviceSize(handle) : status.Size;
-        bool sizedByFile = probe.Format is "raw" or "iso" or "dmg" or "cloop" || probe.Capacity is null or 0;
-        return new ProbedFile
+        using var handle = OpenForProbe(path);
+        if (handle is null) return null;
+        try
         {
-            Path = path,
-            Type = isBlock ? VolumeType.Block : VolumeType.File,
-            Status = status,
-            Image = probe,
-            Capacity = sizedByFile ? size : probe.Capacity!.Value,
-            // A block device has no holes libvirt can see: it counts the whole device as allocated.
-            Allocation = isBlock ? size : status.AllocatedBytes,
-            Physical = size,
-            Backing = ResolveBacking(path, probe),
-        };
+            var status = FileSystem.Stat(handle);
+            if (status.Kind == FileKind.Directory)
+            {
+                using var directory = DirectoryHandle.Open(path);
+                return ProbeDirectory(directory, directory.Status(), path);
+            }
+            return status.Kind is FileKind.Regular or FileKind.BlockDevice ? ProbeOpenFile(handle, status, path) : null;
+        }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>The format a file's header claims, or raw when it cannot be read (libvirt does the same).</summary>
+    public static string ProbeFormatOrRaw(string path)
+    {
+        using var handle = OpenForProbe(path);
+        if (handle is null) return "raw";
+        try
+        {
+            return FileSystem.Stat(handle).Kind is FileKind.Regular or FileKind.BlockDevice ? FormatProbe.Probe(handle, path).Format : "raw";
+        }
+        catch (IOException) { return "raw"; }
+    }
+
+    private static SafeFileHandle? OpenForProbe(string path)
+    {
+        int fd = NativeMethods.open(path, NativeMethods.O_RDONLY | NativeMethods.O_NONBLOCK | NativeMethods.O_CLOEXEC);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
     /// <summary>
@@ -91,11 +115,5 @@ public static class VolumeFileProbe
         FileSystemStatus? status = FileSystem.TryStat(backing, followLinks: true, out var s, out _) ? s : null;
         string format = probe.BackingFormat ?? ProbeFormatOrRaw(backing);
         return new ProbedBacking(backing, format, status);
-    }
-
-    private static string ProbeFormatOrRaw(string path)
-    {
-        try { return FormatProbe.ProbeFile(path).Format; }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return "raw"; }
     }
 }

@@ -21,10 +21,16 @@ public static class VolumeWiper
     public static void Wipe(string path, WipeAlgorithm algorithm, long? length = null,
         ByteProgress? progress = null, CancellationToken cancel = default)
     {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        Wipe(handle, path, algorithm, length, progress, cancel);
+    }
+
+    /// <summary>Wipes an open file or device (the caller opened and checked it); <paramref name="path"/> is for messages.</summary>
+    public static void Wipe(SafeFileHandle handle, string path, WipeAlgorithm algorithm, long? length = null,
+        ByteProgress? progress = null, CancellationToken cancel = default)
+    {
         if (algorithm == WipeAlgorithm.Trim)
             throw new StorageException(ErrorCode.ArgumentUnsupported, "'trim' algorithm not supported");
-
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         var status = FileSystem.Stat(handle);
         bool block = status.Kind == FileKind.BlockDevice;
         long size = block ? (long)FileSystem.BlockDeviceSize(handle) : (long)status.Size;

@@ -71,4 +71,12 @@ public sealed record VolumeDefinition
     public ulong? Physical { get; init; }
     public VolumeTarget Target { get; init; } = new();
     public VolumeTarget? BackingStore { get; init; }
+    /// <summary>
+    /// Not XML: which file a file-backed volume was when it was looked up. Operations on it check that they opened
+    /// this same file, so an entry swapped meanwhile is refused instead of acted on.
+    /// </summary>
+    public FileIdentity? Identity { get; init; }
 }
+
+/// <summary>A file as the kernel names it: the device of its file system and its inode number.</summary>
+public readonly record struct FileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode);

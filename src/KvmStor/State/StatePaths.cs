@@ -12,6 +12,14 @@ public sealed record StatePaths(string Uri, string ConfigDirectory, string Autos
     /// $XDG_CONFIG_HOME/kvmstor/secrets.</summary>
     public string SecretsDirectory => Path.Combine(Path.GetDirectoryName(ConfigDirectory.TrimEnd('/')) ?? "/", "secrets");
 
+    /// <summary>
+    /// Persistent state that is not configuration: the recorded formats of volumes (/var/lib/kvmstor/storage for the
+    /// system, $XDG_STATE_HOME/kvmstor/storage for the session). Survives reboots, unlike <see cref="StateDirectory"/>.
+    /// </summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetDirectoryName(ConfigDirectory.TrimEnd('/')) ?? "/", "data");
+
+    public string VolumeFormatsDirectory => Path.Combine(DataDirectory, "volume-formats");
+
     /// <summary>Ephemeral secrets live in the runtime directory, so a reboot forgets them as a libvirtd restart does.</summary>
     public string EphemeralSecretsDirectory => Path.Combine(StateDirectory, "secrets");
 
@@ -48,7 +56,10 @@ public sealed record StatePaths(string Uri, string ConfigDirectory, string Autos
         // KVMSTOR_SYSTEM_ROOT relocates the system directories (packaging, tests); empty in normal use.
         string root = env("KVMSTOR_SYSTEM_ROOT") ?? "";
         string config = root + "/etc/kvmstor/storage";
-        return new StatePaths(SystemUri, config, config + "/autostart", root + "/run/kvmstor/storage");
+        return new StatePaths(SystemUri, config, config + "/autostart", root + "/run/kvmstor/storage")
+        {
+            DataDirectory = root + "/var/lib/kvmstor/storage",
+        };
     }
 
     private static StatePaths Session(Func<string, string?> env)
@@ -59,7 +70,11 @@ public sealed record StatePaths(string Uri, string ConfigDirectory, string Autos
         string runtime = env("XDG_RUNTIME_DIR") is { Length: > 0 } r ? r
             : (env("XDG_CACHE_HOME") is { Length: > 0 } ch ? ch : Path.Combine(home, ".cache"));
         string config = Path.Combine(configHome, "kvmstor", "storage");
-        return new StatePaths(SessionUri, config, Path.Combine(config, "autostart"), Path.Combine(runtime, "kvmstor", "storage", "run"));
+        string stateHome = env("XDG_STATE_HOME") is { Length: > 0 } st ? st : Path.Combine(home, ".local", "state");
+        return new StatePaths(SessionUri, config, Path.Combine(config, "autostart"), Path.Combine(runtime, "kvmstor", "storage", "run"))
+        {
+            DataDirectory = Path.Combine(stateHome, "kvmstor", "storage"),
+        };
     }
 
     private static bool IsRoot() => Host.Posix.GetEffectiveUserId() == 0;

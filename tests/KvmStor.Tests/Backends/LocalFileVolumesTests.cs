@@ -142,7 +142,7 @@ public sealed class LocalFileVolumesTests : IDisposable
         Assert.Equal("unsupported configuration: metadata preallocation conflicts with backing store",
             Fails(() => _pool.Create("ov3.qcow2", "1048576", "qcow2", extra: $"<backingStore><path>{_pool.PathOf("base.qcow2")}</path></backingStore>",
                 flags: VolumeCreateFlags.PreallocMetadata)));
-        Assert.DoesNotContain(_pool.Entries(), e => e.StartsWith("ov2") || e.StartsWith("ov3") || e.StartsWith(PartialVolumeFile.Prefix));
+        Assert.DoesNotContain(_pool.Entries(), e => e.StartsWith("ov2") || e.StartsWith("ov3") || e.StartsWith(VolumeBuildArea.Prefix));
     }
 
     [Fact]
@@ -251,26 +251,45 @@ public sealed class LocalFileVolumesTests : IDisposable
     }
 
     [Fact]
-    public void Qemu_img_builds_under_the_partial_name()
+    public void Qemu_img_builds_in_the_private_area_through_our_handle_and_errors_name_the_volume()
     {
         var runner = new ScriptedCommandRunner(exists: true, exitCode: 0);
         using var pool = new FileVolumeTestPool(runner);
-        Fails(() => pool.Create("v.vdi", "1048576", "vdi")); // the scripted runner made no file
+        string error = Fails(() => pool.Create("v.vdi", "1048576", "vdi")); // the scripted runner made no file
         string path = runner.Commands.Single().Arguments[^2];
-        Assert.StartsWith(Path.Combine(pool.Target, PartialVolumeFile.Prefix + "v.vdi."), path);
+        Assert.Matches($"^/proc/{Environment.ProcessId}/fd/[0-9]+/volume$", path);
+        Assert.DoesNotContain("/proc/", error);
+        Assert.Contains(pool.PathOf("v.vdi"), error);
+        Assert.Empty(pool.Entries()); // the build area went with the failure
     }
 
     [Fact]
-    public void Stale_partial_files_are_removed_and_live_ones_hidden()
+    public void Stale_build_files_are_removed_and_live_ones_hidden()
     {
-        string host = Environment.MachineName.Replace('.', '_');
-        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + $"dead.img.{host}.999999999"), "x");
-        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + $"live.img.{host}.1"), "x"); // pid 1 is alive
+        string host = Environment.MachineName.Replace('.', '_'), p = VolumeBuildArea.Prefix;
+        // Files of earlier versions ("<prefix><name>.<host>.<pid>"): a dead process's plain file goes, the rest stays.
+        File.WriteAllText(_pool.PathOf(p + $"dead.img.{host}.999999999"), "x");
+        File.WriteAllText(_pool.PathOf(p + $"live.img.{host}.1"), "x"); // pid 1 is alive
         // Another host's partial file (a shared NFS pool): its pid means nothing here, so it is left alone.
-        File.WriteAllText(_pool.PathOf(PartialVolumeFile.Prefix + "remote.img.otherhost.999999999"), "x");
-        Assert.Empty(_pool.Host.ListVolumes("p"));
-        Assert.Equal([PartialVolumeFile.Prefix + $"live.img.{host}.1", PartialVolumeFile.Prefix + "remote.img.otherhost.999999999"], _pool.Entries());
-        Assert.Contains("reserved", Fails(() => _pool.Create(PartialVolumeFile.Prefix + "x.1", "1")));
+        File.WriteAllText(_pool.PathOf(p + "remote.img.otherhost.999999999"), "x");
+        // A dead process's private build area (0700, ours) is emptied entry by entry and removed.
+        string area = _pool.PathOf(p + $"{host}.999999999.{new string('a', 24)}");
+        Directory.CreateDirectory(area, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(area, "volume"), "half-made");
+        // An area name that is a link to a directory elsewhere is not ours to clean: nothing is followed.
+        string victim = Path.Combine(_pool.Target + "-victim");
+        Directory.CreateDirectory(victim);
+        File.WriteAllText(Path.Combine(victim, "keep"), "k");
+        File.CreateSymbolicLink(_pool.PathOf(p + $"{host}.999999998.{new string('b', 24)}"), victim);
+        try
+        {
+            Assert.Empty(_pool.Host.ListVolumes("p"));
+            string[] left = [p + $"{host}.999999998.{new string('b', 24)}", p + $"live.img.{host}.1", p + "remote.img.otherhost.999999999"];
+            Assert.Equal(left.Order(), _pool.Entries());
+            Assert.Equal("k", File.ReadAllText(Path.Combine(victim, "keep")));
+            Assert.Contains("reserved", Fails(() => _pool.Create(p + "x.1", "1")));
+        }
+        finally { Directory.Delete(victim, recursive: true); }
     }
 
     [Fact]

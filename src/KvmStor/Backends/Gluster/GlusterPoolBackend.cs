@@ -14,7 +14,7 @@ namespace KvmStor.Backends.Gluster;
 /// abandoned on a thread, but glfs_fini costs 11 s per connection). Volumes are named as libvirt names them:
 /// type network (netdir for directories), key "volume/dir/name", path "gluster://host[:port]/volume/dir/name".
 /// </summary>
-public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend
+public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolumeFormatRecords
 {
     private readonly NetFsPoolBackend _mounted;
     private readonly GlusterMounts _mounts;
@@ -30,6 +30,9 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend
     }
 
     public PoolType Type => PoolType.Gluster;
+
+    /// <summary>The volumes are files of the private mount, so they keep recorded formats as a netfs pool's do.</summary>
+    public IVolumeFormatRecords FormatRecords { set => _mounted.FormatRecords = value; }
 
     /// <summary>libvirt's gluster pools can refresh, find sources and delete volumes; kvmstor does all volume work.</summary>
     public BackendCapabilities Capabilities =>

@@ -8,9 +8,11 @@ namespace KvmStor.Backends.Local;
 /// The base of every pool type whose volumes are files in its target directory (dir, fs, netfs, vstorage):
 /// the volume half is the same for all of them and lives in <see cref="LocalFileVolumes"/>.
 /// </summary>
-public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBackend, IVolumeBackend
+public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBackend, IVolumeBackend, IUsesVolumeFormatRecords
 {
     private readonly LocalFileVolumes _volumes = new(runner);
+
+    public IVolumeFormatRecords FormatRecords { set => _volumes.Records = value; }
 
     protected ICommandRunner Runner { get; } = runner;
 

@@ -7,8 +7,10 @@ namespace KvmStor.Backends.Local;
 
 /// <summary>
 /// The volumes of a pool whose volumes are the entries of its target directory (dir now; fs, netfs and vstorage
-/// once mounted). Lookups probe the directory live, so files made outside kvmstor are visible at once. New
-/// volumes are built under a hidden partial name and renamed into place only when complete.
+/// once mounted). Lookups look at the directory live, so files made outside kvmstor are visible at once. Every entry
+/// is reached through <see cref="PoolDirectory"/> (relative to a handle of the directory, links checked); new volumes
+/// are built in a private <see cref="VolumeBuildArea"/> and renamed into place only when complete; a volume's format
+/// is the recorded one (<see cref="IVolumeFormatRecords"/>), never re-guessed from bytes a guest wrote.
 /// </summary>
 public sealed class LocalFileVolumes : IVolumeBackend
 {
@@ -30,11 +32,20 @@ public sealed class LocalFileVolumes : IVolumeBackend
         _cloner = new LocalVolumeCloner(_qemuImg);
     }
 
-    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool) =>
-        LocalVolumeScanner.Scan(LocalTargetDirectory.RequirePath(pool));
+    /// <summary>The formats recorded for this pool type's files (plugged in by the registry; by default nothing is kept).</summary>
+    public IVolumeFormatRecords Records { get; set; } = new VolumeFormatRecordsBridge();
 
-    public VolumeDefinition? FindVolume(PoolDefinition pool, string name) =>
-        LocalVolumeScanner.Find(LocalTargetDirectory.RequirePath(pool), name);
+    public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
+    {
+        using var directory = PoolDirectory.Open(pool);
+        return LocalVolumeScanner.Scan(directory, Records, pool);
+    }
+
+    public VolumeDefinition? FindVolume(PoolDefinition pool, string name)
+    {
+        using var directory = PoolDirectory.Open(pool);
+        return LocalVolumeScanner.Find(directory, Records, pool, name);
+    }
 
     public VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath)
     {
@@ -45,66 +56,96 @@ public sealed class LocalFileVolumes : IVolumeBackend
     }
 
     public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        BuildInPlace(pool, volume, path => _builder.Build(pool, volume, path, flags, progress, cancel));
+        BuildInPlace(pool, volume, area => _builder.Build(pool, volume, area, flags, progress, cancel));
 
     public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
         VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        BuildInPlace(pool, volume, path => _cloner.Clone(pool, volume, path, sourcePool, source, flags, progress, cancel));
+        BuildInPlace(pool, volume, area => _cloner.Clone(pool, volume, area, sourcePool, source, flags, progress, cancel));
 
-    /// <summary>Checks name and path, builds under the partial name, then renames it into place.</summary>
-    private static VolumeDefinition BuildInPlace(PoolDefinition pool, VolumeDefinition volume, Action<string> build)
+    /// <summary>
+    /// Checks the name, builds in a private build area, renames the result into place (never over an entry that
+    /// appeared meanwhile) and records the format it was built with.
+    /// </summary>
+    private VolumeDefinition BuildInPlace(PoolDefinition pool, VolumeDefinition volume, Action<VolumeBuildArea> build)
     {
         LocalVolumeNames.EnsureCreatable(volume.Name);
-        string path = LocalVolumeNames.PathOf(pool, volume.Name);
-        if (FileSystem.TryStat(path, followLinks: false, out _, out _)) // any entry, a dangling link too
-            throw PartialVolumeFile.AlreadyExists(path);
-        using (var partial = new PartialVolumeFile(path))
+        using var directory = PoolDirectory.Open(pool);
+        string path = directory.PathOf(volume.Name);
+        if (directory.Handle.TryStatEntry(volume.Name, out _, out _)) // any entry, a dangling link too
+            throw VolumeBuildArea.AlreadyExists(path);
+        ulong inode;
+        using (var area = new VolumeBuildArea(directory))
         {
-            build(partial.TemporaryPath);
-            partial.Commit();
+            try
+            {
+                build(area);
+                inode = area.BuiltStatus().Inode;
+                area.Commit(volume.Name);
+            }
+            catch (StorageException e) { throw area.InTermsOf(e, path); }
         }
-        return LocalVolumeScanner.Find(LocalTargetDirectory.RequirePath(pool), volume.Name)
+        Record(pool, volume.Name, inode, RecordedFormatOf(volume));
+        return LocalVolumeScanner.Find(directory, Records, pool, volume.Name)
             ?? throw StorageException.Internal($"volume '{path}' vanished after it was created");
     }
+
+    private static string RecordedFormatOf(VolumeDefinition volume) =>
+        volume.Target.Format ?? (volume.Type == VolumeType.Dir ? "dir" : "raw");
+
+    private void Record(PoolDefinition pool, string name, ulong inode, string? format) =>
+        Records.Update(pool, new Dictionary<string, RecordedFormat?> { [name] = format is null ? null : new RecordedFormat(inode, format) });
 
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags)
     {
         if (flags != VolumeDeleteFlags.None)
             throw StorageException.InvalidArg($"unsupported flags (0x{(int)flags:x}) in function virStorageBackendVolDeleteLocal");
-        string path = RequirePath(volume);
-        switch (volume.Type)
+        if (volume.Type is VolumeType.Block or VolumeType.Network or VolumeType.NetDir)
+            throw StorageException.Unsupported($"removing block or network volumes is not supported: {RequirePath(volume)}");
+        using var directory = PoolDirectory.Open(pool);
+        string name = volume.Name, path = directory.PathOf(name);
+        if (!directory.Handle.TryStatEntry(name, out var entry, out _))
         {
-            case VolumeType.Dir:
-                try { Directory.Delete(path, recursive: false); }
-                catch (DirectoryNotFoundException) { }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw StorageException.System($"cannot remove directory '{path}'", DirectoryErrno(path, e));
-                }
-                break;
-            case VolumeType.Ploop:
-                try { Directory.Delete(path, recursive: true); }
-                catch (DirectoryNotFoundException) { }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw StorageException.System($"cannot remove directory '{path}'", Errno.FromException(e));
-                }
-                break;
-            case VolumeType.Block or VolumeType.Network or VolumeType.NetDir:
-                throw StorageException.Unsupported($"removing block or network volumes is not supported: {path}");
-            default:
-                try { File.Delete(path); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    int errno = Errno.FromException(e);
-                    if (errno != Errno.ENOENT) throw StorageException.System($"cannot unlink file '{path}'", errno);
-                }
-                break;
+            Record(pool, name, 0, null);
+            return; // already gone, as libvirt's unlink of a missing file
         }
+        EnsureSameEntry(directory, name, entry, volume.Identity);
+        try
+        {
+            // unlinkat never follows a link: deleting a linked volume removes the link, as libvirt's unlink does.
+            switch (volume.Type)
+            {
+                case VolumeType.Dir when entry.Kind == FileKind.Directory: directory.Handle.RemoveDirectory(name); break;
+                case VolumeType.Ploop when entry.Kind == FileKind.Directory: RemovePloop(directory, name); break;
+                default: directory.Handle.Unlink(name); break;
+            }
+        }
+        catch (FileSystemException e) when (entry.Kind == FileKind.Directory)
+        {
+            throw StorageException.System($"cannot remove directory '{path}'", e.Errno);
+        }
+        catch (FileSystemException e) { throw StorageException.System($"cannot unlink file '{path}'", e.Errno); }
+        directory.Handle.Sync();
+        Record(pool, name, 0, null);
     }
 
-    private static int DirectoryErrno(string path, Exception e) =>
-        Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any() ? Errno.ENOTEMPTY : Errno.FromException(e);
+    /// <summary>The entry at the name must still be the volume that was looked up (itself, or what a trusted link leads to).</summary>
+    private static void EnsureSameEntry(PoolDirectory directory, string name, FileSystemStatus entry, FileIdentity? expected)
+    {
+        if (expected is not { } want || entry.Identity == want) return;
+        if (entry.Kind == FileKind.SymbolicLink && directory.Handle.TryStatEntryFollowing(name, out var target, out _) && target.Identity == want)
+            return;
+        throw PoolDirectory.Replaced(directory.PathOf(name));
+    }
+
+    /// <summary>A ploop volume is a directory of kvmstor-known files: each is unlinked through the directory's handle.</summary>
+    private static void RemovePloop(PoolDirectory directory, string name)
+    {
+        using (var ploop = directory.Handle.OpenDirectory(name))
+            foreach (var inner in ploop.Names())
+                if (ploop.TryStatEntry(inner, out var status, out _) && status.Kind != FileKind.Directory)
+                    ploop.Unlink(inner);
+        directory.Handle.RemoveDirectory(name);
+    }
 
     public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
     {
@@ -113,39 +154,36 @@ public sealed class LocalFileVolumes : IVolumeBackend
         bool raw = format is "raw" or "iso" && volume.Target.Encryption is null;
         if (flags.HasFlag(VolumeResizeFlags.Allocate) && !raw)
             throw new StorageException(ErrorCode.OperationUnsupported, "preallocate is only supported for raw type volume");
-        if (raw) ResizeRaw(path, capacity, flags.HasFlag(VolumeResizeFlags.Allocate));
-        else if (format == "qcow2" && volume.Target.Encryption is null) ResizeQcow2(path, capacity, flags.HasFlag(VolumeResizeFlags.Shrink));
-        else if (volume.Type is VolumeType.Dir) throw StorageException.Unsupported($"cannot resize directory volume '{path}'");
+        if (volume.Type is VolumeType.Dir or VolumeType.Ploop) throw StorageException.Unsupported($"cannot resize directory volume '{path}'");
+        using var directory = PoolDirectory.Open(pool);
+        using var file = directory.OpenVolume(volume.Name, FileAccess.ReadWrite, volume.Identity);
+        if (raw) ResizeRaw(file, capacity, flags.HasFlag(VolumeResizeFlags.Allocate));
+        else if (format == "qcow2" && volume.Target.Encryption is null)
+        {
+            using var image = Qcow2Image.Open(file.Handle, file.Path, writable: true);
+            image.Resize((long)capacity, flags.HasFlag(VolumeResizeFlags.Shrink));
+        }
         else
         {
             ulong rounded = (capacity + 511) / 512 * 512;
-            var args = new List<string> { "resize" };
+            var args = new List<string> { "resize", "-f", format };
             if (flags.HasFlag(VolumeResizeFlags.Shrink)) args.Add("--shrink");
-            args.AddRange([path, rounded.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            // qemu-img reopens exactly the file we checked, through our descriptor.
+            args.AddRange([file.StablePath, rounded.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             _qemuImg.Run(new CommandLine(QemuImgTool.Program, args), "resizing of non-raw file images");
         }
     }
 
-    private static void ResizeRaw(string path, ulong capacity, bool allocate)
+    private static void ResizeRaw(VolumeFile file, ulong capacity, bool allocate)
     {
+        if (file.IsBlockDevice) throw StorageException.Unsupported($"cannot resize block device '{file.Path}'");
         try
         {
-            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-            FileSystem.Truncate(file, (long)capacity);
-            if (allocate && capacity > 0) FileSystem.Allocate(file, 0, (long)capacity);
-            FileSystem.DataSync(file);
+            FileSystem.Truncate(file.Handle, (long)capacity);
+            if (allocate && capacity > 0) FileSystem.Allocate(file.Handle, 0, (long)capacity);
+            FileSystem.DataSync(file.Handle);
         }
-        catch (FileSystemException e) { throw StorageException.System($"Failed to truncate file '{path}'", e.Errno); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageException.System($"Unable to open '{path}'", Errno.FromException(e));
-        }
-    }
-
-    private static void ResizeQcow2(string path, ulong capacity, bool allowShrink)
-    {
-        using var image = Qcow2Image.Open(path, writable: true);
-        image.Resize((long)capacity, allowShrink);
+        catch (FileSystemException e) { throw StorageException.System($"Failed to truncate file '{file.Path}'", e.Errno); }
     }
 
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
@@ -157,8 +195,9 @@ public sealed class LocalFileVolumes : IVolumeBackend
         long? limit = range.Length == 0 ? null : (long)range.Length;
         if (!range.AllowGrow && IsRawData(volume))
             limit = UploadLimit(volume, source, range);
-        using var file = OpenForTransfer(path, FileAccess.Write);
-        SparseStreamTransfer.Upload(source, file, (long)range.Offset, limit, range.Sparse, progress, cancel);
+        using var directory = PoolDirectory.Open(pool);
+        using var file = directory.OpenVolume(volume.Name, FileAccess.Write, volume.Identity);
+        SparseStreamTransfer.Upload(source, file.Handle, (long)range.Offset, limit, range.Sparse, progress, cancel);
     }
 
     /// <summary>
@@ -185,14 +224,15 @@ public sealed class LocalFileVolumes : IVolumeBackend
         string path = RequirePath(volume);
         if (volume.Type is VolumeType.Dir or VolumeType.Ploop)
             throw StorageException.System($"Unable to open '{path}'", Errno.EISDIR);
-        using var file = OpenForTransfer(path, FileAccess.Read);
+        using var directory = PoolDirectory.Open(pool);
+        using var file = directory.OpenVolume(volume.Name, FileAccess.Read, volume.Identity);
         // The file's bytes: for qcow2 and other containers that is the container, as libvirt sends it.
-        long size = FileSystem.Stat(file).Kind == FileKind.BlockDevice ? (long)FileSystem.BlockDeviceSize(file) : RandomAccess.GetLength(file);
+        long size = file.Length;
         if ((long)range.Offset > size)
             throw StorageException.InvalidArg($"offset {range.Offset} is beyond the end of volume '{volume.Name}' ({size} bytes)");
         long length = size - (long)range.Offset;
         if (range.Length != 0) length = Math.Min(length, (long)range.Length);
-        SparseStreamTransfer.Download(file, (long)range.Offset, length, destination, range.Sparse, progress, cancel);
+        SparseStreamTransfer.Download(file.Handle, (long)range.Offset, length, destination, range.Sparse, progress, cancel);
     }
 
     public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel)
@@ -202,44 +242,52 @@ public sealed class LocalFileVolumes : IVolumeBackend
             throw new StorageException(ErrorCode.ArgumentUnsupported, "'trim' algorithm not supported");
         if (volume.Type is VolumeType.Dir or VolumeType.Ploop)
             throw StorageException.System($"Failed to open storage volume with path '{path}'", Errno.EISDIR);
-        if (algorithm == WipeAlgorithm.Zero && volume.Target.Format == "qcow2" && volume.Target.Encryption is null)
+        bool qcow2 = volume.Target.Format == "qcow2" && volume.Target.Encryption is null;
+        using var directory = PoolDirectory.Open(pool);
+        using var file = directory.OpenVolume(volume.Name, FileAccess.ReadWrite, volume.Identity);
+        Qcow2HeaderInfo? header = qcow2 ? Qcow2Image.ReadHeaderInfo(file.Handle, file.Path) : null;
+        if (header is not null && algorithm != WipeAlgorithm.Zero)
+            // Over the whole file: libvirt wipes only `allocation` bytes from the start, which leaves the data of a
+            // sparse file beyond that length (or a qcow2's tail clusters) untouched.
+            VolumeWiper.Wipe(file.Handle, file.Path, algorithm, null, progress, cancel);
+        if (header is not null)
         {
-            // Better than libvirt (which zeroes the header and leaves a raw file): an empty qcow2 of the same size.
-            // Built under a partial name, so a listing meanwhile never shows the empty image as a volume of its own.
-            using (var partial = new PartialVolumeFile(path))
-                Qcow2Image.WipeToEmpty(path, partial.TemporaryPath);
+            // Better than libvirt (which leaves a raw file of zeros or patterns): an empty qcow2 of the same size and
+            // options, built aside and renamed over the old one, which releases its clusters.
+            RebuildEmptyQcow2(pool, directory, volume.Name, file, header);
             progress?.Invoke(1, 1);
             return;
         }
-        Qcow2HeaderInfo? qcow2 = volume.Target.Format == "qcow2" && volume.Target.Encryption is null ? Qcow2Image.ReadHeaderInfo(path) : null;
-        // Over the whole file: libvirt wipes only `allocation` bytes from the start, which leaves the data of a sparse
-        // file beyond that length (or a qcow2's tail clusters) untouched.
-        VolumeWiper.Wipe(path, algorithm, null, progress, cancel);
-        if (qcow2 is not null) RecreateEmptyQcow2(path, qcow2);
+        VolumeWiper.Wipe(file.Handle, file.Path, algorithm, null, progress, cancel);
     }
 
-    /// <summary>After a pattern wipe, puts an empty qcow2 with the old options back (libvirt leaves the patterns).</summary>
-    private static void RecreateEmptyQcow2(string path, Qcow2HeaderInfo info)
+    /// <summary>Puts an empty qcow2 with the old header's options, mode and owner in place of the wiped one.</summary>
+    private void RebuildEmptyQcow2(PoolDefinition pool, PoolDirectory directory, string name, VolumeFile old, Qcow2HeaderInfo info)
     {
-        var status = FileSystem.Stat(path);
-        using var partial = new PartialVolumeFile(path);
-        Qcow2Image.Create(partial.TemporaryPath, new Qcow2CreateOptions
-        {
-            VirtualSize = info.VirtualSize,
-            ClusterSize = info.ClusterSize,
-            Compat = info.Compat,
-            LazyRefcounts = info.LazyRefcounts,
-            ExtendedL2 = info.ExtendedL2,
-            BackingFile = info.BackingFile,
-            BackingFormat = info.BackingFormat,
-        });
+        using var area = new VolumeBuildArea(directory);
         try
         {
-            FileSystem.SetMode(partial.TemporaryPath, status.Mode & 0xFFF);
-            FileSystem.SetOwner(partial.TemporaryPath, status.Owner, status.Group);
+            Qcow2Image.Create(area.BuildPath, new Qcow2CreateOptions
+            {
+                VirtualSize = info.VirtualSize,
+                ClusterSize = info.ClusterSize,
+                Compat = info.Compat,
+                LazyRefcounts = info.LazyRefcounts,
+                ExtendedL2 = info.ExtendedL2,
+                BackingFile = info.BackingFile,
+                BackingFormat = info.BackingFormat,
+            });
+            using (var built = area.OpenBuilt())
+            {
+                FileSystem.SetMode(built, old.Status.Mode & 0xFFF, old.Path);
+                FileSystem.SetOwner(built, old.Status.Owner, old.Status.Group, old.Path);
+            }
+            ulong inode = area.BuiltStatus().Inode;
+            area.Replace(name, old.Status.Identity);
+            Record(pool, name, inode, "qcow2");
         }
-        catch (FileSystemException e) { throw e.ToStorageException(); }
-        partial.Replace();
+        catch (FileSystemException e) { throw area.InTermsOf(e.ToStorageException(), old.Path); }
+        catch (StorageException e) { throw area.InTermsOf(e, old.Path); }
     }
 
     private static bool IsRawData(VolumeDefinition volume) =>
@@ -247,13 +295,4 @@ public sealed class LocalFileVolumes : IVolumeBackend
 
     private static string RequirePath(VolumeDefinition volume) =>
         volume.Target.Path ?? volume.Key ?? throw StorageException.InvalidArg($"volume '{volume.Name}' has no target path");
-
-    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenForTransfer(string path, FileAccess access)
-    {
-        try { return File.OpenHandle(path, FileMode.Open, access, FileShare.ReadWrite); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageException.System($"Unable to open '{path}'", Errno.FromException(e));
-        }
-    }
 }

@@ -6,43 +6,44 @@ using KvmStor.Model;
 namespace KvmStor.Backends.Local;
 
 /// <summary>
-/// Builds a new, empty volume file (vol-create) under its hidden partial name: raw and iso by ftruncate +
-/// fallocate, directories by mkdir, qcow2 natively, every other format through qemu-img.
+/// Builds a new, empty volume file (vol-create) in its private build area: raw and iso by ftruncate + fallocate,
+/// directories by mkdir, qcow2 natively, every other format through qemu-img.
 /// </summary>
 public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
 {
     /// <summary>qcow2 v3: kvmstor's default where libvirt asks qemu-img for v2 ("0.10").</summary>
     public const string DefaultQcow2Compat = "1.1";
 
-    public void Build(PoolDefinition pool, VolumeDefinition volume, string path, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
+    public void Build(PoolDefinition pool, VolumeDefinition volume, VolumeBuildArea area, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
     {
+        string path = area.BuildPath;
         string format = volume.Target.Format ?? "raw";
         if (volume.Target.Encryption is not null)
             throw StorageException.Unsupported("storage pool does not support encrypted volumes");
         switch (format)
         {
-            case "raw" or "iso": BuildRaw(volume, path, flags, reserve: format == "raw"); break;
+            case "raw" or "iso": BuildRaw(volume, area, flags, reserve: format == "raw"); break;
             case "dir": BuildDirectory(volume, path, flags); break;
             case "qcow2": BuildQcow2(pool, volume, path, flags); break;
             case "ploop": throw StorageException.Unsupported("ploop volumes are not supported");
             default: BuildWithQemuImg(pool, volume, path, flags); break;
         }
         cancel.ThrowIfCancellationRequested();
-        LocalVolumePermissions.Apply(path, volume.Target.Permissions);
+        LocalVolumePermissions.Apply(area, volume.Target.Permissions);
         progress?.Invoke((long)volume.Capacity, (long)volume.Capacity); // building is one step: report it done
     }
 
     /// <param name="reserve">fallocate the allocation (raw); libvirt makes iso volumes with qemu-img, which leaves them sparse</param>
-    private static void BuildRaw(VolumeDefinition volume, string path, VolumeCreateFlags flags, bool reserve)
+    private static void BuildRaw(VolumeDefinition volume, VolumeBuildArea area, VolumeCreateFlags flags, bool reserve)
     {
         if (flags.HasFlag(VolumeCreateFlags.PreallocMetadata))
             throw StorageException.Unsupported("metadata preallocation is not supported for raw volumes");
         if (volume.BackingStore is { Path: not null })
             throw StorageException.Unsupported("backing storage not supported for raw volumes");
-        using var file = CreateFile(path);
+        using var file = area.CreateFile();
         try
         {
-            if (volume.Target.NoCow) CopyOnWrite.Set(path, copyOnWrite: false); // btrfs takes it while the file is empty
+            if (volume.Target.NoCow) CopyOnWrite.Set(area.BuildPath, copyOnWrite: false); // btrfs takes it while the file is empty
             FileSystem.Truncate(file, (long)volume.Capacity);
             // libvirt reserves the allocation (all of it when the XML gave none: allocation defaults to capacity).
             long allocation = (long)Math.Min(volume.Allocation, volume.Capacity);
@@ -86,7 +87,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             if (errno != 0) throw StorageException.System($"inaccessible backing store volume {backing}", errno);
             backingFile = backing;
             // libvirt records "raw" when the XML names no format; the backing file's real format is better.
-            backingFormat = backingStore.Format ?? FormatProbe.ProbeFile(resolved).Format;
+            backingFormat = backingStore.Format ?? VolumeFileProbe.ProbeFormatOrRaw(resolved);
             if (size == 0) size = (long)(VolumeFileProbe.TryProbe(resolved)?.Capacity ?? 0);
         }
 
@@ -112,7 +113,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         {
             // Probe the backing file's format where the XML gave none (an unreadable one is reported by the builder).
             string resolved = Path.IsPathRooted(backing) ? backing : Path.Combine(LocalTargetDirectory.RequirePath(pool), backing);
-            string format = QemuImgBackingCheck.Readable(resolved) == 0 ? FormatProbe.ProbeFile(resolved).Format : "raw";
+            string format = QemuImgBackingCheck.Readable(resolved) == 0 ? VolumeFileProbe.ProbeFormatOrRaw(resolved) : "raw";
             volume = volume with { BackingStore = backingStore with { Format = format } };
         }
         var request = new QemuImgRequest
@@ -125,18 +126,5 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         foreach (var command in QemuImgCommand.BuildAll(request))
             qemuImg.Run(command, "creation of non-raw file images");
         if (!File.Exists(path)) throw StorageException.Internal($"qemu-img did not create '{path}'");
-    }
-
-    /// <summary>O_CREAT|O_EXCL under the hidden partial name; the final mode is applied before the rename.</summary>
-    internal static Microsoft.Win32.SafeHandles.SafeFileHandle CreateFile(string path)
-    {
-        try
-        {
-            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageException.System($"cannot create path '{path}'", Errno.FromException(e));
-        }
     }
 }

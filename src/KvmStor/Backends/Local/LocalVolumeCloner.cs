@@ -15,39 +15,60 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
 {
     private const int ChunkSize = 1 << 20;
 
-    public void Clone(PoolDefinition pool, VolumeDefinition volume, string path, PoolDefinition sourcePool, VolumeDefinition source,
+    public void Clone(PoolDefinition pool, VolumeDefinition volume, VolumeBuildArea area, PoolDefinition sourcePool, VolumeDefinition source,
         VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
     {
         string sourcePath = source.Target.Path ?? throw StorageException.InvalidArg("missing input volume target path");
         if (volume.Target.Encryption is not null || source.Target.Encryption is not null)
             throw StorageException.Unsupported("storage pool does not support encrypted volumes");
         string targetFormat = RawAlias(volume.Target.Format ?? "raw");
-        string sourceFormat = RawAlias(source.Target.Format ?? FormatProbe.ProbeFile(sourcePath).Format);
-        if (source.Type == VolumeType.Block) sourceFormat = "raw";
         if (flags.HasFlag(VolumeCreateFlags.PreallocMetadata) && targetFormat != "qcow2")
             throw StorageException.Unsupported("metadata preallocation only available with qcow2");
 
+        using var input = OpenSource(sourcePool, source, sourcePath);
+        // The source's recorded format (the lookup's), never what its bytes claim now.
+        string sourceFormat = source.Type == VolumeType.Block || input.IsBlockDevice && source.Target.Format is null
+            ? "raw" : RawAlias(source.Target.Format ?? "raw");
+
         if (targetFormat == "raw" && sourceFormat == "raw")
-            CopyRaw(volume, path, sourcePath, flags, progress, cancel);
+            CopyRaw(volume, area, input, flags, progress, cancel);
         else if (targetFormat is "raw" or "qcow2" && sourceFormat is "raw" or "qcow2")
-            CopyThroughQcow2(volume, path, sourcePath, sourceFormat, targetFormat, flags, progress, cancel);
+            CopyThroughQcow2(volume, area, input, sourceFormat, targetFormat, flags, progress, cancel);
         else
-            ConvertWithQemuImg(pool, volume, path, sourcePool, source, flags);
+            ConvertWithQemuImg(pool, volume, area, sourcePool, source, input, flags);
         cancel.ThrowIfCancellationRequested();
-        LocalVolumePermissions.Apply(path, volume.Target.Permissions);
+        LocalVolumePermissions.Apply(area, volume.Target.Permissions);
+    }
+
+    /// <summary>
+    /// Opens the source: a file pool's entry through its directory handle (links checked, the file the lookup found);
+    /// a device of a block pool (logical, disk…) by its path, which that pool's backend vouches for.
+    /// </summary>
+    private static VolumeFile OpenSource(PoolDefinition sourcePool, VolumeDefinition source, string sourcePath)
+    {
+        if (sourcePool.TargetPath is { } target
+            && Path.GetDirectoryName(sourcePath) == Path.TrimEndingDirectorySeparator(target))
+        {
+            using var directory = PoolDirectory.Open(sourcePool);
+            return directory.OpenVolume(source.Name, FileAccess.Read, source.Identity);
+        }
+        int fd = NativeMethods.open(sourcePath, NativeMethods.O_RDONLY | NativeMethods.O_NONBLOCK | NativeMethods.O_CLOEXEC);
+        if (fd < 0) throw StorageException.System($"Unable to open '{sourcePath}'", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        return new VolumeFile(handle, FileSystem.Stat(handle), sourcePath);
     }
 
     private static string RawAlias(string format) => format == "iso" ? "raw" : format;
 
-    private static void CopyRaw(VolumeDefinition volume, string path, string sourcePath, VolumeCreateFlags flags,
+    private static void CopyRaw(VolumeDefinition volume, VolumeBuildArea area, VolumeFile input, VolumeCreateFlags flags,
         ByteProgress? progress, CancellationToken cancel)
     {
         var reflink = flags.HasFlag(VolumeCreateFlags.Reflink) ? ReflinkMode.Always : ReflinkMode.Auto;
-        // FICLONE failures already carry libvirt's "failed to clone files from '…'" text.
-        SparseCopy.CopyFile(sourcePath, path, new SparseCopyOptions { Reflink = reflink, Progress = progress }, cancel);
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        using var file = area.CreateFile();
         try
         {
+            // FICLONE failures already carry libvirt's "failed to clone files from '…'" text.
+            SparseCopy.CopyFile(input.Handle, input.Path, file, new SparseCopyOptions { Reflink = reflink, Progress = progress }, cancel);
             if (RandomAccess.GetLength(file) < (long)volume.Capacity) FileSystem.Truncate(file, (long)volume.Capacity);
             FileSystem.DataSync(file);
         }
@@ -55,14 +76,14 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
     }
 
     /// <summary>Reads guest data (through the qcow2 layer where there is one) and writes only what is not zero.</summary>
-    private static void CopyThroughQcow2(VolumeDefinition volume, string path, string sourcePath, string sourceFormat, string targetFormat,
+    private static void CopyThroughQcow2(VolumeDefinition volume, VolumeBuildArea area, VolumeFile input, string sourceFormat, string targetFormat,
         VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel)
     {
-        using var reader = GuestReader.Open(sourcePath, sourceFormat);
+        using var reader = GuestReader.Open(input, sourceFormat);
         long capacity = Math.Max((long)volume.Capacity, reader.Size);
         using var writer = targetFormat == "qcow2"
-            ? GuestWriter.Qcow2(path, volume, capacity, flags.HasFlag(VolumeCreateFlags.PreallocMetadata))
-            : GuestWriter.Raw(path, capacity);
+            ? GuestWriter.Qcow2(area.BuildPath, volume, capacity, flags.HasFlag(VolumeCreateFlags.PreallocMetadata))
+            : GuestWriter.Raw(area, capacity);
         byte[] buffer = new byte[ChunkSize];
         long done = 0, total = reader.Size;
         foreach (var (start, length) in reader.DataRanges())
@@ -82,25 +103,27 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
         progress?.Invoke(total, total);
     }
 
-    private void ConvertWithQemuImg(PoolDefinition pool, VolumeDefinition volume, string path, PoolDefinition sourcePool,
-        VolumeDefinition source, VolumeCreateFlags flags)
+    private void ConvertWithQemuImg(PoolDefinition pool, VolumeDefinition volume, VolumeBuildArea area, PoolDefinition sourcePool,
+        VolumeDefinition source, VolumeFile input, VolumeCreateFlags flags)
     {
         if (flags.HasFlag(VolumeCreateFlags.Reflink))
             throw StorageException.System($"failed to clone files from '{source.Target.Path}'", Errno.EOPNOTSUPP);
+        // qemu-img reads the file we opened and checked, through our descriptor, as its recorded format. A source with
+        // a backing chain keeps its path: qemu resolves relative backing names against it.
+        string inputPath = source.BackingStore is null ? input.StablePath : input.Path;
         var request = new QemuImgRequest
         {
-            Volume = volume with { Target = volume.Target with { Path = path } },
+            Volume = volume with { Target = volume.Target with { Path = area.BuildPath } },
             PoolType = pool.Type,
             PoolTargetPath = pool.TargetPath,
-            InputVolume = source,
+            InputVolume = source with { Target = source.Target with { Path = inputPath, Format = source.Target.Format ?? "raw" } },
             InputPoolType = sourcePool.Type,
             PreallocateMetadata = flags.HasFlag(VolumeCreateFlags.PreallocMetadata),
         };
         foreach (var command in QemuImgCommand.BuildAll(request))
             qemuImg.Run(command, "creation of non-raw file images");
-        if (!File.Exists(path)) throw StorageException.Internal($"qemu-img did not create '{path}'");
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        FileSystem.DataSync(file);
+        using var built = area.OpenBuilt();
+        FileSystem.DataSync(built);
     }
 
     /// <summary>The guest view of a raw file or qcow2 image, with the ranges that may hold data.</summary>
@@ -111,11 +134,13 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
 
         private GuestReader(SafeFileHandle? raw, Qcow2Image? qcow2) => (_raw, _qcow2) = (raw, qcow2);
 
-        public long Size => _qcow2?.VirtualSize ?? RandomAccess.GetLength(_raw!);
+        public long Size => _qcow2?.VirtualSize ?? (FileSystem.Stat(_raw!).Kind == FileKind.BlockDevice
+            ? (long)FileSystem.BlockDeviceSize(_raw!) : RandomAccess.GetLength(_raw!));
 
-        public static GuestReader Open(string path, string format) => format == "qcow2"
-            ? new GuestReader(null, Qcow2Image.Open(path, writable: false))
-            : new GuestReader(File.OpenHandle(path, FileMode.Open, FileAccess.Read), null);
+        /// <summary>Reads through the caller's descriptor, which stays the caller's to close.</summary>
+        public static GuestReader Open(VolumeFile input, string format) => format == "qcow2"
+            ? new GuestReader(null, Qcow2Image.Open(input.Handle, input.Path, writable: false))
+            : new GuestReader(input.Handle, null);
 
         public IEnumerable<(long Start, long Length)> DataRanges()
         {
@@ -156,7 +181,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
             }
         }
 
-        public void Dispose() { _raw?.Dispose(); _qcow2?.Dispose(); }
+        public void Dispose() => _qcow2?.Dispose();
     }
 
     /// <summary>A new raw file or qcow2 image receiving guest data; everything not written reads as zeros.</summary>
@@ -167,9 +192,9 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
 
         private GuestWriter(SafeFileHandle? raw, Qcow2Image? qcow2) => (_raw, _qcow2) = (raw, qcow2);
 
-        public static GuestWriter Raw(string path, long capacity)
+        public static GuestWriter Raw(VolumeBuildArea area, long capacity)
         {
-            var file = LocalVolumeBuilder.CreateFile(path);
+            var file = area.CreateFile();
             FileSystem.Truncate(file, capacity);
             return new GuestWriter(file, null);
         }
@@ -204,6 +229,6 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
             else FileSystem.DataSync(_raw!);
         }
 
-        public void Dispose() { _raw?.Dispose(); _qcow2?.Dispose(); }
+        public void Dispose() => _qcow2?.Dispose();
     }
 }

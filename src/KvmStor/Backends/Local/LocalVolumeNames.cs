@@ -13,13 +13,13 @@ public static class LocalVolumeNames
             throw StorageException.Invalid($"volume name '{name}' is not allowed");
         if (name.Any(char.IsControl))
             throw StorageException.Invalid($"volume name '{new string(name.Select(c => char.IsControl(c) ? '?' : c).ToArray())}' cannot contain control characters");
-        if (PartialVolumeFile.IsPartialName(name))
+        if (VolumeBuildArea.IsPartialName(name))
             throw StorageException.Invalid($"volume name '{name}' is reserved for volumes being built");
     }
 
     /// <summary>Whether a name can denote a listed volume (anything a listing would not skip).</summary>
     public static bool IsListable(string name) =>
-        name is not ("" or "." or "..") && !name.Contains('/') && !name.Any(char.IsControl) && !PartialVolumeFile.IsPartialName(name);
+        name is not ("" or "." or "..") && !name.Contains('/') && !name.Any(char.IsControl) && !VolumeBuildArea.IsPartialName(name);
 
     public static string PathOf(PoolDefinition pool, string name) => Path.Combine(LocalTargetDirectory.RequirePath(pool), name);
 }

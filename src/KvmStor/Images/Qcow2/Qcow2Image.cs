@@ -15,6 +15,7 @@ public sealed partial class Qcow2Image : IGuestImageReader
     private readonly Qcow2Geometry _geo;
     private readonly Qcow2Refcounts? _refcounts;
     private readonly int _backingDepth;
+    private readonly bool _ownsFile = true;
     private ulong[] _l1;
     private IGuestImageReader? _backing;
     private bool _backingOpened;
@@ -25,8 +26,9 @@ public sealed partial class Qcow2Image : IGuestImageReader
     public int ClusterSize => _geo.ClusterSize;
     public Qcow2HeaderInfo Info => Qcow2HeaderInfo.From(_header);
 
-    private Qcow2Image(string path, SafeFileHandle file, Qcow2Header header, bool writable, int backingDepth)
+    private Qcow2Image(string path, SafeFileHandle file, Qcow2Header header, bool writable, int backingDepth, bool ownsFile = true)
     {
+        _ownsFile = ownsFile;
         Path = path;
         _file = file;
         _header = header;
@@ -40,6 +42,22 @@ public sealed partial class Qcow2Image : IGuestImageReader
 
     /// <summary>Opens an image; refuses features it cannot honour (unknown incompatible bits, encryption, zstd, …).</summary>
     public static Qcow2Image Open(string path, bool writable) => Open(path, writable, 0);
+
+    /// <summary>
+    /// Opens an image on a descriptor the caller opened (and checked) and keeps: disposing the image flushes its
+    /// metadata but leaves the descriptor open. <paramref name="path"/> is for messages and relative backing names.
+    /// </summary>
+    public static Qcow2Image Open(SafeFileHandle file, string path, bool writable)
+    {
+        Qcow2Header header = ReadHeader(file, path);
+        EnsureOpenable(header, path, writable);
+        if (writable && header.Version >= 3 && header.AutoclearFeatures != 0)
+        {
+            header.AutoclearFeatures = 0;
+            Qcow2FileIo.WriteU64(file, Qcow2Format.OffAutoclear, 0);
+        }
+        return new Qcow2Image(path, file, header, writable, 0, ownsFile: false);
+    }
 
     private static Qcow2Image Open(string path, bool writable, int backingDepth)
     {
@@ -76,8 +94,10 @@ public sealed partial class Qcow2Image : IGuestImageReader
     public static Qcow2HeaderInfo ReadHeaderInfo(string path)
     {
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        return Qcow2HeaderInfo.From(ReadHeader(file, path));
+        return ReadHeaderInfo(file, path);
     }
+
+    public static Qcow2HeaderInfo ReadHeaderInfo(SafeFileHandle file, string path) => Qcow2HeaderInfo.From(ReadHeader(file, path));
 
     /// <summary>Whether the file starts with the qcow2 magic.</summary>
     public static bool IsQcow2(string path)
@@ -155,7 +175,7 @@ public sealed partial class Qcow2Image : IGuestImageReader
         finally
         {
             _backing?.Dispose();
-            _file.Dispose();
+            if (_ownsFile) _file.Dispose();
         }
     }
 }

@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using KvmStor.Backends;
 using KvmStor.Backends.Vstorage;
 using KvmStor.Model;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace KvmStor.Backends.Vstorage;
+namespace KvmStor.Host;
 
 /// <summary>User and group names of numeric ids, through the C library (so NSS sources such as LDAP count too).</summary>
 public static partial class AccountNames
@@ -14,6 +14,9 @@ public static partial class AccountNames
 
     public static string Group(uint gid) =>
         FirstField(GetGroupEntry(gid)) ?? throw StorageException.Internal($"Failed to find group record for gid '{gid}'");
+
+    /// <summary>"uid 1001 (alice)", or just the number when no user record exists: for messages.</summary>
+    public static string Describe(uint uid) => FirstField(GetPasswordEntry(uid)) is { } name ? $"uid {uid} ({name})" : $"uid {uid}";
 
     // struct passwd and struct group both begin with a char* name.
     private static string? FirstField(nint entry) => entry == 0 ? null : Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry));

@@ -1,0 +1,40 @@
+using KvmStor.Model;
+
+namespace KvmStor.Backends;
+
+/// <summary>The format kvmstor recorded for one file of a pool, and which inode it was recorded for.</summary>
+public readonly record struct RecordedFormat(ulong Inode, string Format);
+
+/// <summary>
+/// Volume formats as recorded facts, kept outside the volumes' own bytes: the format a volume was created with, or
+/// the one probed the first time kvmstor saw a file it did not make. A raw volume stays raw whatever a guest writes
+/// into it, because its header is never asked again.
+/// </summary>
+public interface IVolumeFormatRecords
+{
+    /// <summary>Every record of the pool, by volume name.</summary>
+    IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool);
+
+    /// <summary>Applies changes (a null value removes the name's record) in one locked read-modify-write.</summary>
+    void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes);
+}
+
+/// <summary>Backends whose volumes are files take the records through the registry (the host plugs its store in).</summary>
+public interface IUsesVolumeFormatRecords
+{
+    IVolumeFormatRecords FormatRecords { set; }
+}
+
+/// <summary>
+/// Lets backends be built before the store exists: the registry hands this to them and the host sets
+/// <see cref="Target"/>. Without a target nothing is remembered and every file is seen for the first time.
+/// </summary>
+public sealed class VolumeFormatRecordsBridge : IVolumeFormatRecords
+{
+    public IVolumeFormatRecords? Target { get; set; }
+
+    public IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool) =>
+        Target?.Read(pool) ?? new Dictionary<string, RecordedFormat>();
+
+    public void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes) => Target?.Update(pool, changes);
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using KvmStor.Backends;
+using KvmStor.Model;
+
+namespace KvmStor.State;
+
+/// <summary>
+/// The recorded formats of each pool's file volumes, one root-only file per pool (named by its UUID) under the
+/// data directory: a line "inode format name" per volume. Kept on the host, not in the volume or its directory,
+/// so it works on any file system (NFSv3 has no extended attributes) and nobody who can write the pool can
+/// change it. Read-modify-write happens under the pool's record lock, and the file is replaced atomically.
+/// </summary>
+public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
+{
+    private const UnixFileMode RootOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    public IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool) => Parse(RecordPath(pool));
+
+    public void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes)
+    {
+        if (changes.Count == 0) return;
+        EnsureDirectory();
+        string path = RecordPath(pool);
+        using var exclusive = FileLock.Exclusive(path + ".lock");
+        var records = Parse(path);
+        foreach (var (name, change) in changes)
+        {
+            if (change is { } recorded) records[name] = recorded;
+            else records.Remove(name);
+        }
+        if (records.Count == 0) AtomicFile.Delete(path);
+        else AtomicFile.Write(path, Format(records));
+    }
+
+    /// <summary>Forgets a pool's records (pool-delete, pool-undefine).</summary>
+    public void Drop(PoolDefinition pool)
+    {
+        string path = RecordPath(pool);
+        AtomicFile.Delete(path);
+        try { File.Delete(path + ".lock"); } catch (IOException) { }
+    }
+
+    private string RecordPath(PoolDefinition pool) =>
+        Path.Combine(directory, pool.Uuid.ToString("D", CultureInfo.InvariantCulture) + ".formats");
+
+    private void EnsureDirectory()
+    {
+        Directory.CreateDirectory(directory, RootOnlyDirectory);
+        File.SetUnixFileMode(directory, RootOnlyDirectory);
+    }
+
+    private static Dictionary<string, RecordedFormat> Parse(string path)
+    {
+        var records = new Dictionary<string, RecordedFormat>(StringComparer.Ordinal);
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return records; }
+        foreach (var line in text.Split('\n'))
+        {
+            // "inode format name": the name comes last, so it may hold spaces (never a newline: such names are refused).
+            int first = line.IndexOf(' '), second = first < 0 ? -1 : line.IndexOf(' ', first + 1);
+            if (second < 0 || !ulong.TryParse(line.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode))
+                continue;
+            records[line[(second + 1)..]] = new RecordedFormat(inode, line[(first + 1)..second]);
+        }
+        return records;
+    }
+
+    private static string Format(Dictionary<string, RecordedFormat> records)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, recorded) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
+            text.Append(recorded.Inode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(recorded.Format).Append(' ').Append(name).Append('\n');
+        return text.ToString();
+    }
+}

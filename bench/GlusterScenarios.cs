@@ -21,6 +21,7 @@ public static class GlusterScenarios
         var env = new Dictionary<string, string>
         {
             ["XDG_CONFIG_HOME"] = Path.Combine(root, "config"),
+            ["XDG_STATE_HOME"] = Path.Combine(root, "xdg-state"),
             ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
             ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
         };

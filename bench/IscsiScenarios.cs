@@ -17,6 +17,7 @@ public static class IscsiScenarios
     private static Dictionary<string, string> KvmstorEnv(string root) => new()
     {
         ["XDG_CONFIG_HOME"] = Path.Combine(root, "config"),
+        ["XDG_STATE_HOME"] = Path.Combine(root, "xdg-state"),
         ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
         ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
     };

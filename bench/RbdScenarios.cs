@@ -81,6 +81,7 @@ public static class RbdScenarios
         public Dictionary<string, string> Env => new()
         {
             ["XDG_CONFIG_HOME"] = Path.Combine(Root, "config"),
+            ["XDG_STATE_HOME"] = Path.Combine(Root, "xdg-state"),
             ["XDG_RUNTIME_DIR"] = Path.Combine(Root, "run"),
             ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
         };

@@ -27,6 +27,7 @@ public sealed class VolumeBench : IDisposable
         _env = new()
         {
             ["XDG_CONFIG_HOME"] = Path.Combine(_root, "config"),
+            ["XDG_STATE_HOME"] = Path.Combine(_root, "xdg-state"),
             ["XDG_RUNTIME_DIR"] = Path.Combine(_root, "run"),
             ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
         };

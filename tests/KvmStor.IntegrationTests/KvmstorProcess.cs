@@ -12,6 +12,7 @@ public sealed class KvmstorProcess : IDisposable
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["XDG_CONFIG_HOME"] = Path.Combine(Root, "xdg-config"),
+        ["XDG_STATE_HOME"] = Path.Combine(Root, "xdg-state"),
         ["XDG_RUNTIME_DIR"] = Path.Combine(Root, "xdg-run"),
         ["KVMSTOR_DEFAULT_URI"] = "kvmstor:///session",
     };
@@ -27,6 +28,22 @@ public sealed class KvmstorProcess : IDisposable
         using var p = StartProcess(extraEnvironment, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs with a bound: a command still running after <paramref name="limit"/> is killed and the test fails.</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunBounded(TimeSpan limit, params string[] args)
+    {
+        using var p = StartProcess(args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(limit))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"kvmstor {string.Join(' ', args)} did not finish within {limit.TotalSeconds} s");
+        }
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -15,6 +15,7 @@ public sealed class TempStateDirectory : IDisposable
     public IDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["XDG_CONFIG_HOME"] = Path.Combine(Root, "xdg-config"),
+        ["XDG_STATE_HOME"] = Path.Combine(Root, "xdg-state"),
         ["XDG_RUNTIME_DIR"] = Path.Combine(Root, "xdg-run"),
         ["KVMSTOR_DEFAULT_URI"] = StatePaths.SessionUri,
     };

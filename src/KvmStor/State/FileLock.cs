@@ -16,12 +16,25 @@ public sealed class FileLock : IDisposable
     public static FileLock Exclusive(string path) => Acquire(path, Posix.LOCK_EX);
     public static FileLock Shared(string path) => Acquire(path, Posix.LOCK_SH);
 
+    /// <summary>An exclusive lock on an existing directory itself: nothing is created for it.</summary>
+    public static FileLock ExclusiveDirectory(string path)
+    {
+        int fd = Posix.Open(path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC);
+        if (fd < 0) throw StorageException.System($"cannot open directory '{path}'", Marshal.GetLastPInvokeError());
+        return Lock(fd, path, Posix.LOCK_EX);
+    }
+
     private static FileLock Acquire(string path, int operation)
     {
         // Raw open(2): .NET's FileStream takes its own non-blocking flock, which would fight ours.
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         int fd = Posix.OpenMode(path, Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
         if (fd < 0) throw StorageException.System($"cannot open lock file '{path}'", Marshal.GetLastPInvokeError());
+        return Lock(fd, path, operation);
+    }
+
+    private static FileLock Lock(int fd, string path, int operation)
+    {
         while (Posix.Flock(fd, operation) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();

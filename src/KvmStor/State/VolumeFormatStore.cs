@@ -9,7 +9,8 @@ namespace KvmStor.State;
 /// The recorded formats of each pool's file volumes, one root-only file per pool (named by its UUID) under the
 /// data directory: a line "inode format name" per volume. Kept on the host, not in the volume or its directory,
 /// so it works on any file system (NFSv3 has no extended attributes) and nobody who can write the pool can
-/// change it. Read-modify-write happens under the pool's record lock, and the file is replaced atomically.
+/// change it. Read-modify-write happens under an flock of the records' directory (no lock file is left per pool),
+/// and the file is replaced atomically.
 /// </summary>
 public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
 {
@@ -22,7 +23,7 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
         if (changes.Count == 0) return;
         EnsureDirectory();
         string path = RecordPath(pool);
-        using var exclusive = FileLock.Exclusive(path + ".lock");
+        using var exclusive = FileLock.ExclusiveDirectory(directory);
         var records = Parse(path);
         foreach (var (name, change) in changes)
         {
@@ -36,9 +37,9 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
     /// <summary>Forgets a pool's records (pool-delete, pool-undefine).</summary>
     public void Drop(PoolDefinition pool)
     {
-        string path = RecordPath(pool);
-        AtomicFile.Delete(path);
-        try { File.Delete(path + ".lock"); } catch (IOException) { }
+        if (!Directory.Exists(directory)) return;
+        using var exclusive = FileLock.ExclusiveDirectory(directory);
+        AtomicFile.Delete(RecordPath(pool));
     }
 
     private string RecordPath(PoolDefinition pool) =>

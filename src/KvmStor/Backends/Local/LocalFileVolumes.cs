@@ -192,11 +192,11 @@ public sealed class LocalFileVolumes : IVolumeBackend
         string path = RequirePath(volume);
         if (volume.Type is VolumeType.Dir or VolumeType.Ploop)
             throw StorageException.System($"Unable to open '{path}'", Errno.EISDIR);
+        using var directory = PoolDirectory.Open(pool);
+        using var file = directory.OpenVolume(volume.Name, FileAccess.Write, volume.Identity);
         long? limit = range.Length == 0 ? null : (long)range.Length;
         if (!range.AllowGrow && IsRawData(volume))
             limit = UploadLimit(volume, source, range);
-        using var directory = PoolDirectory.Open(pool);
-        using var file = directory.OpenVolume(volume.Name, FileAccess.Write, volume.Identity);
         SparseStreamTransfer.Upload(source, file.Handle, (long)range.Offset, limit, range.Sparse, progress, cancel);
     }
 

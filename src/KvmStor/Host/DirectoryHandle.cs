@@ -119,6 +119,16 @@ public sealed class DirectoryHandle : IDisposable
             throw new FileSystemException($"cannot rename '{from.Join(name)}' to '{to.Join(newName)}'", Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>
+    /// linkat(2): a second name for a file, which fails with EEXIST rather than replace anything — the no-replace
+    /// move for file systems whose rename takes no flags (FUSE, NFS), completed by unlinking the old name.
+    /// </summary>
+    public static void Link(DirectoryHandle from, string name, DirectoryHandle to, string newName)
+    {
+        if (linkat(from.Fd, name, to.Fd, newName, 0) != 0)
+            throw new FileSystemException($"cannot link '{from.Join(name)}' to '{to.Join(newName)}'", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>fsync of the directory, so that entries made or renamed in it survive a crash.</summary>
     public void Sync() => fsync(Fd);
 

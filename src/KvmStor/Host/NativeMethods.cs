@@ -86,6 +86,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int renameat2(int oldDirfd, string oldPath, int newDirfd, string newPath, uint flags);
 
+    [LibraryImport(Libc, EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int linkat(int oldDirfd, string oldPath, int newDirfd, string newPath, int flags);
+
     [LibraryImport(Libc, EntryPoint = "fchmod", SetLastError = true)]
     public static partial int fchmod(int fd, uint mode);
 

@@ -245,7 +245,7 @@ public sealed class LocalFileVolumes : IVolumeBackend
         bool qcow2 = volume.Target.Format == "qcow2" && volume.Target.Encryption is null;
         using var directory = PoolDirectory.Open(pool);
         using var file = directory.OpenVolume(volume.Name, FileAccess.ReadWrite, volume.Identity);
-        Qcow2HeaderInfo? header = qcow2 ? Qcow2Image.ReadHeaderInfo(file.Handle, file.Path) : null;
+        Qcow2HeaderInfo? header = qcow2 ? ReadableQcow2Header(file) : null;
         if (header is not null && algorithm != WipeAlgorithm.Zero)
             // Over the whole file: libvirt wipes only `allocation` bytes from the start, which leaves the data of a
             // sparse file beyond that length (or a qcow2's tail clusters) untouched.
@@ -259,6 +259,13 @@ public sealed class LocalFileVolumes : IVolumeBackend
             return;
         }
         VolumeWiper.Wipe(file.Handle, file.Path, algorithm, null, progress, cancel);
+    }
+
+    /// <summary>A qcow2 header kvmstor can rebuild from; null when it is damaged (the file is then wiped whole, as raw).</summary>
+    private static Qcow2HeaderInfo? ReadableQcow2Header(VolumeFile file)
+    {
+        try { return Qcow2Image.ReadHeaderInfo(file.Handle, file.Path); }
+        catch (StorageException) { return null; }
     }
 
     /// <summary>Puts an empty qcow2 with the old header's options, mode and owner in place of the wiped one.</summary>

@@ -74,11 +74,31 @@ public sealed class VolumeBuildArea : IDisposable
     public void Commit(string finalName)
     {
         SyncBuilt();
-        try { DirectoryHandle.Rename(_area, EntryName, _pool.Handle, finalName, replace: false); }
+        try
+        {
+            try { DirectoryHandle.Rename(_area, EntryName, _pool.Handle, finalName, replace: false); }
+            catch (FileSystemException e) when (e.Errno == Errno.EINVAL) { MoveWithoutRenameFlags(finalName); }
+        }
         catch (FileSystemException e) when (e.Errno == Errno.EEXIST) { throw AlreadyExists(_pool.PathOf(finalName)); }
         catch (FileSystemException e) { throw e.ToStorageException(); }
         _moved = true;
         _pool.Handle.Sync();
+    }
+
+    /// <summary>
+    /// FUSE (gluster) and NFS refuse RENAME_NOREPLACE: a file gets its final name by linkat, which never replaces,
+    /// and loses its build name; a directory volume, which cannot be linked, is renamed after a last look.
+    /// </summary>
+    private void MoveWithoutRenameFlags(string finalName)
+    {
+        if (BuiltStatus().Kind == FileKind.Directory)
+        {
+            if (_pool.Handle.TryStatEntry(finalName, out _, out _)) throw new FileSystemException("rename", Errno.EEXIST);
+            DirectoryHandle.Rename(_area, EntryName, _pool.Handle, finalName, replace: true);
+            return;
+        }
+        DirectoryHandle.Link(_area, EntryName, _pool.Handle, finalName);
+        _area.Unlink(EntryName);
     }
 
     /// <summary>

@@ -5,6 +5,21 @@ namespace KvmStor.Backends;
 /// <summary>The format kvmstor recorded for one file of a pool, and which inode it was recorded for.</summary>
 public readonly record struct RecordedFormat(ulong Inode, string Format);
 
+public enum RecordChangeKind
+{
+    /// <summary>kvmstor made (or rebuilt) the volume: its format is what it was made as.</summary>
+    Set,
+    /// <summary>A file seen for the first time: recorded unless a record for the same inode appeared meanwhile.</summary>
+    FirstSight,
+    /// <summary>The volume was deleted.</summary>
+    Remove,
+    /// <summary>A listing found the file gone: removed only if the record is still the one the listing read.</summary>
+    Prune,
+}
+
+/// <summary>One change to a pool's records; applied under the store's lock against what is recorded then.</summary>
+public readonly record struct RecordChange(string Name, RecordChangeKind Kind, RecordedFormat Record = default);
+
 /// <summary>
 /// Volume formats as recorded facts, kept outside the volumes' own bytes: the format a volume was created with, or
 /// the one probed the first time kvmstor saw a file it did not make. A raw volume stays raw whatever a guest writes
@@ -15,8 +30,8 @@ public interface IVolumeFormatRecords
     /// <summary>Every record of the pool, by volume name.</summary>
     IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool);
 
-    /// <summary>Applies changes (a null value removes the name's record) in one locked read-modify-write.</summary>
-    void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes);
+    /// <summary>Applies changes in one locked read-modify-write, each judged against the records as they are then.</summary>
+    void Update(PoolDefinition pool, IReadOnlyList<RecordChange> changes);
 }
 
 /// <summary>Backends whose volumes are files take the records through the registry (the host plugs its store in).</summary>
@@ -36,5 +51,5 @@ public sealed class VolumeFormatRecordsBridge : IVolumeFormatRecords
     public IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool) =>
         Target?.Read(pool) ?? new Dictionary<string, RecordedFormat>();
 
-    public void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes) => Target?.Update(pool, changes);
+    public void Update(PoolDefinition pool, IReadOnlyList<RecordChange> changes) => Target?.Update(pool, changes);
 }

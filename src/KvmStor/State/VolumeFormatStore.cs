@@ -18,20 +18,42 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
 
     public IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool) => Parse(RecordPath(pool));
 
-    public void Update(PoolDefinition pool, IReadOnlyDictionary<string, RecordedFormat?> changes)
+    public void Update(PoolDefinition pool, IReadOnlyList<RecordChange> changes)
     {
         if (changes.Count == 0) return;
         EnsureDirectory();
         string path = RecordPath(pool);
         using var exclusive = FileLock.ExclusiveDirectory(directory);
         var records = Parse(path);
-        foreach (var (name, change) in changes)
-        {
-            if (change is { } recorded) records[name] = recorded;
-            else records.Remove(name);
-        }
+        bool changed = false;
+        foreach (var change in changes)
+            changed |= Apply(records, change);
+        if (!changed) return;
         if (records.Count == 0) AtomicFile.Delete(path);
         else AtomicFile.Write(path, Format(records));
+    }
+
+    /// <summary>
+    /// Judges a change against the records as they are now, so that concurrent commands cannot undo each other: a
+    /// first sight never overwrites a record of the same file, a prune never removes a record made after the listing.
+    /// </summary>
+    private static bool Apply(Dictionary<string, RecordedFormat> records, RecordChange change)
+    {
+        bool known = records.TryGetValue(change.Name, out var current);
+        switch (change.Kind)
+        {
+            case RecordChangeKind.Set:
+                records[change.Name] = change.Record;
+                return !known || current != change.Record;
+            case RecordChangeKind.FirstSight when !known || current.Inode != change.Record.Inode:
+                records[change.Name] = change.Record;
+                return true;
+            case RecordChangeKind.Remove when known:
+            case RecordChangeKind.Prune when known && current == change.Record:
+                return records.Remove(change.Name);
+            default:
+                return false;
+        }
     }
 
     /// <summary>Forgets a pool's records (pool-delete, pool-undefine).</summary>

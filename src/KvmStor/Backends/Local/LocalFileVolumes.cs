@@ -92,8 +92,10 @@ public sealed class LocalFileVolumes : IVolumeBackend
     private static string RecordedFormatOf(VolumeDefinition volume) =>
         volume.Target.Format ?? (volume.Type == VolumeType.Dir ? "dir" : "raw");
 
-    private void Record(PoolDefinition pool, string name, ulong inode, string? format) =>
-        Records.Update(pool, new Dictionary<string, RecordedFormat?> { [name] = format is null ? null : new RecordedFormat(inode, format) });
+    private void Record(PoolDefinition pool, string name, ulong inode, string format) =>
+        Records.Update(pool, [new RecordChange(name, RecordChangeKind.Set, new RecordedFormat(inode, format))]);
+
+    private void Forget(PoolDefinition pool, string name) => Records.Update(pool, [new RecordChange(name, RecordChangeKind.Remove)]);
 
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags)
     {
@@ -105,7 +107,7 @@ public sealed class LocalFileVolumes : IVolumeBackend
         string name = volume.Name, path = directory.PathOf(name);
         if (!directory.Handle.TryStatEntry(name, out var entry, out _))
         {
-            Record(pool, name, 0, null);
+            Forget(pool, name);
             return; // already gone, as libvirt's unlink of a missing file
         }
         EnsureSameEntry(directory, name, entry, volume.Identity);
@@ -125,7 +127,7 @@ public sealed class LocalFileVolumes : IVolumeBackend
         }
         catch (FileSystemException e) { throw StorageException.System($"cannot unlink file '{path}'", e.Errno); }
         directory.Handle.Sync();
-        Record(pool, name, 0, null);
+        Forget(pool, name);
     }
 
     /// <summary>The entry at the name must still be the volume that was looked up (itself, or what a trusted link leads to).</summary>
@@ -188,7 +190,8 @@ public sealed class LocalFileVolumes : IVolumeBackend
 
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
-        volume = FindVolume(pool, volume.Name) ?? volume; // its capacity now, not at lookup time
+        // Its capacity now, not at lookup time; still the file the lookup found (OpenVolume checks).
+        if (FindVolume(pool, volume.Name) is { } now) volume = now with { Identity = volume.Identity ?? now.Identity };
         string path = RequirePath(volume);
         if (volume.Type is VolumeType.Dir or VolumeType.Ploop)
             throw StorageException.System($"Unable to open '{path}'", Errno.EISDIR);

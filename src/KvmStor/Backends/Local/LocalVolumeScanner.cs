@@ -17,10 +17,11 @@ public static class LocalVolumeScanner
 {
     public static IReadOnlyList<VolumeDefinition> Scan(PoolDirectory directory, IVolumeFormatRecords records, PoolDefinition pool)
     {
+        // Records first, names second: a record made after this read is never pruned by this listing.
+        var recorded = records.Read(pool);
         var names = directory.Handle.Names();
         VolumeBuildArea.RemoveStale(directory, names);
-        var recorded = records.Read(pool);
-        var changes = new Dictionary<string, RecordedFormat?>(StringComparer.Ordinal);
+        var changes = new List<RecordChange>();
         var volumes = new List<VolumeDefinition>();
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
@@ -30,8 +31,8 @@ public static class LocalVolumeScanner
             if (Look(directory, name) is { } probed) volumes.Add(Recorded(probed, name, recorded, changes));
         }
         // Records of files that are gone (deleted outside kvmstor): a file made later under the name is a new file.
-        foreach (var name in recorded.Keys)
-            if (!present.Contains(name)) changes[name] = null;
+        foreach (var (name, record) in recorded)
+            if (!present.Contains(name)) changes.Add(new RecordChange(name, RecordChangeKind.Prune, record));
         records.Update(pool, changes);
         return volumes;
     }
@@ -40,7 +41,7 @@ public static class LocalVolumeScanner
     public static VolumeDefinition? Find(PoolDirectory directory, IVolumeFormatRecords records, PoolDefinition pool, string name)
     {
         if (!LocalVolumeNames.IsListable(name) || Look(directory, name) is not { } probed) return null;
-        var changes = new Dictionary<string, RecordedFormat?>(StringComparer.Ordinal);
+        var changes = new List<RecordChange>();
         var volume = Recorded(probed, name, records.Read(pool), changes);
         records.Update(pool, changes);
         return volume;
@@ -48,13 +49,13 @@ public static class LocalVolumeScanner
 
     /// <summary>The recorded format wins over the header; a first sight records what the header says.</summary>
     private static VolumeDefinition Recorded(ProbedFile probed, string name, IReadOnlyDictionary<string, RecordedFormat> recorded,
-        Dictionary<string, RecordedFormat?> changes)
+        List<RecordChange> changes)
     {
         if (probed.Type is VolumeType.Dir or VolumeType.Ploop || probed.Status.Kind == FileKind.SymbolicLink)
             return probed.ToVolume(name);
         if (recorded.TryGetValue(name, out var record) && record.Inode == probed.Status.Inode)
             return probed.WithRecordedFormat(record.Format).ToVolume(name);
-        changes[name] = new RecordedFormat(probed.Status.Inode, probed.Format);
+        changes.Add(new RecordChange(name, RecordChangeKind.FirstSight, new RecordedFormat(probed.Status.Inode, probed.Format)));
         return probed.ToVolume(name);
     }
 

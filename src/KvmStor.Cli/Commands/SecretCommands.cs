@@ -44,13 +44,17 @@ public static class SecretCommands
         ],
         RunDumpXml);
 
+    /// <remarks>
+    /// As in virsh 9.0, --file is only taken by name (VSH_OFLAG_REQ_OPT), so the word after the secret is the value
+    /// itself (--base64): a value typed there must never be mistaken for a file name and echoed in an error.
+    /// </remarks>
     public static CommandDefinition SetValue => new("secret-set-value", "set a secret's value",
         "Sets a secret's value, base64-encoded unless --plain, from --file, --base64, the terminal (--interactive) "
         + "or, when none is given and standard input is not a terminal, standard input, so that the value need not "
         + "appear on a command line.",
         [
             Secret,
-            OptionDefinition.Str("file", "read secret from file"),
+            OptionDefinition.Str("file", "read secret from file", namedOnly: true),
             OptionDefinition.Flag("plain", "read the secret without converting from base64"),
             OptionDefinition.Flag("interactive", "read the secret from the terminal"),
             OptionDefinition.Str("base64", "base64-encoded secret value"),
@@ -107,6 +111,7 @@ public static class SecretCommands
         command.Exclusive("file", "base64");
         command.Exclusive("interactive", "base64");
         command.Exclusive("interactive", "file");
+        command.Exclusive("plain", "base64");
         var secret = Lookup(context, command);
         byte[] value = ReadValue(context, command);
         EngineCall.Run("Failed to set secret value", () => context.Host.SetSecretValue(secret.Uuid.ToString("D"), value));
@@ -140,7 +145,7 @@ public static class SecretCommands
         {
             // virsh 9.0 says this (as an error line) and goes on; so does kvmstor, which also offers stdin.
             context.Output.Error("Passing secret value as command-line argument is insecure!");
-            return DecodeBase64(Encoding.ASCII.GetBytes(base64));
+            return DecodeBase64(Encoding.UTF8.GetBytes(base64));
         }
 
         byte[] input;

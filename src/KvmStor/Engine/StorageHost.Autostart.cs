@@ -20,13 +20,12 @@ public sealed partial class StorageHost
         if (ReadMarker(marker) == bootId) return [];
 
         // Taken before any pool lock and never while holding one: keeps the lock order pool → driver intact.
-        using var once = FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "autostart.lock"));
+        using var once = FileLock.Exclusive(RuntimeFile("autostart.lock"));
         if (ReadMarker(marker) == bootId) return [];
 
         DropStaleStatus();
         var failures = StartAutostartPools().Where(r => r.Error is not null).Select(r => (r.Pool, r.Error!)).ToList();
-        Directory.CreateDirectory(Paths.StateDirectory);
-        AtomicFile.Write(marker, bootId + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        AtomicFile.Write(RuntimeFile("autostarted"), bootId + "\n");
         return failures;
     }
 

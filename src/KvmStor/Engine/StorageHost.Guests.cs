@@ -22,7 +22,7 @@ public sealed partial class StorageHost
     {
         string full = Path.GetFullPath(directory);
         // One lock per directory, kept with kvmstor's state so nothing extra appears beside libvirt's files.
-        string lockPath = Path.Combine(Paths.StateDirectory, "locks", "guests-" + Uri.EscapeDataString(full) + ".lock");
+        string lockPath = RuntimeFile("guests-" + Uri.EscapeDataString(full) + ".lock");
         return new GuestStore(full, lockPath);
     }
 

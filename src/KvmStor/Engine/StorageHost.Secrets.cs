@@ -12,7 +12,7 @@ public sealed partial class StorageHost
 {
     private SecretStore Secrets => new(Paths);
 
-    private FileLock LockSecrets() => FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "secrets.lock"));
+    private FileLock LockSecrets() => FileLock.Exclusive(RuntimeFile("secrets.lock"));
 
     /// <summary>Defines a secret, or redefines the one with the same UUID (its usage must not change).</summary>
     public SecretDefinition DefineSecret(string xml)

@@ -74,8 +74,8 @@ public sealed partial class StorageHost
         var (pool, backend) = ActivePool(poolName);
         var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        using var sourceLock = LockVolume(sourcePool.Name, source.Name, exclusive: false);
+        // One acquisition for both: when they are the same volume, it is locked once (exclusively) instead of twice.
+        using var volumeLocks = LockVolumes(new(pool.Name, volume.Name, true), new(sourcePool.Name, source.Name, false));
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
         // The source as it is now (another process may have resized or removed it since the lookup).
@@ -257,21 +257,22 @@ public sealed partial class StorageHost
     }
 
     /// <summary>Volume operations share their pool (several may run at once); pool state changes take it alone.</summary>
-    private State.FileLock LockPoolShared(string name) =>
-        State.FileLock.Shared(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
+    private State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
 
     /// <summary>A volume's own lock: exclusive to change it, shared to read it (download, clone source).</summary>
-    private State.FileLock LockVolume(string pool, string volume, bool exclusive = true)
-    {
-        string path = Path.Combine(Paths.StateDirectory, "locks", LockFileName(pool) + ".vol", VolumeLockFileName(volume));
-        return exclusive ? State.FileLock.Exclusive(path) : State.FileLock.Shared(path);
-    }
+    private State.NameLock LockVolume(string pool, string volume, bool exclusive = true) =>
+        LockVolumes(new VolumeLockRequest(pool, volume, exclusive));
 
-    /// <summary>The escaped name, or a digest when escaping pushes it past NAME_MAX (volume names may use all 255 bytes).</summary>
-    private static string VolumeLockFileName(string volume)
-    {
-        string name = LockFileName(volume);
-        return name.Length <= 255 ? name
-            : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(volume))) + ".lock";
-    }
+    /// <summary>
+    /// Several volume locks taken as one (see <see cref="State.NameLock"/>): the same volume named twice is locked once,
+    /// in the stronger mode, so an operation never waits on itself.
+    /// </summary>
+    private State.NameLock LockVolumes(params VolumeLockRequest[] volumes) =>
+        State.NameLock.Acquire(RuntimeFile("volumes.lock"),
+            volumes.Select(v => new State.NameLockRequest(VolumeLockName(v.Pool, v.Volume), v.Exclusive)));
+
+    /// <summary>Pool names cannot hold NUL (XML cannot carry it), so the pair is unambiguous.</summary>
+    private static string VolumeLockName(string pool, string volume) => pool + "\0" + volume;
+
+    private readonly record struct VolumeLockRequest(string Pool, string Volume, bool Exclusive);
 }

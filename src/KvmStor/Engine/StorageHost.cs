@@ -10,9 +10,10 @@ namespace KvmStor.Engine;
 /// processes under file locks, so there is no daemon.
 /// </summary>
 /// <remarks>
-/// Locking: a pool's own lock (&lt;state&gt;/locks/&lt;name&gt;.lock) is held for the whole of any operation on it;
-/// the driver lock (&lt;state&gt;/driver.lock) is held briefly, always after a pool lock, while the set of
-/// definitions is checked and changed (uniqueness of names, uuids and sources).
+/// Locking: a pool's own lock (its name's byte in &lt;state&gt;/pools.lock, see <see cref="NameLock"/>) is held for the
+/// whole of any operation on it; the driver lock (&lt;state&gt;/driver.lock) is held briefly, always after a pool lock,
+/// while the set of definitions is checked and changed (uniqueness of names, uuids and sources). Volume locks live in
+/// &lt;state&gt;/volumes.lock the same way. No lock file names a pool or a volume.
 /// </remarks>
 public sealed partial class StorageHost : IDisposable, IPoolSecrets
 {
@@ -41,13 +42,15 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
 
     public void Dispose() { }
 
-    private FileLock LockPool(string name) =>
-        FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "locks", LockFileName(name)));
+    /// <summary>A file of the runtime directory, which is created (or tightened to) 0700 first.</summary>
+    private string RuntimeFile(string name) => Path.Combine(RuntimeDirectory.Ensure(Paths.StateDirectory), name);
 
-    private FileLock LockDriver() => FileLock.Exclusive(Path.Combine(Paths.StateDirectory, "driver.lock"));
+    /// <summary>The file whose bytes stand for pool names (any name, defined or not, without a file of its own).</summary>
+    private string PoolLockFile => RuntimeFile("pools.lock");
 
-    /// <summary>Pool names may hold any character but '/'; keep lock file names printable and unambiguous.</summary>
-    private static string LockFileName(string name) => Uri.EscapeDataString(name) + ".lock";
+    private NameLock LockPool(string name) => NameLock.Exclusive(PoolLockFile, name);
+
+    private FileLock LockDriver() => FileLock.Exclusive(RuntimeFile("driver.lock"));
 
     private PoolRecord? LoadRecord(string name)
     {

@@ -47,7 +47,8 @@ public sealed class GuestStore(string directory, string lockPath)
 
     public void Save(DomainDocument domain)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        // A new store is private like the rest of kvmstor's state; an existing one (perhaps libvirt's) keeps its mode.
+        System.IO.Directory.CreateDirectory(Directory, PrivateDirectory.Mode);
         AtomicFile.Write(PathOf(domain.Name), domain.ToString());
     }
 

@@ -5,7 +5,8 @@ namespace KvmStor.State;
 
 /// <summary>
 /// Persistent pool definitions: &lt;config&gt;/&lt;name&gt;.xml (mode 0600, libvirt's auto-generated-file comment) and
-/// autostart symlinks &lt;config&gt;/autostart/&lt;name&gt;.xml pointing at them, as libvirt lays them out.
+/// autostart symlinks &lt;config&gt;/autostart/&lt;name&gt;.xml pointing at them, as libvirt lays them out; both
+/// directories 0700, so pool names are not listed to other users.
 /// </summary>
 public sealed class ConfigStore(StatePaths paths)
 {
@@ -18,7 +19,7 @@ public sealed class ConfigStore(StatePaths paths)
 
     public void Save(PoolDefinition def)
     {
-        Directory.CreateDirectory(paths.ConfigDirectory);
+        PrivateDirectory.Ensure(paths.ConfigDirectory);
         AtomicFile.Write(PathOf(def.Name), PoolStateXml.FormatConfig(def.WithoutRuntimeData()));
     }
 
@@ -46,7 +47,7 @@ public sealed class ConfigStore(StatePaths paths)
             AtomicFile.Delete(link);
             return;
         }
-        Directory.CreateDirectory(paths.AutostartDirectory);
+        PrivateDirectory.Ensure(paths.AutostartDirectory);
         if (IsAutostart(name)) return;
         AtomicFile.Delete(link);
         File.CreateSymbolicLink(link, Path.GetFullPath(PathOf(name)));

@@ -19,7 +19,7 @@ public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
 
     public void Append(PoolEvent e)
     {
-        Directory.CreateDirectory(paths.StateDirectory);
+        RuntimeDirectory.Ensure(paths.StateDirectory);
         RotateIfLarge();
         string kind = e.Lifecycle?.ToString() ?? "Refresh";
         string line = $"{e.Time.ToUnixTimeMilliseconds()}\t{e.PoolUuid}\t{kind}\t{Uri.EscapeDataString(e.PoolName)}\n";
@@ -57,7 +57,7 @@ public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
     public IEnumerable<PoolEvent> Follow(CancellationToken cancel, TimeSpan? pollInterval = null)
     {
         // The starting point is taken now, not when enumeration begins, so nothing emitted after this call is missed.
-        Directory.CreateDirectory(paths.StateDirectory);
+        RuntimeDirectory.Ensure(paths.StateDirectory);
         // Held open from now on (created if need be), so even a rotation before the first poll loses nothing.
         int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
         if (fd >= 0) Posix.Close(fd);

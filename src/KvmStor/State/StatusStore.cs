@@ -18,7 +18,7 @@ public sealed class StatusStore(StatePaths paths)
 
     public void Save(PoolDefinition live)
     {
-        Directory.CreateDirectory(paths.StateDirectory);
+        RuntimeDirectory.Ensure(paths.StateDirectory);
         AtomicFile.Write(PathOf(live.Name), PoolStateXml.FormatStatus(live));
     }
 

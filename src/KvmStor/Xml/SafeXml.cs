@@ -4,8 +4,9 @@ using System.Xml.Linq;
 namespace KvmStor.Xml;
 
 /// <summary>
-/// Parses untrusted XML: any DOCTYPE is refused (never expanded, no external entities), errors come out as one
-/// line naming the document and the line, as libvirt's "(storage_pool_definition):2: …".
+/// Parses untrusted XML: any DOCTYPE is refused (never expanded, no external entities), nesting beyond libxml2's
+/// limit too (<see cref="XmlShapeLimits"/>), before a tree is built; errors come out as one line naming the document
+/// and the line, as libvirt's "(storage_pool_definition):2: …".
 /// </summary>
 public static class SafeXml
 {
@@ -21,6 +22,7 @@ public static class SafeXml
         };
         try
         {
+            XmlShapeLimits.Check(xml, settings, documentName);
             using var reader = XmlReader.Create(new StringReader(xml), settings);
             return XDocument.Load(reader, preserveWhitespace ? LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo : LoadOptions.SetLineInfo);
         }

@@ -91,6 +91,61 @@ public class SecretCliTests : IDisposable
     }
 
     [Fact]
+    public void PositionalValueIsBase64AsInVirsh()
+    {
+        DefineIscsi();
+        var set = Run("secret-set-value", Uuid, Base64);
+        Assert.Equal(0, set.ExitCode);
+        Assert.Equal("Secret value set\n\n", set.Stdout);
+        Assert.Equal("error: Passing secret value as command-line argument is insecure!\n", set.Stderr);
+        Assert.Equal(Password + "\n", Ok("secret-get-value", Uuid, "--plain"));
+
+        // The secret by name, the value still by position.
+        Assert.Equal(0, Run("secret-set-value", "--secret", Uuid, Convert.ToBase64String("second"u8.ToArray())).ExitCode);
+        Assert.Equal("second\n", Ok("secret-get-value", Uuid, "--plain"));
+    }
+
+    [Theory]
+    [InlineData("not base64 " + Password)]
+    [InlineData("/etc/" + Password)]     // once taken for a file name, and echoed in "Failed to open file"
+    [InlineData(Password + "=")]
+    public void InvalidPositionalValueIsRefusedWithoutEchoingIt(string value)
+    {
+        DefineIscsi();
+        var result = Run("secret-set-value", Uuid, value);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: Passing secret value as command-line argument is insecure!\n"
+            + "error: secret value is not valid base64\n", result.Stderr);
+        Assert.DoesNotContain(Password, result.Stderr + result.Stdout);
+        Assert.Equal(1, Run("secret-get-value", Uuid).ExitCode); // still no value
+    }
+
+    [Fact]
+    public void PositionalValueWithAnotherSourceIsRefusedAsVirshDoes()
+    {
+        DefineIscsi();
+        foreach (var (flag, extra) in new[] { ("file", new[] { "--file", "/etc/hostname" }), ("interactive", ["--interactive"]), ("plain", ["--plain"]) })
+        {
+            var result = Run(["secret-set-value", Uuid, Base64, .. extra]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal($"error: Options --{flag} and --base64 are mutually exclusive\n", result.Stderr);
+        }
+        Assert.Equal("error: Failed to get option 'base64': Option argument is empty\n", Run("secret-set-value", Uuid, "").Stderr);
+    }
+
+    [Fact]
+    public void ValueIsInNoFileButTheValueFile()
+    {
+        DefineIscsi();
+        Assert.Equal(0, Run("secret-set-value", Uuid, Base64).ExitCode);
+        Assert.Equal(1, Run("secret-set-value", Uuid, "%%%" + Password).ExitCode);
+        var holders = Directory.EnumerateFiles(_dir.Root, "*", SearchOption.AllDirectories)
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains(Base64) || text.Contains(Password)))
+            .Select(f => Path.GetRelativePath(_dir.Root, f));
+        Assert.Equal([$"secrets/{Uuid}.base64"], holders);
+    }
+
+    [Fact]
     public void SetValueFromFileBase64OrPlain()
     {
         DefineIscsi();

@@ -1,52 +1,12 @@
-using System.Buffers.Binary;
-using System.Text;
 using KvmStor.Images;
+using static KvmStor.Tests.Images.ImageHeaders;
 
 namespace KvmStor.Tests.Images;
 
-/// <summary>Headers built byte by byte from the formats' layouts, probed from memory.</summary>
+/// <summary>Headers built byte by byte from the formats' layouts (<see cref="ImageHeaders"/>), probed from memory.</summary>
 public class FormatProbeTests
 {
     private static byte[] Header(int size = 4096) => new byte[size];
-    private static void BE32(byte[] b, int at, uint v) => BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at), v);
-    private static void BE64(byte[] b, int at, ulong v) => BinaryPrimitives.WriteUInt64BigEndian(b.AsSpan(at), v);
-    private static void LE32(byte[] b, int at, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), v);
-    private static void LE64(byte[] b, int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), v);
-    private static void Text(byte[] b, int at, string s) => Encoding.ASCII.GetBytes(s).CopyTo(b, at);
-
-    private static byte[] Qcow2(uint version, ulong size, uint clusterBits = 16, string? backing = null, string? backingFormat = null,
-        ulong compatible = 0, ulong incompatible = 0, uint crypt = 0)
-    {
-        var b = Header();
-        b[0] = (byte)'Q'; b[1] = (byte)'F'; b[2] = (byte)'I'; b[3] = 0xFB;
-        BE32(b, 4, version);
-        BE32(b, 20, clusterBits);
-        BE64(b, 24, size);
-        BE32(b, 32, crypt);
-        int ext = 72;
-        if (version == 3)
-        {
-            BE64(b, 72, incompatible);
-            BE64(b, 80, compatible);
-            BE32(b, 100, 112);
-            ext = 112;
-        }
-        if (backingFormat is not null)
-        {
-            BE32(b, ext, 0xE2792ACA);
-            BE32(b, ext + 4, (uint)backingFormat.Length);
-            Text(b, ext + 8, backingFormat);
-            ext += 8 + ((backingFormat.Length + 7) & ~7);
-        }
-        BE32(b, ext, 0); // end of extensions
-        if (backing is not null)
-        {
-            BE64(b, 8, 0x200);
-            BE32(b, 16, (uint)backing.Length);
-            Text(b, 0x200, backing);
-        }
-        return b;
-    }
 
     [Fact]
     public void Qcow2Version2HasCompat010AndNoFeatures()

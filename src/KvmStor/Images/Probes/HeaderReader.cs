@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace KvmStor.Images.Probes;
 
@@ -20,12 +19,9 @@ internal readonly ref struct HeaderReader(ReadOnlySpan<byte> bytes)
     public ulong? U64LE(int offset) => Has(offset, 8) ? BinaryPrimitives.ReadUInt64LittleEndian(_bytes[offset..]) : null;
     public byte? U8(int offset) => Has(offset, 1) ? _bytes[offset] : null;
 
-    /// <summary>A string field of fixed size, cut at the first NUL.</summary>
-    public string? FixedString(int offset, int length)
-    {
-        if (!Has(offset, length)) return null;
-        var field = _bytes.Slice(offset, length);
-        int nul = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(nul < 0 ? field : field[..nul]);
-    }
+    /// <summary>The bytes at <paramref name="offset"/>, or none when they do not all lie inside the buffer.</summary>
+    public ReadOnlySpan<byte> Slice(int offset, int length) => Has(offset, length) ? _bytes.Slice(offset, length) : [];
+
+    /// <summary>A string field of fixed size, cut at the first NUL; null when empty or outside the buffer.</summary>
+    public string? FixedString(int offset, int length) => Has(offset, length) ? ProbeValues.Name(_bytes.Slice(offset, length)) : null;
 }

@@ -1,17 +1,15 @@
-using System.Text;
-
 namespace KvmStor.Images.Probes;
 
-/// <summary>Reads past the header buffer (a backing name or descriptor stored further in).</summary>
-internal delegate byte[] ReadAt(long offset, int length);
-
-/// <summary>qcow (version 1) and qcow2 (versions 2 and 3): both start with "QFI\xfb", big-endian.</summary>
+/// <summary>
+/// qcow (version 1) and qcow2 (versions 2 and 3): both start with "QFI\xfb", big-endian. Any other bytes after the
+/// magic still give a probe: fields that cannot be right are left out, never thrown over.
+/// </summary>
 internal static class QcowProbe
 {
     private static ReadOnlySpan<byte> Magic => [(byte)'Q', (byte)'F', (byte)'I', 0xFB];
 
     private const uint BackingFormatExtension = 0xE2792ACA;
-    private const int MaxBackingName = 4096;
+    private const int Version2HeaderLength = 72, Version3MinimumHeaderLength = 104;
 
     public static ImageProbe? TryProbe(ReadOnlySpan<byte> header, ReadAt readAt)
     {
@@ -19,18 +17,18 @@ internal static class QcowProbe
         if (!h.Matches(0, Magic)) return null;
         return h.U32BE(4) switch
         {
-            1 => ProbeQcow1(h, readAt),
+            1 => ProbeQcow1(h, header, readAt),
             2 or 3 => ProbeQcow2(h, header, readAt),
             _ => null,
         };
     }
 
     // qcow1: backing offset u64 @8, backing size u32 @16, size u64 @24, crypt_method u32 @36.
-    private static ImageProbe ProbeQcow1(HeaderReader h, ReadAt readAt) => new()
+    private static ImageProbe ProbeQcow1(HeaderReader h, ReadOnlySpan<byte> header, ReadAt readAt) => new()
     {
         Format = "qcow",
-        Capacity = h.U64BE(24),
-        BackingPath = BackingName(h, readAt),
+        Capacity = ProbeValues.Bytes(h.U64BE(24)),
+        BackingPath = BackingName(h, header, readAt),
         EncryptionFormat = h.U32BE(36) is 1 ? "qcow" : null,
     };
 
@@ -48,14 +46,13 @@ internal static class QcowProbe
             if ((compatible & 1) != 0) features.Add("lazy_refcounts");
             if ((incompatible & (1UL << 4)) != 0) features.Add("extended_l2");
         }
-        string? backing = BackingName(h, readAt);
-        int extensionsStart = v3 ? (int)(h.U32BE(100) ?? 104) : 72;
+        string? backing = BackingName(h, header, readAt);
         return new ImageProbe
         {
             Format = "qcow2",
-            Capacity = h.U64BE(24),
+            Capacity = ProbeValues.Bytes(h.U64BE(24)),
             BackingPath = backing,
-            BackingFormat = backing is null ? null : BackingFormatFromExtensions(h, extensionsStart, (long)(h.U64BE(8) ?? 0)),
+            BackingFormat = backing is null ? null : BackingFormatFromExtensions(h, ExtensionsStart(h, v3), h.U64BE(8) ?? 0),
             Compat = v3 ? "1.1" : "0.10",
             ClusterSize = clusterBits is >= 9 and <= 30 ? 1UL << (int)clusterBits : null,
             Features = features,
@@ -63,30 +60,33 @@ internal static class QcowProbe
         };
     }
 
-    /// <summary>Walks the header extensions (type u32, length u32, data padded to 8) for the backing format.</summary>
-    private static string? BackingFormatFromExtensions(HeaderReader h, int offset, long backingNameOffset)
+    /// <summary>Where the header extensions begin; a v3 header_length below the fixed header's size is not believed.</summary>
+    private static long ExtensionsStart(HeaderReader h, bool v3)
     {
-        long limit = backingNameOffset > 0 ? Math.Min(backingNameOffset, h.Length) : h.Length;
+        if (!v3) return Version2HeaderLength;
+        uint length = h.U32BE(100) ?? Version3MinimumHeaderLength;
+        return length < Version3MinimumHeaderLength ? Version3MinimumHeaderLength : length;
+    }
+
+    /// <summary>
+    /// Walks the header extensions (type u32, length u32, data padded to 8) for the backing format, inside the buffer
+    /// and before the backing name. Every step moves at least 8 bytes forward, so the walk ends within the buffer.
+    /// </summary>
+    private static string? BackingFormatFromExtensions(HeaderReader h, long offset, ulong backingNameOffset)
+    {
+        long limit = backingNameOffset is > 0 and < int.MaxValue ? Math.Min((long)backingNameOffset, h.Length) : h.Length;
         while (offset + 8 <= limit)
         {
-            uint type = h.U32BE(offset)!.Value, length = h.U32BE(offset + 4)!.Value;
-            if (type == 0) break;
-            int data = offset + 8;
-            if (type == BackingFormatExtension && data + length <= limit)
-                return h.FixedString(data, (int)length);
-            offset = data + (int)((length + 7) & ~7u);
-            if (length > int.MaxValue / 2) break;
+            uint type = h.U32BE((int)offset)!.Value, length = h.U32BE((int)offset + 4)!.Value;
+            if (type == 0) return null;
+            long data = offset + 8;
+            if (type == BackingFormatExtension)
+                return data + length <= limit ? ProbeValues.Name(h.Slice((int)data, (int)length)) : null;
+            offset = data + ((length + 7L) & ~7L);
         }
         return null;
     }
 
-    private static string? BackingName(HeaderReader h, ReadAt readAt)
-    {
-        ulong offset = h.U64BE(8) ?? 0;
-        uint size = h.U32BE(16) ?? 0;
-        if (offset == 0 || size == 0 || size > MaxBackingName) return null;
-        if (h.Has((int)Math.Min(offset, int.MaxValue), (int)size)) return h.FixedString((int)offset, (int)size);
-        byte[] name = readAt((long)offset, (int)size);
-        return name.Length == size ? Encoding.UTF8.GetString(name) : null;
-    }
+    private static string? BackingName(HeaderReader h, ReadOnlySpan<byte> header, ReadAt readAt) =>
+        ProbeValues.BackingName(header, h.U64BE(8) ?? 0, h.U32BE(16) ?? 0, ProbeValues.MaxBackingName, readAt);
 }

@@ -5,22 +5,20 @@ internal static class QedProbe
 {
     private const ulong HasBackingFile = 1, BackingFormatNoProbe = 4;
 
+    /// <summary>qemu reads a QED backing name into a PATH_MAX buffer and refuses one that does not fit.</summary>
+    private const int MaxBackingName = 4095;
+
     public static ImageProbe? TryProbe(ReadOnlySpan<byte> header, ReadAt readAt)
     {
         var h = new HeaderReader(header);
         if (!h.Matches(0, "QED\0"u8)) return null;
         ulong features = h.U64LE(16) ?? 0;
-        string? backing = null;
-        if ((features & HasBackingFile) != 0 && h.U32LE(56) is uint offset and > 0 && h.U32LE(60) is uint size and > 0 and <= 4096)
-        {
-            backing = h.Has((int)Math.Min(offset, int.MaxValue), (int)size)
-                ? h.FixedString((int)offset, (int)size)
-                : System.Text.Encoding.UTF8.GetString(readAt(offset, (int)size));
-        }
+        string? backing = (features & HasBackingFile) == 0 ? null
+            : ProbeValues.BackingName(header, h.U32LE(56) ?? 0, h.U32LE(60) ?? 0, MaxBackingName, readAt);
         return new ImageProbe
         {
             Format = "qed",
-            Capacity = h.U64LE(48),
+            Capacity = ProbeValues.Bytes(h.U64LE(48)),
             BackingPath = backing,
             // The "no probe" flag is how QED says its backing file is raw; otherwise the format is left to probing.
             BackingFormat = backing is not null && (features & BackingFormatNoProbe) != 0 ? "raw" : null,

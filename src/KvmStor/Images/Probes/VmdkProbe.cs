@@ -5,10 +5,13 @@ namespace KvmStor.Images.Probes;
 /// <summary>
 /// Hosted sparse VMDK ("KDMV", little-endian): capacity in sectors u64 @12; the text descriptor follows the
 /// first sector and may name a parent with parentFileNameHint="...". The parent's format is left to probing.
+/// Like libvirt, the descriptor is taken from the second sector whatever the header's descriptor offset says,
+/// so that field (which may hold anything) is never followed.
 /// </summary>
 internal static class VmdkProbe
 {
     private const string ParentHint = "parentFileNameHint=\"";
+    private const int DescriptorStart = 512;
 
     public static ImageProbe? TryProbe(ReadOnlySpan<byte> header)
     {
@@ -17,8 +20,8 @@ internal static class VmdkProbe
         return new ImageProbe
         {
             Format = "vmdk",
-            Capacity = h.U64LE(12) is ulong sectors ? sectors * 512 : null,
-            BackingPath = ParentFromDescriptor(header.Length > 512 ? header[512..] : []),
+            Capacity = ProbeValues.Sectors(h.U64LE(12)),
+            BackingPath = ParentFromDescriptor(header.Length > DescriptorStart ? header[DescriptorStart..] : []),
         };
     }
 
@@ -30,6 +33,6 @@ internal static class VmdkProbe
         if (start < 0) return null;
         start += ParentHint.Length;
         int end = text.IndexOf('"', start);
-        return end > start ? text[start..end] : null;
+        return end > start && end - start <= ProbeValues.MaxBackingName ? text[start..end] : null;
     }
 }

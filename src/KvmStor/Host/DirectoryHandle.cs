@@ -75,7 +75,7 @@ public sealed class DirectoryHandle : IDisposable
 
     public int TryOpenEntry(string name, FileAccess access, bool followLink, bool exclusiveDevice, out int errno)
     {
-        int flags = AccessFlags(access) | O_NONBLOCK | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW) | (exclusiveDevice ? O_EXCL : 0);
+        int flags = AccessFlags(access) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW) | (exclusiveDevice ? O_EXCL : 0);
         int fd = openat(Fd, name, flags, 0);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd;

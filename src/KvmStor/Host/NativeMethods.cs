@@ -27,7 +27,7 @@ internal static unsafe partial class NativeMethods
     public const ulong FS_IOC_SETFLAGS = 0x40086602; // _IOW('f', 2, long)
     public const int FS_NOCOW_FL = 0x00800000;
     public const long BTRFS_SUPER_MAGIC = 0x9123683E;
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NONBLOCK = 0x800,
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100, O_NONBLOCK = 0x800,
         O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     public const int AT_REMOVEDIR = 0x200;
     public const uint RENAME_NOREPLACE = 1;

@@ -95,8 +95,8 @@ public static class VolumeFileProbe
 
     private static SafeFileHandle? OpenForProbe(string path)
     {
-        int fd = NativeMethods.open(path, NativeMethods.O_RDONLY | NativeMethods.O_NONBLOCK | NativeMethods.O_CLOEXEC);
-        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+        try { return ProbeHandle.Open(path); }
+        catch (FileSystemException) { return null; }
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace KvmStor.Tests.Cli;
 
 /// <summary>
 /// A file whose header holds impossible values (a guest or a pool user can write any bytes) is still a volume: it
-/// lists, shows, and can be deleted. Before, a qcow2 backing offset near 2^63 made it vanish from vol-list.
+/// lists, shows, can be wiped and deleted. Before, a qcow2 backing offset near 2^63 made it vanish from vol-list.
 /// </summary>
 public sealed class HostileHeaderVolumeTests : IDisposable
 {
@@ -36,7 +36,7 @@ public sealed class HostileHeaderVolumeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Headers))]
-    public void ListedShownAndDeletable(string name, byte[] header, bool hasBacking)
+    public void ListedShownWipedAndDeletable(string name, byte[] header, bool hasBacking)
     {
         File.WriteAllBytes(_s.VolumePath("p1", name), header);
         _s.Ok("pool-refresh", "p1");
@@ -44,6 +44,8 @@ public sealed class HostileHeaderVolumeTests : IDisposable
         string xml = _s.Ok("vol-dumpxml", name, "--pool", "p1");
         Assert.Contains($"<name>{name}</name>", xml);
         Assert.Equal(hasBacking, xml.Contains("<backingStore>", StringComparison.Ordinal));
+        _s.Ok("vol-wipe", name, "--pool", "p1"); // a damaged container is wiped whole when it cannot be rebuilt
+        Assert.Contains(name, _s.Ok("vol-list", "p1"));
         _s.Ok("vol-delete", name, "--pool", "p1");
         Assert.False(File.Exists(_s.VolumePath("p1", name)));
     }

@@ -36,7 +36,7 @@ make_cache() {
   printf '#!/bin/sh\nexit 101\n' >"$work/root/usr/sbin/policy-rc.d"
   chmod 0755 "$work/root/usr/sbin/policy-rc.d"
   # The archive cache is bound from the host and owned by root: let apt download as root instead of _apt.
-  echo 'APT::Sandbox::User "root";' >"$work/root/etc/apt/apt.conf.d/99kvmstor-test"
+  echo 'APT::Sandbox::User "root";' >"$work/root/etc/apt/apt.conf.d/99sandbox-root"
   rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"*_Packages 2>/dev/null || true
   tar --numeric-owner -C "$work/root" -cpf "$tarball.tmp" .
   mv "$tarball.tmp" "$tarball"

@@ -99,7 +99,7 @@ Maintainer: $maintainer
 Installed-Size: $installed_size
 Depends: $depends
 Recommends: qemu-utils, parted, lvm2, e2fsprogs, xfsprogs, nfs-common
-Suggests: open-iscsi, libiscsi7, librados2, librbd1, glusterfs-client, dosfstools, btrfs-progs, zfsutils-linux, dmsetup, udev, cifs-utils
+Suggests: open-iscsi, libiscsi7, librados2, librbd1, glusterfs-client, glusterfs-cli, dosfstools, btrfs-progs, zfsutils-linux, dmsetup, udev, cifs-utils
 Section: admin
 Priority: optional
 Description: storage manager for KVM hosts, with virsh's storage commands

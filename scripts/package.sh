@@ -21,6 +21,7 @@ maintainer=${KVMSTOR_DEB_MAINTAINER:-$(git -C "$root" log -1 --format='%an <%ae>
 arch=amd64
 [[ $(dpkg --print-architecture) == "$arch" ]] || { log "builds on $arch only (NativeAOT for linux-x64)"; exit 1; }
 command -v dpkg-shlibdeps >/dev/null || { log "dpkg-shlibdeps is missing: install dpkg-dev"; exit 1; }
+command -v objcopy >/dev/null || { log "objcopy is missing: install binutils"; exit 1; }
 
 # Reproducible: every date and timestamp is the last commit's (or now, outside a git checkout).
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)}

@@ -203,8 +203,9 @@ public sealed class CompletionScriptTests : IDisposable
         {
             _socket = socket;
             _environment = environment;
-            // tmux does not hand PS1 to the shell from its own environment: env does.
-            Tmux("new-session", "-d", "-x", "160", "-y", "40", "env PS1='ks> ' bash --norc --noprofile -i");
+            // tmux does not hand PS1 to the shell from its own environment: env does. No history file: the shell would
+            // write it into the test's directory as it ends, after the directory is removed.
+            Tmux("new-session", "-d", "-x", "160", "-y", "40", "env PS1='ks> ' HISTFILE= bash --norc --noprofile -i");
         }
 
         /// <summary>Types text literally, then presses a key (Enter, Tab, C-c…).</summary>

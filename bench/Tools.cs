@@ -75,9 +75,11 @@ public static class Tools
         return times[times.Count / 2];
     }
 
-    public static void Report(string what, double kvmstorMs, double? virshMs, double? goalRatio = null)
+    /// <param name="goalMs">A bound on kvmstor's own time, whatever virsh does (e.g. what a Tab press may cost).</param>
+    public static void Report(string what, double kvmstorMs, double? virshMs, double? goalRatio = null, double? goalMs = null)
     {
         string line = $"{what,-48} kvmstor {kvmstorMs,9:F1} ms";
+        if (goalMs is { } limit) line += kvmstorMs < limit ? $"  (goal < {limit} ms: met)" : $"  (goal < {limit} ms: NOT met)";
         if (virshMs is { } v)
         {
             double ratio = kvmstorMs / v;

@@ -6,8 +6,11 @@ root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 out="$root/out"
 mkdir -p "$out"
 echo "kvmstor: building (first use or sources changed)..." >&2
-if dotnet publish "$root/src/KvmStor.Cli/KvmStor.Cli.csproj" -c Release -r linux-x64 -p:PublishAot=true \
-     -o "$out/aot" --nologo -v quiet >"$out/build.log" 2>&1; then
+aot() { dotnet publish "$root/src/KvmStor.Cli/KvmStor.Cli.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+          -o "$out/aot" --nologo -v quiet "$@" >>"$out/build.log" 2>&1; }
+: >"$out/build.log"
+# The system's zlib first (what the Debian package needs); without zlib1g-dev, NativeAOT's own copy.
+if aot || aot -p:UseSystemZlib=false; then
   install -m 0755 "$out/aot/KvmStor.Cli" "$out/kvmstor"
 else
   echo "kvmstor: NativeAOT build failed (see out/build.log); using a regular build" >&2

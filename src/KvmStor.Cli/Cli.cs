@@ -57,8 +57,8 @@ public static class Cli
         foreach (var command in commands)
         {
             ok = Execute(context, command);
-            // virsh ends every executed command with an empty line, unless -q.
-            output.PrintExtra("\n");
+            // virsh ends every executed command with an empty line, unless -q (or the output is for a program).
+            if (!command.Definition.Internal) output.PrintExtra("\n");
         }
         output.Flush();
         return ok ? 0 : 1;

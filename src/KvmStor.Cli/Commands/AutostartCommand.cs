@@ -10,7 +10,8 @@ public static class AutostartCommand
 {
     public static CommandDefinition Autostart => new("autostart", "start the pools marked autostart",
         "Starts every inactive pool marked with pool-autostart. Any kvmstor command does this once after the host " +
-        "boots; contrib/kvmstor-autostart.service runs this command at boot so pools are up before anyone asks.",
+        "boots; kvmstor-autostart.service (installed and enabled by the package) runs this command at boot so pools are up " +
+        "before anyone asks.",
         [],
         Run);
 

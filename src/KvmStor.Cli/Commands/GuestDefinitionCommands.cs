@@ -9,7 +9,7 @@ public static class GuestDefinitionCommands
     public static CommandDefinition Define => new("define", "define a guest from an XML file",
         "Stores a guest definition (libvirt domain XML). Everything kvmstor does not itself use is kept as written; "
         + "a guest of the same name and uuid is replaced.",
-        [OptionDefinition.Data("file", "file containing the domain XML"), OptionDefinition.Flag("validate", "accepted for virsh compatibility; the XML is always checked")],
+        [OptionDefinition.Data("file", "file containing the domain XML").Taking(OptionValues.Files), OptionDefinition.Flag("validate", "accepted for virsh compatibility; the XML is always checked")],
         RunDefine);
 
     public static CommandDefinition Undefine => new("undefine", "remove a guest definition",

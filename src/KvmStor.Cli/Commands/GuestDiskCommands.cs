@@ -14,11 +14,11 @@ public static class GuestDiskCommands
         + "<disk> that would be added. kvmstor guests never run, so the persistent definition is what changes.",
         [
             GuestLookup.Domain,
-            OptionDefinition.Data("source", "path of the file or device to attach", required: false),
+            OptionDefinition.Data("source", "path of the file or device to attach", required: false).Taking(OptionValues.Files),
             OptionDefinition.Data("target", "target device name in the guest (chosen when left out)", required: false),
-            OptionDefinition.Str("targetbus", "bus of the target: virtio, scsi, sata, ide, usb or fdc"),
+            OptionDefinition.Str("targetbus", "bus of the target: virtio, scsi, sata, ide, usb or fdc").Taking(OptionValues.OneOf(DiskRules.Buses)),
             OptionDefinition.Str("driver", "driver name (qemu)"),
-            OptionDefinition.Str("subdriver", "image format of the source (raw, qcow2…)"),
+            OptionDefinition.Str("subdriver", "image format of the source (raw, qcow2…)").Taking(OptionValues.FormatsOf(null)),
             OptionDefinition.Str("iothread", "number of the IOThread that serves the disk"),
             OptionDefinition.Str("cache", "cache mode: default, none, writethrough, writeback, directsync or unsafe"),
             OptionDefinition.Str("io", "I/O mode: native, threads or io_uring"),
@@ -32,8 +32,8 @@ public static class GuestDiskCommands
             OptionDefinition.Flag("config", "change the persistent definition"),
             OptionDefinition.Flag("live", "change the running guest (kvmstor never runs guests)"),
             OptionDefinition.Flag("current", "change the guest's current state (the definition)"),
-            OptionDefinition.Str("pool", "pool of the volume to attach", namedOnly: true),
-            OptionDefinition.Str("vol", "name of the volume to attach (with --pool)", namedOnly: true),
+            OptionDefinition.Str("pool", "pool of the volume to attach", namedOnly: true).Taking(OptionValues.Pools(PoolStates.Active)),
+            OptionDefinition.Str("vol", "name of the volume to attach (with --pool)", namedOnly: true).Taking(OptionValues.VolumesIn("pool")),
         ],
         RunAttach);
 
@@ -41,7 +41,7 @@ public static class GuestDiskCommands
         "Removes the disk with the given target name, source path or pool/volume from the guest's definition.",
         [
             GuestLookup.Domain,
-            OptionDefinition.Data("target", "target name, source path or pool/volume of the disk"),
+            OptionDefinition.Data("target", "target name, source path or pool/volume of the disk").Taking(OptionValues.DisksOf(GuestLookup.DomainOption)),
             OptionDefinition.Flag("persistent", "change the persistent definition"),
             OptionDefinition.Flag("config", "change the persistent definition"),
             OptionDefinition.Flag("live", "change the running guest (kvmstor never runs guests)"),

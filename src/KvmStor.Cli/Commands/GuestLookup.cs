@@ -9,7 +9,7 @@ public static class GuestLookup
 {
     public const string DomainOption = "domain";
 
-    public static OptionDefinition Domain => OptionDefinition.Data(DomainOption, "domain name or uuid");
+    public static OptionDefinition Domain => OptionDefinition.Data(DomainOption, "domain name or uuid").Taking(new(ValueKind.Guest));
 
     /// <summary>The engine with its guest store pointed where KVMSTOR_GUEST_DIR says (e.g. a libvirt host's /etc/libvirt/qemu).</summary>
     public static StorageHost Host(CommandContext context)

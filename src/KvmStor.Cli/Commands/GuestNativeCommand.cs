@@ -14,9 +14,9 @@ public static class GuestNativeCommand
         + "-blockdev nodes and a -device. Pool volumes are resolved to what qemu opens (file, host device, iSCSI, RBD, "
         + "Gluster). Give a defined guest with --domain or a domain XML file with --xml.",
         [
-            OptionDefinition.Data("format", "target format; only qemu-argv"),
-            OptionDefinition.Data("xml", "file with domain XML", required: false),
-            OptionDefinition.Str("domain", "a defined guest", namedOnly: true),
+            OptionDefinition.Data("format", "target format; only qemu-argv").Taking(OptionValues.OneOf(QemuArgv)),
+            OptionDefinition.Data("xml", "file with domain XML", required: false).Taking(OptionValues.Files),
+            OptionDefinition.Str("domain", "a defined guest", namedOnly: true).Taking(new(ValueKind.Guest)),
         ],
         RunToNative);
 

@@ -15,8 +15,8 @@ public static class GuestVolumeUseCommand
         + "<source pool volume> and disks given by the volume's path. The same check guards vol-delete, vol-wipe, "
         + "vol-resize --shrink, vol-upload, pool-delete and pool-undefine.",
         [
-            OptionDefinition.Data("vol", "volume name, key or path"),
-            OptionDefinition.Str("pool", "pool name or uuid"),
+            OptionDefinition.Data("vol", "volume name, key or path").Taking(OptionValues.VolumesIn("pool")),
+            OptionDefinition.Str("pool", "pool name or uuid").Taking(OptionValues.Pools(PoolStates.Active)),
             OptionDefinition.Flag("json", "print JSON instead of text"),
         ],
         RunAttachInfo, SupportsJson: true);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using KvmStor.Cli.Parsing;
 
@@ -6,11 +7,13 @@ namespace KvmStor.Cli.Commands;
 /// <summary><c>kvmstor help</c>, <c>help KEYWORD</c>, <c>help COMMAND</c> and the -h usage, laid out as virsh lays out its help.</summary>
 public static class HelpCommand
 {
-    public const string VersionText = "0.1.0";
+    /// <summary>The package version, from the VERSION file at the top of the repository (Directory.Build.props reads it).</summary>
+    public static string VersionText { get; } =
+        typeof(HelpCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public static CommandDefinition Help => new("help", "show the commands, or how to use one",
         "Without an argument lists every command by group; with a group keyword lists that group; with a command name shows its options.",
-        [OptionDefinition.Data("command", "a command name or group keyword", required: false)],
+        [OptionDefinition.Data("command", "a command name or group keyword", required: false).Taking(new(ValueKind.Command))],
         RunHelp);
 
     private static bool RunHelp(CommandContext context, ParsedCommand command)
@@ -47,7 +50,8 @@ public static class HelpCommand
         var text = new StringBuilder();
         text.Append($" {group.Title} (help keyword '{group.Keyword}'):\n");
         foreach (var command in group.Commands)
-            text.Append("    ").Append(command.Name.PadRight(30)).Append(' ').Append(command.Summary).Append('\n');
+            if (!command.Internal)
+                text.Append("    ").Append(command.Name.PadRight(30)).Append(' ').Append(command.Summary).Append('\n');
         return text.ToString();
     }
 
@@ -72,15 +76,16 @@ public static class HelpCommand
         return text.ToString();
     }
 
-    private static string SynopsisWord(OptionDefinition option) => option.Kind switch
+    internal static string SynopsisWord(OptionDefinition option) => option.Kind switch
     {
         OptionKind.Bool => $"[--{option.Name}]",
+        OptionKind.Argv => option.Required ? $"<{option.Name}>..." : $"[<{option.Name}>]...",
         OptionKind.Int => option.Required ? $"<{option.Name}>" : $"[--{option.Name} <number>]",
         OptionKind.String => $"[--{option.Name} <string>]",
         _ => option.Required ? $"<{option.Name}>" : $"[<{option.Name}>]",
     };
 
-    private static string OptionWord(OptionDefinition option) => option.Kind switch
+    internal static string OptionWord(OptionDefinition option) => option.Kind switch
     {
         OptionKind.Bool => $"--{option.Name}",
         OptionKind.Int => option.Required ? $"[--{option.Name}] <number>" : $"--{option.Name} <number>",
@@ -95,11 +100,13 @@ public static class HelpCommand
         text.Append("\nkvmstor [options]... [<command_string>]\n");
         text.Append("kvmstor [options]... <command> [args...]\n\n");
         text.Append("  options:\n");
-        text.Append("    -c | --connect=URI      storage connection (kvmstor:///system or kvmstor:///session)\n");
-        text.Append("    -h | --help             show this text\n");
-        text.Append("    -q | --quiet            no success messages and no blank line after each command\n");
-        text.Append("    -v | --version          print the version\n");
-        text.Append("         --json             JSON output (pool-list, pool-info, vol-list, vol-info)\n\n");
+        foreach (var option in GlobalOptions.Known)
+        {
+            string spelling = (option.Short is { } s ? $"    -{s} | " : "         ") + "--" + option.Long
+                + (option.Argument is { } argument ? "=" + argument : "");
+            text.Append(spelling.PadRight(28)).Append(option.Help).Append('\n');
+        }
+        text.Append('\n');
         text.Append("  commands (several may be given in one argument, separated by ';'):\n\n");
         foreach (var group in table.Groups) text.Append(ForGroup(group)).Append('\n');
         text.Append("  (use 'kvmstor help COMMAND' to see a command's options)\n\n");

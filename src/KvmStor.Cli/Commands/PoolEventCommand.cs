@@ -14,8 +14,8 @@ public static class PoolEventCommand
         "Prints pool events (lifecycle changes or refreshes) as other kvmstor commands cause them: "
         + "the first one, or all of them with --loop until --timeout or Ctrl+C.",
         [
-            OptionDefinition.Str(PoolLookup.PoolOption, "only events of this pool (name or UUID)"),
-            OptionDefinition.Str("event", "event type to wait for (see --list)"),
+            OptionDefinition.Str(PoolLookup.PoolOption, "only events of this pool (name or UUID)").Taking(OptionValues.Pools(PoolStates.Any)),
+            OptionDefinition.Str("event", "event type to wait for (see --list)").Taking(OptionValues.OneOf(Lifecycle, Refresh)),
             OptionDefinition.Flag("loop", "keep waiting after the first event"),
             OptionDefinition.Number("timeout", "give up after this many seconds"),
             OptionDefinition.Flag("list", "print the event types"),

@@ -8,39 +8,39 @@ public static class PoolLifecycleCommands
 {
     public static CommandDefinition Autostart => new("pool-autostart", "turn autostart of a pool on or off",
         "Makes the pool start automatically when the host boots, or with --disable stops doing so.",
-        [PoolOptions.Pool, OptionDefinition.Flag("disable", "turn autostart off")],
+        [PoolOptions.PoolIn(PoolStates.Persistent), OptionDefinition.Flag("disable", "turn autostart off")],
         RunAutostart);
 
     public static CommandDefinition Build => new("pool-build", "prepare the storage of a pool",
         "Creates what the pool needs on the host (directory, file system, label, volume group) before it can start.",
-        [PoolOptions.Pool, PoolOptions.NoOverwrite, PoolOptions.Overwrite],
+        [PoolOptions.PoolIn(PoolStates.Inactive), PoolOptions.NoOverwrite, PoolOptions.Overwrite],
         RunBuild);
 
     public static CommandDefinition Start => new("pool-start", "start a defined pool",
         "Activates an inactive persistent pool, building it first with --build.",
-        [PoolOptions.Pool, PoolOptions.Build, PoolOptions.NoOverwrite, PoolOptions.Overwrite],
+        [PoolOptions.PoolIn(PoolStates.Inactive), PoolOptions.Build, PoolOptions.NoOverwrite, PoolOptions.Overwrite],
         RunStart);
 
     public static CommandDefinition Destroy => new("pool-destroy", "stop a pool",
         "Deactivates a running pool; its data stays where it is. A transient pool disappears.",
-        [PoolOptions.Pool],
+        [PoolOptions.PoolIn(PoolStates.Active)],
         (c, p) => Simple(c, p, "destroy", "destroyed", (host, name) => host.DestroyPool(name)));
 
     public static CommandDefinition Delete => new("pool-delete", "remove the storage of a pool",
         "Removes what pool-build created (directory, label, volume group). The definition is kept. "
         + "Refused while a defined guest uses one of the pool's volumes, unless --force.",
-        [PoolOptions.Pool, PoolOptions.Force],
+        [PoolOptions.PoolIn(PoolStates.Inactive), PoolOptions.Force],
         (c, p) => Simple(c, p, "delete", "deleted", (host, name) => host.DeletePool(name, p.Flag("force"))));
 
     public static CommandDefinition Undefine => new("pool-undefine", "forget an inactive pool",
         "Removes the persistent definition of a pool that is not running. "
         + "Refused while a defined guest uses one of the pool's volumes, unless --force.",
-        [PoolOptions.Pool, PoolOptions.Force],
+        [PoolOptions.PoolIn(PoolStates.Inactive), PoolOptions.Force],
         RunUndefine);
 
     public static CommandDefinition Refresh => new("pool-refresh", "rescan a pool",
         "Reads the pool's volumes and sizes again from the storage.",
-        [PoolOptions.Pool],
+        [PoolOptions.PoolIn(PoolStates.Active)],
         (c, p) => Simple(c, p, "refresh", "refreshed", (host, name) => host.RefreshPool(name)));
 
     private static bool Simple(CommandContext context, ParsedCommand command, string verb, string done,

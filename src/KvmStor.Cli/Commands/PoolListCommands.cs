@@ -17,7 +17,7 @@ public static class PoolListCommands
             OptionDefinition.Flag("persistent", "only persistent pools"),
             OptionDefinition.Flag("autostart", "only pools that start at boot"),
             OptionDefinition.Flag("no-autostart", "only pools that do not start at boot"),
-            OptionDefinition.Str("type", "only pools of these types (comma-separated)"),
+            OptionDefinition.Str("type", "only pools of these types (comma-separated)").Taking(new(ValueKind.PoolTypeList)),
             OptionDefinition.Flag("details", "add persistence and sizes"),
             OptionDefinition.Flag("uuid", "print UUIDs only"),
             OptionDefinition.Flag("name", "print names only"),
@@ -32,12 +32,12 @@ public static class PoolListCommands
 
     public static CommandDefinition UuidOf => new("pool-uuid", "print the UUID of a pool",
         "",
-        [OptionDefinition.Data(PoolLookup.PoolOption, "name of the pool")],
+        [OptionDefinition.Data(PoolLookup.PoolOption, "name of the pool").Taking(OptionValues.Pools(PoolStates.Any))],
         RunUuid);
 
     public static CommandDefinition NameOf => new("pool-name", "print the name of a pool given its UUID",
         "",
-        [OptionDefinition.Data(PoolLookup.PoolOption, "UUID of the pool")],
+        [OptionDefinition.Data(PoolLookup.PoolOption, "UUID of the pool").Taking(new(ValueKind.PoolUuid))],
         RunName);
 
     /// <summary>The engine filter for pool-list's flags; pairs given together mean "either", as libvirt's flags do.</summary>

@@ -6,8 +6,13 @@ namespace KvmStor.Cli.Commands;
 /// <summary>Options several pool commands share, with kvmstor's own help wording.</summary>
 public static class PoolOptions
 {
-    public static OptionDefinition Pool => OptionDefinition.Data(PoolLookup.PoolOption, "name or UUID of the pool");
-    public static OptionDefinition File => OptionDefinition.Data("file", "XML file holding the pool definition");
+    public static OptionDefinition Pool => PoolIn(PoolStates.Any);
+
+    /// <summary>The pool argument of a command that needs its pool in <paramref name="states"/> (what completion offers).</summary>
+    public static OptionDefinition PoolIn(PoolStates states) =>
+        OptionDefinition.Data(PoolLookup.PoolOption, "name or UUID of the pool").Taking(OptionValues.Pools(states));
+
+    public static OptionDefinition File => OptionDefinition.Data("file", "XML file holding the pool definition").Taking(OptionValues.Files);
     public static OptionDefinition Build => OptionDefinition.Flag("build", "build the pool before starting it");
     public static OptionDefinition NoOverwrite => OptionDefinition.Flag("no-overwrite", "build only if no data would be overwritten");
     public static OptionDefinition Overwrite => OptionDefinition.Flag("overwrite", "build even over existing data");

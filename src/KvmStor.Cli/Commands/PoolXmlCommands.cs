@@ -28,15 +28,15 @@ public static class PoolXmlCommands
     public static CommandDefinition FindSources => new("find-storage-pool-sources", "discover sources for a pool type",
         "Asks the backend of a pool type which sources it can see, optionally narrowed by a <source> XML file; prints a <sources> document.",
         [
-            OptionDefinition.Data("type", "pool type to discover sources for"),
-            OptionDefinition.Str("srcSpec", "file with a <source> element narrowing the search"),
+            OptionDefinition.Data("type", "pool type to discover sources for").Taking(new(ValueKind.PoolType)),
+            OptionDefinition.Str("srcSpec", "file with a <source> element narrowing the search").Taking(OptionValues.Files),
         ],
         RunFindSources);
 
     public static CommandDefinition FindSourcesAs => new("find-storage-pool-sources-as", "discover sources for a pool type on a host",
         "Like find-storage-pool-sources, with the host, port and initiator given as options.",
         [
-            OptionDefinition.Data("type", "pool type to discover sources for"),
+            OptionDefinition.Data("type", "pool type to discover sources for").Taking(new(ValueKind.PoolType)),
             OptionDefinition.Str("host", "host to ask"),
             OptionDefinition.Str("port", "port on that host"),
             OptionDefinition.Str("initiator", "iSCSI initiator IQN to ask with"),

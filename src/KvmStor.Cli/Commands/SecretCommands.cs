@@ -10,12 +10,12 @@ public static class SecretCommands
 {
     private const string SecretOption = "secret";
 
-    private static OptionDefinition Secret => OptionDefinition.Data(SecretOption, "secret UUID (or, in kvmstor, its usage ID)");
+    private static OptionDefinition Secret => OptionDefinition.Data(SecretOption, "secret UUID (or, in kvmstor, its usage ID)").Taking(new(ValueKind.Secret));
 
     public static CommandDefinition Define => new("secret-define", "define or modify a secret from an XML file",
         "Defines a secret from libvirt's <secret> XML, or changes the one with the same UUID. The value is set apart, with secret-set-value.",
         [
-            OptionDefinition.Data("file", "file containing secret attributes in XML"),
+            OptionDefinition.Data("file", "file containing secret attributes in XML").Taking(OptionValues.Files),
             OptionDefinition.Flag("validate", "check the document before defining"),
         ],
         RunDefine);
@@ -54,7 +54,7 @@ public static class SecretCommands
         + "appear on a command line.",
         [
             Secret,
-            OptionDefinition.Str("file", "read secret from file", namedOnly: true),
+            OptionDefinition.Str("file", "read secret from file", namedOnly: true).Taking(OptionValues.Files),
             OptionDefinition.Flag("plain", "read the secret without converting from base64"),
             OptionDefinition.Flag("interactive", "read the secret from the terminal"),
             OptionDefinition.Str("base64", "base64-encoded secret value"),

@@ -2,10 +2,12 @@ using KvmStor.Cli.Parsing;
 
 namespace KvmStor.Cli.Commands;
 
-/// <summary>Reads a file the user named (pool-define, pool-create, --srcSpec, secret files) with virsh's error text.</summary>
+/// <summary>Reads a file the user named (pool-define, pool-create, --srcSpec, secret files, man's README) with virsh's error text.</summary>
 public static class UserFile
 {
     public static string ReadXml(string path) => Read(path, File.ReadAllText);
+
+    public static string ReadText(string path) => Read(path, File.ReadAllText);
 
     public static byte[] ReadBytes(string path) => Read(path, File.ReadAllBytes);
 

@@ -9,7 +9,7 @@ public static class VolumeCreateCommands
 {
     public static CommandDefinition Create => new("vol-create", "create a volume from an XML file",
         "Creates and builds a volume in a pool from a <volume> document.",
-        [VolumeOptions.TargetPool, OptionDefinition.Data("file", "XML file holding the volume definition"),
+        [VolumeOptions.TargetPool, OptionDefinition.Data("file", "XML file holding the volume definition").Taking(OptionValues.Files),
             VolumeOptions.PreallocMetadata, VolumeOptions.Validate],
         RunCreate);
 
@@ -21,9 +21,9 @@ public static class VolumeCreateCommands
             OptionDefinition.Data("name", "name of the new volume"),
             OptionDefinition.Data("capacity", "size of the volume, with an optional unit (1G, 512MiB, 10GB)"),
             OptionDefinition.Str("allocation", "space to allocate up front, with an optional unit"),
-            OptionDefinition.Str("format", "image format (raw, qcow2, qed, vmdk, ...)"),
-            OptionDefinition.Str("backing-vol", "volume the new one is an overlay of"),
-            OptionDefinition.Str("backing-vol-format", "image format of the backing volume"),
+            OptionDefinition.Str("format", "image format (raw, qcow2, qed, vmdk, ...)").Taking(OptionValues.FormatsOf(VolumeLookup.PoolOption)),
+            OptionDefinition.Str("backing-vol", "volume the new one is an overlay of").Taking(OptionValues.VolumesIn(VolumeLookup.PoolOption)),
+            OptionDefinition.Str("backing-vol-format", "image format of the backing volume").Taking(OptionValues.FormatsOf(null)),
             VolumeOptions.PreallocMetadata,
             OptionDefinition.Flag("print-xml", "only print the volume XML these options make"),
         ],
@@ -34,9 +34,9 @@ public static class VolumeCreateCommands
         + "(converted when the formats differ).",
         [
             VolumeOptions.TargetPool,
-            OptionDefinition.Data("file", "XML file holding the new volume's definition"),
-            VolumeOptions.Vol,
-            OptionDefinition.Str("inputpool", "name or UUID of the pool holding the source volume"),
+            OptionDefinition.Data("file", "XML file holding the new volume's definition").Taking(OptionValues.Files),
+            VolumeOptions.Vol.Taking(OptionValues.VolumesIn("inputpool")),
+            OptionDefinition.Str("inputpool", "name or UUID of the pool holding the source volume").Taking(OptionValues.Pools(PoolStates.Active)),
             VolumeOptions.PreallocMetadata,
             VolumeOptions.Reflink,
             VolumeOptions.FullCopy,

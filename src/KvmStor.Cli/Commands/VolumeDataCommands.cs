@@ -13,7 +13,7 @@ public static class VolumeDataCommands
     public static CommandDefinition Upload => new("vol-upload", "write a local file into a volume",
         "Copies a file's bytes into the volume, at --offset and for at most --length bytes; --sparse keeps the file's holes as holes. "
         + "Data that does not fit in a raw volume's capacity is refused unless --allow-grow lets the volume grow (libvirt always grows it).",
-        [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read"), VolumeOptions.Pool,
+        [VolumeOptions.Vol, OptionDefinition.Data("file", "file to read").Taking(OptionValues.Files), VolumeOptions.Pool,
             VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse,
             OptionDefinition.Flag("allow-grow", "let the volume grow past its capacity (kvmstor only)"), VolumeOptions.Force],
         RunUpload);
@@ -21,7 +21,7 @@ public static class VolumeDataCommands
     public static CommandDefinition Download => new("vol-download", "copy a volume's content into a local file",
         "Writes the volume's bytes (from --offset, at most --length) into a file, which is created or truncated; "
         + "holes stay holes. A file the command created is removed again if the copy fails.",
-        [VolumeOptions.Vol, OptionDefinition.Data("file", "file to write"), VolumeOptions.Pool,
+        [VolumeOptions.Vol, OptionDefinition.Data("file", "file to write").Taking(OptionValues.Files), VolumeOptions.Pool,
             VolumeOptions.Offset, VolumeOptions.Length, VolumeOptions.Sparse],
         RunDownload);
 
@@ -29,7 +29,7 @@ public static class VolumeDataCommands
         "Overwrites the whole volume: with zeros by default, or with the passes of --algorithm "
         + "(zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim). "
         + "Refused while a defined guest uses the volume, unless --force.",
-        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm"), VolumeOptions.Force],
+        [VolumeOptions.Vol, VolumeOptions.Pool, OptionDefinition.Str("algorithm", "wipe algorithm").Taking(new(ValueKind.WipeAlgorithm)), VolumeOptions.Force],
         RunWipe);
 
     public static CommandDefinition Resize => new("vol-resize", "change a volume's capacity",

@@ -33,17 +33,17 @@ public static class VolumeInfoCommands
         RunDumpXml);
 
     public static CommandDefinition KeyOf => new("vol-key", "print the key of a volume",
-        "", [OptionDefinition.Data(VolumeLookup.VolOption, "name or path of the volume"), VolumeOptions.Pool], RunKey);
+        "", [OptionDefinition.Data(VolumeLookup.VolOption, "name or path of the volume").Taking(OptionValues.VolumesIn(VolumeLookup.PoolOption)), VolumeOptions.Pool], RunKey);
 
     public static CommandDefinition PathOf => new("vol-path", "print the path of a volume",
-        "", [OptionDefinition.Data(VolumeLookup.VolOption, "name or key of the volume"), VolumeOptions.Pool], RunPath);
+        "", [OptionDefinition.Data(VolumeLookup.VolOption, "name or key of the volume").Taking(OptionValues.VolumesIn(VolumeLookup.PoolOption)), VolumeOptions.Pool], RunPath);
 
     public static CommandDefinition NameOf => new("vol-name", "print the name of a volume given its key or path",
-        "", [OptionDefinition.Data(VolumeLookup.VolOption, "key or path of the volume")], RunName);
+        "", [OptionDefinition.Data(VolumeLookup.VolOption, "key or path of the volume").Taking(new(ValueKind.VolumeKey))], RunName);
 
     public static CommandDefinition PoolOf => new("vol-pool", "print the pool holding a volume given its key or path",
         "Prints the pool's name, or with --uuid its UUID.",
-        [OptionDefinition.Data(VolumeLookup.VolOption, "key or path of the volume"), OptionDefinition.Flag("uuid", "print the pool's UUID")],
+        [OptionDefinition.Data(VolumeLookup.VolOption, "key or path of the volume").Taking(new(ValueKind.VolumeKey)), OptionDefinition.Flag("uuid", "print the pool's UUID")],
         RunPool);
 
     private static bool RunList(CommandContext context, ParsedCommand command)

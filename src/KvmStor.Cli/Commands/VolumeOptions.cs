@@ -9,9 +9,12 @@ namespace KvmStor.Cli.Commands;
 public static class VolumeOptions
 {
     public static OptionDefinition Force => OptionDefinition.Flag("force", "go ahead even though a defined guest uses the volume or a running process has it open (kvmstor only)");
-    public static OptionDefinition Vol => OptionDefinition.Data(VolumeLookup.VolOption, "name, key or path of the volume");
-    public static OptionDefinition Pool => OptionDefinition.Str(VolumeLookup.PoolOption, "name or UUID of the pool holding the volume");
-    public static OptionDefinition TargetPool => OptionDefinition.Data(VolumeLookup.PoolOption, "name or UUID of the pool");
+    public static OptionDefinition Vol => OptionDefinition.Data(VolumeLookup.VolOption, "name, key or path of the volume")
+        .Taking(OptionValues.VolumesIn(VolumeLookup.PoolOption));
+    public static OptionDefinition Pool => OptionDefinition.Str(VolumeLookup.PoolOption, "name or UUID of the pool holding the volume")
+        .Taking(OptionValues.Pools(PoolStates.Active));
+    public static OptionDefinition TargetPool => OptionDefinition.Data(VolumeLookup.PoolOption, "name or UUID of the pool")
+        .Taking(OptionValues.Pools(PoolStates.Active));
     public static OptionDefinition PreallocMetadata => OptionDefinition.Flag("prealloc-metadata", "preallocate the metadata of formats that have it (qcow2)");
     public static OptionDefinition Reflink => OptionDefinition.Flag("reflink", "share the source's extents (copy-on-write clone) or fail");
     public static OptionDefinition FullCopy => OptionDefinition.Flag("full-copy", "copy the data even where the pool could clone copy-on-write (rbd; kvmstor only)");

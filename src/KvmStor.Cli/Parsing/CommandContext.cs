@@ -4,7 +4,11 @@ using KvmStor.Engine;
 namespace KvmStor.Cli.Parsing;
 
 /// <summary>What a command runs with: output, the connection (opened on first use), global settings.</summary>
-public sealed class CommandContext(OutputWriter output, CliServices services, CommandTable table, string? uri) : IDisposable
+/// <param name="autostartPools">
+/// Whether opening the connection starts the autostart pools once per boot (as any command does); completion, which
+/// must not start a pool because someone pressed Tab, opens it without.
+/// </param>
+public sealed class CommandContext(OutputWriter output, CliServices services, CommandTable table, string? uri, bool autostartPools = true) : IDisposable
 {
     private StorageHost? _host;
 
@@ -21,7 +25,7 @@ public sealed class CommandContext(OutputWriter output, CliServices services, Co
         try
         {
             var host = Services.OpenHost(Uri);
-            HostConnection.AutostartOncePerBoot(host, message => Output.Warning(message));
+            if (autostartPools) HostConnection.AutostartOncePerBoot(host, message => Output.Warning(message));
             return host;
         }
         catch (StorageException e)

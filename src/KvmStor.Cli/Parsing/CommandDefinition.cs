@@ -7,13 +7,18 @@ public delegate bool CommandHandler(CommandContext context, ParsedCommand comman
 /// <param name="Summary">One line for the command list and the NAME section.</param>
 /// <param name="Description">The DESCRIPTION paragraph of <c>help COMMAND</c> (empty: no section).</param>
 /// <param name="SupportsJson">Accepts <c>--json</c> (as an option or as the global flag).</param>
+/// <param name="Internal">
+/// A command for programs rather than people (virsh's hidden <c>complete</c>): help and completion leave it out, the
+/// manual lists it apart, and no empty line follows its output.
+/// </param>
 public sealed record CommandDefinition(
     string Name,
     string Summary,
     string Description,
     IReadOnlyList<OptionDefinition> Options,
     CommandHandler Handler,
-    bool SupportsJson = false)
+    bool SupportsJson = false,
+    bool Internal = false)
 {
     public OptionDefinition? FindOption(string name)
     {

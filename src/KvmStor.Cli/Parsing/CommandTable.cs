@@ -98,6 +98,8 @@ public sealed class CommandTable
         [
             HelpCommand.Help,
             AutostartCommand.Autostart,
+            CompleteCommand.Complete,
+            ManCommand.Man,
         ]),
     ]);
 }

@@ -1,8 +1,28 @@
+using KvmStor.State;
+
 namespace KvmStor.Cli.Parsing;
+
+/// <summary>One option before the command, as <c>kvmstor -h</c>, the manual and completion show it.</summary>
+/// <param name="Short">The one-letter spelling, if any.</param>
+/// <param name="Argument">What the option takes (<c>URI</c>); null for a flag.</param>
+public sealed record GlobalOptionInfo(char? Short, string Long, string? Argument, string Help);
 
 /// <summary>The options before the command (virsh's getopt "+c:hqv" part, plus --json).</summary>
 public sealed record GlobalOptions
 {
+    /// <summary>Every global option, in the order <c>-h</c> lists them (<see cref="Parse"/> reads the same ones).</summary>
+    public static IReadOnlyList<GlobalOptionInfo> Known { get; } =
+    [
+        new('c', "connect", "URI", "storage connection (kvmstor:///system or kvmstor:///session)"),
+        new('h', "help", null, "show this text"),
+        new('q', "quiet", null, "no success messages and no blank line after each command"),
+        new('v', "version", null, "print the version"),
+        new(null, "json", null, "JSON output (pool-list, pool-info, vol-list, vol-info)"),
+    ];
+
+    /// <summary>The connection URIs kvmstor itself names (libvirt's storage:// and qemu:// spellings are accepted too).</summary>
+    public static IReadOnlyList<string> Uris { get; } = [StatePaths.SystemUri, StatePaths.SessionUri];
+
     public string? ConnectUri { get; init; }
     public bool Quiet { get; init; }
     public bool Help { get; init; }

@@ -6,13 +6,15 @@ namespace KvmStor.Cli.Parsing;
 public sealed class ParsedCommand
 {
     private readonly Dictionary<string, string?> _values;
+    private readonly Dictionary<string, List<string>> _lists;
 
     public CommandDefinition Definition { get; }
 
-    public ParsedCommand(CommandDefinition definition, Dictionary<string, string?> values)
+    public ParsedCommand(CommandDefinition definition, Dictionary<string, string?> values, Dictionary<string, List<string>>? lists = null)
     {
         Definition = definition;
         _values = values;
+        _lists = lists ?? [];
     }
 
     public string Name => Definition.Name;
@@ -22,6 +24,9 @@ public sealed class ParsedCommand
 
     /// <summary>A flag's presence.</summary>
     public bool Flag(string option) => _values.ContainsKey(option);
+
+    /// <summary>The words of a word-list option (<see cref="OptionKind.Argv"/>), in order; empty when none was given.</summary>
+    public IReadOnlyList<string> Words(string option) => _lists.TryGetValue(option, out var words) ? words : [];
 
     /// <summary>The raw value, unchecked (null when absent).</summary>
     public string? Raw(string option) => _values.GetValueOrDefault(option);

@@ -141,4 +141,14 @@ public class ArgumentParserTests
         var error = Assert.Throws<CommandError>(() => parsed.Exclusive("overwrite", "no-overwrite"));
         Assert.Equal("Options --overwrite and --no-overwrite are mutually exclusive", error.VirshLine);
     }
+
+    [Fact]
+    public void AWordListTakesEveryPositionalWordKeepingEmptyOnesAndDashesAfterTheSeparator()
+    {
+        Assert.Equal(["vol-info", "--pool", "p1", ""], Parse("complete", "--", "vol-info", "--pool", "p1", "").Words("words"));
+        Assert.Equal(["a", "b"], Parse("complete", "a", "b").Words("words"));
+        Assert.Empty(Parse("complete").Words("words"));
+        Assert.Equal("command 'complete' doesn't support option --pool",
+            Assert.Throws<SyntaxError>(() => Parse("complete", "vol-info", "--pool")).Message);
+    }
 }

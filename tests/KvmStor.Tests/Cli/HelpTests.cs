@@ -103,4 +103,38 @@ public class HelpTests
         var version = CliRunner.Run("--version");
         Assert.Equal(HelpCommand.VersionText + "\n", version.Stdout);
     }
+
+    [Fact]
+    public void UsageListsTheGlobalOptionsInVirshsColumns()
+    {
+        string usage = CliRunner.Run("-h").Stdout;
+        Assert.Contains("  options:\n"
+            + "    -c | --connect=URI      storage connection (kvmstor:///system or kvmstor:///session)\n"
+            + "    -h | --help             show this text\n"
+            + "    -q | --quiet            no success messages and no blank line after each command\n"
+            + "    -v | --version          print the version\n"
+            + "         --json             JSON output (pool-list, pool-info, vol-list, vol-info)\n\n", usage);
+    }
+
+    [Fact]
+    public void TheVersionIsTheOneInTheVersionFile()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "KvmStor.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        Assert.Equal(File.ReadAllText(Path.Combine(root, "VERSION")).Trim(), HelpCommand.VersionText);
+        Assert.Matches(@"^\d+\.\d+\.\d+$", HelpCommand.VersionText);
+    }
+
+    [Fact]
+    public void CommandsForProgramsAreLeftOutOfHelpButExplainedByName()
+    {
+        string all = CliRunner.Run("help").Stdout;
+        foreach (var command in Table.Groups.SelectMany(g => g.Commands).Where(c => c.Internal))
+        {
+            Assert.DoesNotContain("\n    " + command.Name + " ", all);
+            Assert.DoesNotContain("\n    " + command.Name + " ", CliRunner.Run("-h").Stdout);
+            Assert.Contains("  NAME\n    " + command.Name + " - ", CliRunner.Run("help", command.Name).Stdout);
+        }
+        Assert.Contains("  SYNOPSIS\n    complete [<words>]...\n", CliRunner.Run("help", "complete").Stdout);
+    }
 }

@@ -74,8 +74,8 @@ public sealed partial class StorageHost
         var (pool, backend) = ActivePool(poolName);
         var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        using var sourceLock = LockVolume(sourcePool.Name, source.Name, exclusive: false);
+        RefuseCloneOntoSource(pool.Name, volume.Name, source);
+        using var volumeLocks = LockCloneVolumes(pool.Name, volume.Name, sourcePool.Name, source.Name);
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
         // The source as it is now (another process may have resized or removed it since the lookup).
@@ -172,6 +172,7 @@ public sealed partial class StorageHost
 
     public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
+        RefuseUploadFromItself(volume, source);
         CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         CheckNotOpenElsewhere(volume, force);
         using var shared = LockPoolShared(volume.PoolName);
@@ -184,6 +185,7 @@ public sealed partial class StorageHost
 
     public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
+        RefuseDownloadIntoItself(volume, destination);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download");

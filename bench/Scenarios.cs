@@ -8,6 +8,7 @@ public static class Scenarios
     public static IReadOnlyList<Scenario> All { get; } =
     [
         new("pool-list", PoolListStartup),
+        new("wrapper", WrapperScenarios.Overhead),
         new("pool-list-200", PoolList200),
         new("complete-200", Complete200),
         new("vol-create-qcow2", VolumeScenarios.CreateQcow2),
@@ -27,7 +28,7 @@ public static class Scenarios
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>
-    private sealed class KvmstorState : IDisposable
+    internal sealed class KvmstorState : IDisposable
     {
         public string Root { get; } = Directory.CreateTempSubdirectory("kvmstor-bench-").FullName;
         public Dictionary<string, string> Env => new()

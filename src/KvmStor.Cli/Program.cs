@@ -4,6 +4,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        SourceTreeFreshness.RebuildIfStale(args); // run by ./kvmstor: rebuild first if a source changed
         using var interrupt = new InterruptSignal();
         // Ctrl+C stops a waiting pool-event or a long volume operation cleanly; anywhere else (or a second time) it ends the process.
         Console.CancelKeyPress += (_, e) => e.Cancel = interrupt.TryInterrupt();

@@ -66,6 +66,19 @@ public sealed class FileVolumeIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void A_qcow2_keeps_its_capacity_to_the_byte_where_qemu_img_formats_round_up_to_a_KiB()
+    {
+        // README's differences table: libvirt hands qemu-img the capacity in whole KiB, rounded up ("1024001K");
+        // kvmstor writes qcow2 itself with the size asked for. Formats still made by qemu-img get libvirt's command line.
+        const long Odd = 1000L * MiB + 512;
+        _pool.Create("exact.qcow2", "<format type='qcow2'/>", $"<capacity>{Odd}</capacity>");
+        AssertQcow2("exact.qcow2", Odd, "1.1");
+        Assert.Equal((ulong)Odd, _pool.Host.LookupVolumeByName("p", "exact.qcow2").Volume.Capacity);
+        _pool.Create("rounded.qed", "<format type='qed'/>", $"<capacity>{Odd}</capacity>");
+        Assert.Equal(1024001L * 1024, Info(_pool.PathOf("rounded.qed")).GetProperty("virtual-size").GetInt64());
+    }
+
+    [Fact]
     public void Overlays_record_the_probed_backing_format_and_read_through()
     {
         WriteHalfHoleRaw("base.img", 32 * MiB);

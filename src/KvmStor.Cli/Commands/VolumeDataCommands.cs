@@ -97,6 +97,10 @@ public static class VolumeDataCommands
         try
         {
             using (destination)
+            {
+                // The volume's own file would be emptied by the truncation before a byte is read: ask first.
+                EngineCall.Run($"cannot download from volume {word}", () => context.Host.CheckDownloadDestination(volume, destination.SafeFileHandle));
+                if (!created) TruncateRegularFile(destination, file);
                 LongOperation.Run(context, "Downloading", $"cannot download from volume {word}", (progress, cancel) =>
                 {
                     try
@@ -108,6 +112,7 @@ public static class VolumeDataCommands
                         throw new CommandError($"cannot receive data from volume {word}", e);
                     }
                 });
+            }
             done = true;
         }
         finally
@@ -117,7 +122,10 @@ public static class VolumeDataCommands
         return true;
     }
 
-    /// <summary>Creates the file (0666 less the umask) or, when it exists, truncates it; tells which, so a failed download removes only its own file.</summary>
+    /// <summary>
+    /// Creates the file (0666 less the umask) or opens the existing one, not yet truncated (it may be the volume
+    /// itself); tells which, so a failed download removes only its own file.
+    /// </summary>
     private static (FileStream Stream, bool Created) OpenDownloadTarget(string file)
     {
         const UnixFileMode everyone = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
@@ -132,12 +140,25 @@ public static class VolumeDataCommands
         {
             try
             {
-                return (new FileStream(file, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), false);
+                return (new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new CommandError($"cannot create {file}");
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandError($"cannot create {file}");
+        }
+    }
+
+    /// <summary>virsh's O_TRUNC, once the file is known not to be the volume; devices and pipes have nothing to truncate.</summary>
+    private static void TruncateRegularFile(FileStream destination, string file)
+    {
+        try
+        {
+            if (Host.FileSystem.Stat(destination.SafeFileHandle).Kind == Host.FileKind.Regular) destination.SetLength(0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

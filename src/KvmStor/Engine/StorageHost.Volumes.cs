@@ -74,6 +74,7 @@ public sealed partial class StorageHost
         var (pool, backend) = ActivePool(poolName);
         var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
+        RefuseCloneOntoSource(pool.Name, volume.Name, source);
         // One acquisition for both: when they are the same volume, it is locked once (exclusively) instead of twice.
         using var volumeLocks = LockVolumes(new(pool.Name, volume.Name, true), new(sourcePool.Name, source.Name, false));
         if (backend.FindVolume(pool, volume.Name) is not null)
@@ -172,6 +173,7 @@ public sealed partial class StorageHost
 
     public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
+        RefuseUploadFromItself(volume, source);
         CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
         CheckNotOpenElsewhere(volume, force);
         using var shared = LockPoolShared(volume.PoolName);
@@ -184,6 +186,7 @@ public sealed partial class StorageHost
 
     public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
+        RefuseDownloadIntoItself(volume, destination);
         using var shared = LockPoolShared(volume.PoolName);
         var (pool, backend) = ActivePool(volume.PoolName);
         Require(backend, BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download");

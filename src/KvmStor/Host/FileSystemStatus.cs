@@ -34,6 +34,15 @@ public sealed record FileSystemStatus
 
     public Model.FileIdentity Identity => new(FileSystemMajor, FileSystemMinor, Inode);
 
+    /// <summary>
+    /// Whether two stat results are one file, whatever names, links or bind mounts led to them: regular files (and
+    /// other inodes) by file system and inode, block devices by device number (two nodes of one disk are one disk).
+    /// </summary>
+    public bool IsSameFileAs(FileSystemStatus other) =>
+        Kind == FileKind.BlockDevice
+            ? other.Kind == FileKind.BlockDevice && DeviceMajor == other.DeviceMajor && DeviceMinor == other.DeviceMinor
+            : Kind == other.Kind && Identity == other.Identity;
+
     /// <summary>Bytes really allocated on disk (st_blocks × 512), libvirt's "allocation".</summary>
     public ulong AllocatedBytes => Blocks512 * 512;
 }

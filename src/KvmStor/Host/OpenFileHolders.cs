@@ -38,16 +38,10 @@ public static class OpenFileHolders
         {
             // stat through the fd link reaches the open file itself, even a deleted or renamed one.
             if (!FileSystem.TryStat(fd, followLinks: true, out var open, out _)) continue;
-            if (SameFile(open, target)) return true;
+            if (open.IsSameFileAs(target)) return true;
         }
         return false;
     }
-
-    private static bool SameFile(FileSystemStatus open, FileSystemStatus target) =>
-        target.Kind == FileKind.BlockDevice
-            ? open.Kind == FileKind.BlockDevice && open.DeviceMajor == target.DeviceMajor && open.DeviceMinor == target.DeviceMinor
-            : open.Kind == FileKind.Regular && open.Inode == target.Inode
-              && open.FileSystemMajor == target.FileSystemMajor && open.FileSystemMinor == target.FileSystemMinor;
 
     private static string CommandOf(string processDir)
     {

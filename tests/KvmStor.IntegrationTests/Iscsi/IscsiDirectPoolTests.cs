@@ -55,20 +55,23 @@ public sealed class IscsiDirectPoolTests : IDisposable
         Define("isd", target);
         Assert.Equal("Pool isd started\n\n", Ok("pool-start", "isd"));
 
-        // libvirt's listing: LUN 0 is tgtd's controller (size 0), capacities one block short (READ CAPACITY's last LBA).
+        // libvirt's listing: LUN 0 is tgtd's controller (size 0). Capacities are the LUNs' true sizes (libvirt 9.0's are
+        // one block short: it takes READ CAPACITY's last LBA for the block count).
         string list = Ok("vol-list", "isd");
         Assert.Contains($" unit:0:0:0   {Key(target, 0)}\n", list);
         Assert.Contains($" unit:0:0:1   {Key(target, 1)}\n", list);
         Assert.Contains($" unit:0:0:2   {Key(target, 2)}\n", list);
         Assert.Equal(
             $"<volume type='network'>\n  <name>unit:0:0:1</name>\n  <key>{Key(target, 1)}</key>\n" +
-            $"  <capacity unit='bytes'>{16 * Mib - 512}</capacity>\n  <allocation unit='bytes'>{16 * Mib - 512}</allocation>\n" +
+            $"  <capacity unit='bytes'>{16 * Mib}</capacity>\n  <allocation unit='bytes'>{16 * Mib}</allocation>\n" +
             $"  <target>\n    <path>{Key(target, 1)}</path>\n  </target>\n</volume>\n\n",
             Ok("vol-dumpxml", "unit:0:0:1", "--pool", "isd"));
         Assert.Contains("<capacity unit='bytes'>0</capacity>", Ok("vol-dumpxml", Key(target, 0)));
         Assert.Equal("Name:           unit:0:0:2\nType:           network\nCapacity:       8.00 MiB\nAllocation:     8.00 MiB\n\n",
             Ok("vol-info", "unit:0:0:2", "--pool", "isd"));
         Assert.Contains($"Capacity:       24.00 MiB\nAllocation:     24.00 MiB\nAvailable:      0.00 B\n", Ok("pool-info", "isd"));
+        Assert.Contains($"Capacity:       {8 * Mib} bytes\nAllocation:     {8 * Mib} bytes\n", Ok("vol-info", "unit:0:0:2", "--pool", "isd", "--bytes"));
+        Assert.Contains($"Capacity:       {24 * Mib}\nAllocation:     {24 * Mib}\n", Ok("pool-info", "isd", "--bytes"));
 
         // Upload then download the whole LUN: the bytes come back, and they are in the backing file.
         byte[] data = new byte[16 * Mib];
@@ -80,6 +83,8 @@ public sealed class IscsiDirectPoolTests : IDisposable
         Ok("vol-download", "unit:0:0:1", back, "--pool", "isd");
         Assert.Equal(data, File.ReadAllBytes(back));
         Assert.Equal(data, File.ReadAllBytes(target.LunFile(1)));
+        // What vol-info says is what a download returns.
+        Assert.Contains($"Capacity:       {new FileInfo(back).Length} bytes\n", Ok("vol-info", "unit:0:0:1", "--pool", "isd", "--bytes"));
 
         // A ranged download reads exactly the range.
         Ok("vol-download", "unit:0:0:1", back, "--pool", "isd", "--offset", "1000", "--length", "70000");

@@ -6,12 +6,13 @@ namespace KvmStor.Backends.IscsiDirect;
 internal sealed record IscsiLunInfo(int Lun, int DeviceType, ScsiCapacity? Capacity)
 {
     /// <summary>
-    /// libvirt's volume for the LUN. Its capacity is READ CAPACITY's last LBA times the block size — one block short
-    /// of the LUN, exactly as libvirt 9.0 reports it (golden vol-iscsi-direct-lun); non-disk LUNs are listed with 0.
+    /// libvirt's volume for the LUN, with the LUN's true size: (last LBA + 1) × block size, what vol-download returns.
+    /// libvirt 9.0 takes READ CAPACITY's last LBA for the block count and reports one block less (golden
+    /// vol-iscsi-direct-lun); a deliberate difference. Non-disk LUNs are listed with 0.
     /// </summary>
     public VolumeDefinition ToVolume(IscsiPortal portal, string targetIqn)
     {
-        ulong size = Capacity is { } c ? c.LastLba * c.BlockSize : 0;
+        ulong size = Capacity is { } c ? c.Bytes : 0;
         string key = portal.VolumeKey(targetIqn, Lun);
         return new VolumeDefinition
         {

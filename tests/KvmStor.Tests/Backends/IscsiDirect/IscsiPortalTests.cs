@@ -25,12 +25,15 @@ public sealed class IscsiPortalTests
     }
 
     [Fact]
-    public void Capacity_is_one_block_short_as_libvirt_reports_it_and_non_disks_are_empty()
+    public void Capacity_is_the_true_size_of_the_lun_and_non_disks_are_empty()
     {
         var portal = new IscsiPortal("127.0.0.1", 3260);
+        // A 256 MiB LUN: last LBA 524287, so 524288 blocks (libvirt 9.0 reports 524287 × 512 = 268434944).
         var disk = new IscsiLunInfo(1, 0, new ScsiCapacity(524287, 512, false, false)).ToVolume(portal, "iqn.2024-01.test.lvref:target1");
-        Assert.Equal(268434944UL, disk.Capacity); // golden vol-iscsi-direct-lun
-        Assert.Equal(268434944UL, disk.Allocation);
+        Assert.Equal(268435456UL, disk.Capacity);
+        Assert.Equal(268435456UL, disk.Allocation);
+        var fourK = new IscsiLunInfo(2, 0, new ScsiCapacity(2047, 4096, false, false)).ToVolume(portal, "iqn.2024-01.test.lvref:target1");
+        Assert.Equal(8UL << 20, fourK.Capacity);
         Assert.Equal(VolumeType.Network, disk.Type);
         var controller = new IscsiLunInfo(0, 0x0C, null).ToVolume(portal, "iqn.2024-01.test.lvref:target1");
         Assert.Equal(0UL, controller.Capacity);

@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+using KvmStor.Host;
+
+namespace KvmStor.Cli;
+
+/// <summary>
+/// The up-to-date check of the ./kvmstor wrapper, made here because here it is cheap: a shell cannot read a ctime
+/// without forking find or stat (the wrapper's find cost 12 ms a call), while this binary starts anyway and stats the
+/// three hundred-odd build inputs in a fraction of a millisecond. Only when the wrapper names its source tree
+/// (KVMSTOR_SOURCE_TREE); an installed binary never looks.
+/// </summary>
+/// <remarks>
+/// scripts/source-stamp.sh lists the inputs in out/kvmstor.sources just before a build reads them. An input whose
+/// ctime is later than that list's mtime changed after the build read it. ctime, because nothing can set it back: a
+/// git checkout, cp -p or touch -d that leaves an older mtime still moves it. A listed directory whose ctime moved is
+/// read again, so an added, removed or renamed input counts while an editor's swap file does not.
+/// </remarks>
+internal static partial class SourceTreeFreshness
+{
+    public const string TreeVariable = "KVMSTOR_SOURCE_TREE";
+    public const string RebuildVariable = "KVMSTOR_REBUILD";
+    public const string StampPath = "out/kvmstor.sources";
+
+    /// <summary>Returns when the binary is current (or not run by the wrapper); otherwise becomes the wrapper, rebuilding.</summary>
+    public static void RebuildIfStale(string[] args)
+    {
+        string? root = Environment.GetEnvironmentVariable(TreeVariable);
+        if (string.IsNullOrEmpty(root)) return;
+        Environment.SetEnvironmentVariable(TreeVariable, null); // not passed on to the programs kvmstor runs
+        if (!IsCurrent(root)) ExecWrapperToRebuild(root, args);
+    }
+
+    /// <summary>Whether every input listed at the last build is unchanged since.</summary>
+    public static bool IsCurrent(string root)
+    {
+        string stamp = Path.Combine(root, StampPath);
+        if (!FileSystem.TryStat(stamp, followLinks: true, out var stampStatus, out _)) return false;
+        string[] lines;
+        try { lines = File.ReadAllLines(stamp); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        if (lines.Length < 2 || !lines[0].StartsWith("# suffixes ", StringComparison.Ordinal)) return false;
+        string[] suffixes = lines[0]["# suffixes ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var built = stampStatus.Modified;
+        HashSet<string>? listed = null;
+        for (int i = 1; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            if (line.Length < 3 || line[1] != ' ') return false;
+            char kind = line[0];
+            string path = line[2..];
+            if (!FileSystem.TryStat(Path.Combine(root, path), followLinks: true, out var status, out _)) return false;
+            if (!Later(status.Changed, built)) continue;
+            if (kind == 'f') return false;
+            // A directory changed: only its entries matter, not its timestamps.
+            listed ??= new HashSet<string>(lines, StringComparer.Ordinal);
+            if (!SameInputs(root, path, withDirectories: kind == 'd', suffixes, listed)) return false;
+        }
+        return true;
+    }
+
+    private static bool Later(FileTimestamp a, FileTimestamp b) =>
+        a.Seconds > b.Seconds || (a.Seconds == b.Seconds && a.Nanoseconds > b.Nanoseconds);
+
+    /// <summary>Whether the directory's inputs now are those listed: each one listed, as many as listed.</summary>
+    private static bool SameInputs(string root, string directory, bool withDirectories, string[] suffixes, HashSet<string> listed)
+    {
+        string prefix = directory == "." ? "" : directory + "/";
+        int found = 0;
+        try
+        {
+            foreach (var entry in new DirectoryInfo(Path.Combine(root, directory)).EnumerateFileSystemInfos())
+            {
+                string name = entry.Name;
+                if (name.StartsWith('.')) continue;
+                bool isDirectory = (entry.Attributes & FileAttributes.Directory) != 0;
+                string line;
+                if (isDirectory)
+                {
+                    if (!withDirectories || name is "bin" or "obj") continue;
+                    line = "d " + prefix + name;
+                }
+                else
+                {
+                    if (!suffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal))) continue;
+                    line = "f " + prefix + name;
+                }
+                if (!listed.Contains(line)) return false;
+                found++;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        int expected = listed.Count(l => l.Length > 2 && (l[0] == 'f' || (withDirectories && l[0] == 'd')) && Parent(l[2..]) == directory);
+        return found == expected;
+    }
+
+    private static string Parent(string path) => Path.GetDirectoryName(path) is { Length: > 0 } parent ? parent : ".";
+
+    /// <summary>exec(2) of the wrapper with KVMSTOR_REBUILD=1: it builds, then runs the new binary with the same arguments.</summary>
+    private static void ExecWrapperToRebuild(string root, string[] args)
+    {
+        string wrapper = Path.Combine(root, "kvmstor");
+        string?[] argv = ["/bin/sh", wrapper, .. args, null];
+        var environment = new List<string?>();
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+            if ((string)variable.Key != RebuildVariable) environment.Add($"{variable.Key}={variable.Value}");
+        environment.Add(RebuildVariable + "=1");
+        environment.Add(null);
+        execve("/bin/sh", argv, [.. environment]);
+        Console.Error.WriteLine($"kvmstor: cannot run {wrapper} to rebuild: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+        Environment.Exit(1);
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int execve(string path, string?[] argv, string?[] envp);
+}

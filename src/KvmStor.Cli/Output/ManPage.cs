@@ -83,6 +83,8 @@ public static class ManPage
         Item(page, "KVMSTOR_SYSTEM_ROOT", "A directory put in front of the system connection's /etc/kvmstor and /run/kvmstor "
             + "(for tests and image builds); empty in normal use.");
         Item(page, "KVMSTOR_GLUSTER_MOUNT_ROOT", "Where native gluster pools keep their private FUSE mounts; default /run/kvmstor/gluster.");
+        Item(page, "KVMSTOR_SOURCE_TREE", "Set by the ./kvmstor wrapper of a source checkout: the binary checks that checkout's sources "
+            + "and asks the wrapper to rebuild (KVMSTOR_REBUILD=1) when one changed. Not used by an installed kvmstor.");
         Item(page, "XDG_CONFIG_HOME, XDG_RUNTIME_DIR, XDG_CACHE_HOME, HOME", "Where the session connection keeps its files.");
         Item(page, "VISUAL, EDITOR", "The editor of pool-edit and edit (else vi).");
         Item(page, "TMPDIR", "Where pool-edit and edit put the file being edited (default /tmp).");

@@ -249,6 +249,9 @@ public sealed class LocalFileVolumes : IVolumeBackend
         using var directory = PoolDirectory.Open(pool);
         using var file = directory.OpenVolume(volume.Name, FileAccess.ReadWrite, volume.Identity);
         Qcow2HeaderInfo? header = qcow2 ? ReadableQcow2Header(file) : null;
+        // The empty image takes the volume's name; through a (root's) link that would replace the link, not its target.
+        if (header is not null && directory.Handle.TryStatEntry(volume.Name, out var entry, out _) && entry.Kind == FileKind.SymbolicLink)
+            throw StorageException.Unsupported($"'{path}' is a symbolic link; a wiped qcow2 is rebuilt in place of its file, so wipe the link's target");
         if (header is not null && algorithm != WipeAlgorithm.Zero)
             // Over the whole file: libvirt wipes only `allocation` bytes from the start, which leaves the data of a
             // sparse file beyond that length (or a qcow2's tail clusters) untouched.

@@ -2,8 +2,22 @@ using KvmStor.Model;
 
 namespace KvmStor.Backends;
 
-/// <summary>The format kvmstor recorded for one file of a pool, and which inode it was recorded for.</summary>
-public readonly record struct RecordedFormat(ulong Inode, string Format);
+/// <summary>
+/// The format kvmstor recorded for one file of a pool, and which file it was recorded for: its inode and, where the
+/// file system keeps one, its birth time in nanoseconds (0: unknown), so a new file that reuses a deleted file's
+/// inode number is not taken for it.
+/// </summary>
+public readonly record struct RecordedFormat(ulong Inode, string Format, long Born = 0)
+{
+    public static RecordedFormat Of(Host.FileSystemStatus file, string format) => new(file.Inode, format, BornOf(file));
+
+    public bool IsOf(Host.FileSystemStatus file) => SameFile(new RecordedFormat(file.Inode, Format, BornOf(file)));
+
+    public bool SameFile(RecordedFormat other) => Inode == other.Inode && (Born == 0 || other.Born == 0 || Born == other.Born);
+
+    private static long BornOf(Host.FileSystemStatus file) =>
+        file.Born is { } born ? born.Seconds * 1_000_000_000 + born.Nanoseconds : 0;
+}
 
 public enum RecordChangeKind
 {

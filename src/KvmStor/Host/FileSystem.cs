@@ -14,6 +14,8 @@ public static unsafe class FileSystem
     public const int ENXIO = 6, ENOSYS = 38, ENOTTY = 25;
     private const int AT_EMPTY_PATH = 0x1000;
     private const int StatxBufferSize = 256;
+    /// <summary>The basic stats plus the birth time, where the file system keeps one.</summary>
+    private const uint StatxMask = STATX_BASIC_STATS | STATX_BTIME;
 
     /// <summary>stat (or lstat when <paramref name="followLinks"/> is false) of a path.</summary>
     public static FileSystemStatus Stat(string path, bool followLinks = true)
@@ -23,7 +25,7 @@ public static unsafe class FileSystem
     public static bool TryStat(string path, bool followLinks, out FileSystemStatus status, out int errno)
     {
         byte* buffer = stackalloc byte[StatxBufferSize];
-        int rc = statx(AT_FDCWD, path, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer);
+        int rc = statx(AT_FDCWD, path, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, StatxMask, buffer);
         errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
         status = rc == 0 ? Decode(new ReadOnlySpan<byte>(buffer, StatxBufferSize)) : null!;
         return rc == 0;
@@ -33,7 +35,7 @@ public static unsafe class FileSystem
     public static bool TryStatAt(SafeFileHandle directory, string name, bool followLinks, out FileSystemStatus status, out int errno)
     {
         byte* buffer = stackalloc byte[StatxBufferSize];
-        int rc = statx(Fd(directory), name, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer);
+        int rc = statx(Fd(directory), name, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, StatxMask, buffer);
         errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
         status = rc == 0 ? Decode(new ReadOnlySpan<byte>(buffer, StatxBufferSize)) : null!;
         return rc == 0;
@@ -43,7 +45,7 @@ public static unsafe class FileSystem
     public static FileSystemStatus Stat(SafeFileHandle handle)
     {
         byte* buffer = stackalloc byte[StatxBufferSize];
-        if (statx(Fd(handle), "", AT_EMPTY_PATH, STATX_BASIC_STATS, buffer) != 0)
+        if (statx(Fd(handle), "", AT_EMPTY_PATH, StatxMask, buffer) != 0)
             throw Error("cannot stat open file");
         return Decode(new ReadOnlySpan<byte>(buffer, StatxBufferSize));
     }
@@ -72,6 +74,7 @@ public static unsafe class FileSystem
             Size = BinaryPrimitives.ReadUInt64LittleEndian(b[40..]),
             Blocks512 = BinaryPrimitives.ReadUInt64LittleEndian(b[48..]),
             Accessed = Time(b[64..]),
+            Born = (BinaryPrimitives.ReadUInt32LittleEndian(b) & STATX_BTIME) != 0 ? Time(b[80..]) : null,
             Changed = Time(b[96..]),
             Modified = Time(b[112..]),
             DeviceMajor = BinaryPrimitives.ReadUInt32LittleEndian(b[128..]),

@@ -25,6 +25,8 @@ public sealed record FileSystemStatus
     public required FileTimestamp Accessed { get; init; }
     public required FileTimestamp Modified { get; init; }
     public required FileTimestamp Changed { get; init; }
+    /// <summary>Birth time (statx btime) where the file system records one; tells a new file from an old one with a reused inode.</summary>
+    public FileTimestamp? Born { get; init; }
     public required ulong Inode { get; init; }
     public uint DeviceMajor { get; init; }
     public uint DeviceMinor { get; init; }

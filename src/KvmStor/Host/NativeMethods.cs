@@ -12,7 +12,7 @@ internal static unsafe partial class NativeMethods
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
-    public const uint STATX_BASIC_STATS = 0x7ff;
+    public const uint STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
 
     public const int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
 

@@ -7,7 +7,7 @@ namespace KvmStor.State;
 
 /// <summary>
 /// The recorded formats of each pool's file volumes, one root-only file per pool (named by its UUID) under the
-/// data directory: a line "inode format name" per volume. Kept on the host, not in the volume or its directory,
+/// data directory: a line "inode birth-time format name" per volume. Kept on the host, not in the volume or its directory,
 /// so it works on any file system (NFSv3 has no extended attributes) and nobody who can write the pool can
 /// change it. Read-modify-write happens under an flock of the records' directory (no lock file is left per pool),
 /// and the file is replaced atomically.
@@ -45,7 +45,7 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
             case RecordChangeKind.Set:
                 records[change.Name] = change.Record;
                 return !known || current != change.Record;
-            case RecordChangeKind.FirstSight when !known || current.Inode != change.Record.Inode:
+            case RecordChangeKind.FirstSight when !known || !current.SameFile(change.Record):
                 records[change.Name] = change.Record;
                 return true;
             case RecordChangeKind.Remove when known:
@@ -81,11 +81,11 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return records; }
         foreach (var line in text.Split('\n'))
         {
-            // "inode format name": the name comes last, so it may hold spaces (never a newline: such names are refused).
-            int first = line.IndexOf(' '), second = first < 0 ? -1 : line.IndexOf(' ', first + 1);
-            if (second < 0 || !ulong.TryParse(line.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode))
-                continue;
-            records[line[(second + 1)..]] = new RecordedFormat(inode, line[(first + 1)..second]);
+            // "inode born format name": the name comes last, so it may hold spaces (never a newline: such names are refused).
+            string[] fields = line.Split(' ', 4);
+            if (fields.Length == 4 && ulong.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)
+                && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long born))
+                records[fields[3]] = new RecordedFormat(inode, fields[2], born);
         }
         return records;
     }
@@ -94,7 +94,9 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
     {
         var text = new StringBuilder();
         foreach (var (name, recorded) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
-            text.Append(recorded.Inode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(recorded.Format).Append(' ').Append(name).Append('\n');
+            text.Append(recorded.Inode.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                .Append(recorded.Born.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                .Append(recorded.Format).Append(' ').Append(name).Append('\n');
         return text.ToString();
     }
 }

@@ -62,10 +62,12 @@ public sealed class RecordedVolumeFormatTests : IDisposable
         Assert.Empty(Records());
 
         _pool.Create("w.img", "1048576");
-        File.Delete(_pool.PathOf("w.img")); // removed behind kvmstor's back, then made anew by someone else
+        // Moved away behind kvmstor's back (so its inode stays in use), then made anew by someone else.
+        File.Move(_pool.PathOf("w.img"), _pool.PathOf("w.old"));
         Qcow2Image.Create(_pool.PathOf("w.img"), new Qcow2CreateOptions { VirtualSize = 2 << 20 });
         Assert.Equal("qcow2", _pool.Volume("w.img").Volume.Target.Format);
-        Assert.Single(Records());
+        Assert.Equal("raw", _pool.Volume("w.old").Volume.Target.Format);
+        Assert.Equal(2, Records().Length);
     }
 
     [Fact]

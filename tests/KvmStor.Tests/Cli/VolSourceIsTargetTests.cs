@@ -119,60 +119,22 @@ public sealed class VolSourceIsTargetTests : IDisposable
     }
 
     [Fact]
-    public void ACloneWaitingForItsSourceHoldsNoLockOnItsTarget()
+    public void ClonesInOppositeDirectionsNeverWaitOnEachOther()
     {
-        // Two clones in opposite directions (a → b, b → a) deadlocked when each took its target's lock first and then
-        // waited for its source's, held by the other. Shown here without a race: an upload holds volume a; a clone
-        // a → b must then wait for a without holding b, so a resize of b goes through meanwhile.
+        // Two clones a → b and b → a each lock both volumes. Taken one by one (target, then source) they could each hold
+        // one lock and wait for the other's for ever; both are taken in one acquisition, in one global order.
         _s.Ok("vol-create-as", "p1", "b", "1M");
-        using var host = _s.OpenHost();
-        using var stalled = new StalledStream();
-        var upload = Task.Run(() => host.UploadVolume(host.LookupVolumeByName("p1", "a"), stalled, new KvmStor.Backends.TransferRange(0, 0, false)));
-        Assert.True(stalled.Reading.Wait(Bound), "the upload did not start");
-        var clone = Task.Run(() =>
+        for (int i = 0; i < 40; i++)
         {
-            using var cloning = _s.OpenHost();
-            return Assert.Throws<StorageException>(() => cloning.CreateVolumeFrom("p1", "<volume><name>b</name><capacity>0</capacity></volume>",
-                cloning.LookupVolumeByName("p1", "a"), KvmStor.Backends.VolumeCreateFlags.None));
-        });
-        Thread.Sleep(500); // the clone reaches its wait for a's lock
-        Assert.False(clone.IsCompleted, "the clone should wait for the upload to release volume a");
-        var resize = Task.Run(() => _s.Ok("vol-resize", "b", "2M", "--pool", "p1"));
-        bool targetFree = resize.Wait(TimeSpan.FromSeconds(10));
-        stalled.Finish();
-        Assert.True(upload.Wait(Bound), "the upload did not end");
-        Assert.True(clone.Wait(Bound), "the clone did not finish once its source was free");
-        Assert.True(targetFree, "a clone waiting for its source held its target's lock (two opposite clones would deadlock)");
-        Assert.Equal("storage volume name 'b' already in use.", clone.Result.Message);
-        Assert.Equal(2L << 20, new FileInfo(P("b")).Length);
+            var clones = new[] { ("a", "b"), ("b", "a") }.Select(pair => Task.Run(() =>
+            {
+                using var host = _s.OpenHost();
+                return Assert.Throws<StorageException>(() => host.CreateVolumeFrom("p1", $"<volume><name>{pair.Item2}</name><capacity>0</capacity></volume>",
+                    host.LookupVolumeByName("p1", pair.Item1), KvmStor.Backends.VolumeCreateFlags.None));
+            })).ToArray();
+            Assert.True(Task.WaitAll(clones, Bound), "two opposite clones waited on each other");
+            Assert.All(clones, c => Assert.EndsWith("already in use.", c.Result.Message));
+        }
         Assert.Equal(_content, File.ReadAllBytes(P("a")));
-    }
-
-    /// <summary>An upload source that delivers nothing until told to end.</summary>
-    private sealed class StalledStream : Stream
-    {
-        private readonly ManualResetEventSlim _finish = new();
-        public ManualResetEventSlim Reading { get; } = new();
-        public void Finish() => _finish.Set();
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            Reading.Set();
-            _finish.Wait();
-            return 0;
-        }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => 0; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            _finish.Set();
-            base.Dispose(disposing);
-        }
     }
 }

@@ -33,6 +33,16 @@ public sealed class VolumeFormatStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_reused_inode_with_another_birth_time_is_another_file()
+    {
+        Store.Update(_pool, [new RecordChange("c", RecordChangeKind.Set, new RecordedFormat(9, "raw", Born: 111))]);
+        Store.Update(_pool, [new RecordChange("c", RecordChangeKind.FirstSight, new RecordedFormat(9, "qcow2", Born: 111))]);
+        Assert.Equal("raw", Store.Read(_pool)["c"].Format);
+        Store.Update(_pool, [new RecordChange("c", RecordChangeKind.FirstSight, new RecordedFormat(9, "qcow2", Born: 222))]);
+        Assert.Equal(new RecordedFormat(9, "qcow2", 222), Store.Read(_pool)["c"]);
+    }
+
+    [Fact]
     public void A_prune_removes_only_the_record_the_listing_read()
     {
         var seen = new RecordedFormat(7, "raw");

@@ -73,18 +73,18 @@ public sealed class LocalFileVolumes : IVolumeBackend
         string path = directory.PathOf(volume.Name);
         if (directory.Handle.TryStatEntry(volume.Name, out _, out _)) // any entry, a dangling link too
             throw VolumeBuildArea.AlreadyExists(path);
-        ulong inode;
+        FileSystemStatus built;
         using (var area = new VolumeBuildArea(directory))
         {
             try
             {
                 build(area);
-                inode = area.BuiltStatus().Inode;
+                built = area.BuiltStatus();
                 area.Commit(volume.Name);
             }
             catch (StorageException e) { throw area.InTermsOf(e, path); }
         }
-        Record(pool, volume.Name, inode, RecordedFormatOf(volume));
+        Record(pool, volume.Name, built, RecordedFormatOf(volume));
         return LocalVolumeScanner.Find(directory, Records, pool, volume.Name)
             ?? throw StorageException.Internal($"volume '{path}' vanished after it was created");
     }
@@ -92,8 +92,8 @@ public sealed class LocalFileVolumes : IVolumeBackend
     private static string RecordedFormatOf(VolumeDefinition volume) =>
         volume.Target.Format ?? (volume.Type == VolumeType.Dir ? "dir" : "raw");
 
-    private void Record(PoolDefinition pool, string name, ulong inode, string format) =>
-        Records.Update(pool, [new RecordChange(name, RecordChangeKind.Set, new RecordedFormat(inode, format))]);
+    private void Record(PoolDefinition pool, string name, FileSystemStatus file, string format) =>
+        Records.Update(pool, [new RecordChange(name, RecordChangeKind.Set, RecordedFormat.Of(file, format))]);
 
     private void Forget(PoolDefinition pool, string name) => Records.Update(pool, [new RecordChange(name, RecordChangeKind.Remove)]);
 
@@ -295,9 +295,9 @@ public sealed class LocalFileVolumes : IVolumeBackend
                 FileSystem.SetMode(built, old.Status.Mode & 0xFFF, old.Path);
                 FileSystem.SetOwner(built, old.Status.Owner, old.Status.Group, old.Path);
             }
-            ulong inode = area.BuiltStatus().Inode;
+            var rebuilt = area.BuiltStatus();
             area.Replace(name, old.Status.Identity);
-            Record(pool, name, inode, "qcow2");
+            Record(pool, name, rebuilt, "qcow2");
         }
         catch (FileSystemException e) { throw area.InTermsOf(e.ToStorageException(), old.Path); }
         catch (StorageException e) { throw area.InTermsOf(e, old.Path); }

@@ -53,9 +53,9 @@ public static class LocalVolumeScanner
     {
         if (probed.Type is VolumeType.Dir or VolumeType.Ploop || probed.Status.Kind == FileKind.SymbolicLink)
             return probed.ToVolume(name);
-        if (recorded.TryGetValue(name, out var record) && record.Inode == probed.Status.Inode)
+        if (recorded.TryGetValue(name, out var record) && record.IsOf(probed.Status))
             return probed.WithRecordedFormat(record.Format).ToVolume(name);
-        changes.Add(new RecordChange(name, RecordChangeKind.FirstSight, new RecordedFormat(probed.Status.Inode, probed.Format)));
+        changes.Add(new RecordChange(name, RecordChangeKind.FirstSight, RecordedFormat.Of(probed.Status, probed.Format)));
         return probed.ToVolume(name);
     }
 

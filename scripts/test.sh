@@ -12,6 +12,7 @@ packages+=(open-iscsi)                                           # kernel iscsi 
 packages+=(tgt libiscsi7 libiscsi-bin qemu-block-extra)         # iscsi-direct: a real target, libiscsi, qemu's iscsi driver
 packages+=(glusterfs-server glusterfs-client libgfapi0 nfs-common) # gluster: a real glusterd, FUSE mounts, qemu's gluster driver
 packages+=(ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1) # rbd: a single-node Ceph, librados/librbd
+packages+=(iproute2)                                             # a dead NFS server: a TUN sink in a private network namespace
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

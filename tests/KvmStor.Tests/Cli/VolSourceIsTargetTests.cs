@@ -119,7 +119,7 @@ public sealed class VolSourceIsTargetTests : IDisposable
     }
 
     [Fact]
-    public void ACloneWaitingForItsSourceHoldsNoLockOnItsTarget()
+    public async Task ACloneWaitingForItsSourceHoldsNoLockOnItsTarget()
     {
         // Two clones in opposite directions (a → b, b → a) deadlocked when each took its target's lock first and then
         // waited for its source's, held by the other. Shown here without a race: an upload holds volume a; a clone
@@ -135,18 +135,20 @@ public sealed class VolSourceIsTargetTests : IDisposable
             return Assert.Throws<StorageException>(() => cloning.CreateVolumeFrom("p1", "<volume><name>b</name><capacity>0</capacity></volume>",
                 cloning.LookupVolumeByName("p1", "a"), KvmStor.Backends.VolumeCreateFlags.None));
         });
-        Thread.Sleep(500); // the clone reaches its wait for a's lock
+        await Task.Delay(500); // the clone reaches its wait for a's lock
         Assert.False(clone.IsCompleted, "the clone should wait for the upload to release volume a");
         var resize = Task.Run(() => _s.Ok("vol-resize", "b", "2M", "--pool", "p1"));
-        bool targetFree = resize.Wait(TimeSpan.FromSeconds(10));
+        bool targetFree = await EndsWithin(resize, TimeSpan.FromSeconds(10));
         stalled.Finish();
-        Assert.True(upload.Wait(Bound), "the upload did not end");
-        Assert.True(clone.Wait(Bound), "the clone did not finish once its source was free");
+        Assert.True(await EndsWithin(upload, Bound), "the upload did not end");
+        Assert.True(await EndsWithin(clone, Bound), "the clone did not finish once its source was free");
         Assert.True(targetFree, "a clone waiting for its source held its target's lock (two opposite clones would deadlock)");
-        Assert.Equal("storage volume name 'b' already in use.", clone.Result.Message);
+        Assert.Equal("storage volume name 'b' already in use.", (await clone).Message);
         Assert.Equal(2L << 20, new FileInfo(P("b")).Length);
         Assert.Equal(_content, File.ReadAllBytes(P("a")));
     }
+
+    private static async Task<bool> EndsWithin(Task task, TimeSpan bound) => await Task.WhenAny(task, Task.Delay(bound)) == task;
 
     /// <summary>An upload source that delivers nothing until told to end.</summary>
     private sealed class StalledStream : Stream

@@ -12,7 +12,7 @@ exec 9>"$out/.build.lock"
 flock 9
 echo "kvmstor: building (first use or sources changed)..." >&2
 # bin/ and obj/ are made before the listing, so that their appearance does not count as a change of the project folder.
-mkdir -p "$root"/src/*/bin "$root"/src/*/obj
+for project in "$root"/src/*/*.csproj; do mkdir -p "${project%/*}/bin" "${project%/*}/obj"; done
 "$root/scripts/source-stamp.sh" "$out/kvmstor.sources.new"
 aot() { dotnet publish "$root/src/KvmStor.Cli/KvmStor.Cli.csproj" -c Release -r linux-x64 -p:PublishAot=true \
           -o "$out/aot" --nologo -v quiet "$@" >>"$out/build.log" 2>&1 9>&-; }

@@ -14,6 +14,7 @@ packages+=(glusterfs-server glusterfs-client libgfapi0 nfs-common) # gluster: a 
 packages+=(ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1) # rbd: a single-node Ceph, librados/librbd
 packages+=(inotify-tools)                                        # security tests: the hostile user's inotify watcher
 packages+=(dpkg-dev binutils zlib1g-dev lintian debootstrap groff-base tmux zsh) # the .deb: build, lint, clean-root install, man, Tab
+packages+=(iproute2)                                             # a dead NFS server: a TUN sink in a private network namespace
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

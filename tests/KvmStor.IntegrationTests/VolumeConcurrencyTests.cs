@@ -46,7 +46,7 @@ public sealed class VolumeConcurrencyTests : IDisposable
     private sealed record Outcome(string Command, int ExitCode, string Stderr, TimeSpan Took);
 
     [Fact]
-    public void SixProcessesOfRandomVolumeOperationsOnOnePoolEndInAConsistentPool()
+    public async Task SixProcessesOfRandomVolumeOperationsOnOnePoolEndInAConsistentPool()
     {
         var outcomes = new ConcurrentQueue<Outcome>();
         var workers = Enumerable.Range(0, Workers).Select(w => Task.Factory.StartNew(() =>
@@ -60,7 +60,8 @@ public sealed class VolumeConcurrencyTests : IDisposable
                 if (outcome.ExitCode == -1) return; // killed at the bound: reported below
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        Assert.True(Task.WaitAll(workers, TimeSpan.FromMinutes(5)), "the workers did not finish");
+        var finished = Task.WhenAll(workers);
+        Assert.True(await Task.WhenAny(finished, Task.Delay(TimeSpan.FromMinutes(5))) == finished, "the workers did not finish");
 
         var all = outcomes.ToList();
         foreach (var o in all) _output.WriteLine($"{o.Took.TotalMilliseconds,7:F0} ms  exit {o.ExitCode}  {o.Command}  {o.Stderr.Replace('\n', ' ')}");

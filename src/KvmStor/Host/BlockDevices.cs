@@ -24,11 +24,35 @@ public sealed class BlockDevices(ICommandRunner runner)
             .Where(d => d.GetValueOrDefault("TYPE") is "disk" or "loop" or "part" && d.GetValueOrDefault("RO") == "0"
                         && d.GetValueOrDefault("SIZE") is { } size && size != "0" && d.ContainsKey("PATH"))
             .Select(d => (Path: d["PATH"], Kind: d["TYPE"])).ToList();
-        var content = new Dictionary<string, Dictionary<string, string>>();
-        if (paths.Count > 0 && runner.Exists(DeviceProbe.BlkidProgram))
-            foreach (var block in DeviceProbe.ParseExport(runner.Run(DeviceProbe.BlkidCommand(paths.Select(p => p.Path).ToArray())).StandardOutput))
-                if (block.TryGetValue("DEVNAME", out var name)) content[name] = block;
+        var content = paths.Count > 0 && runner.Exists(DeviceProbe.BlkidProgram)
+            ? Probe(paths.Select(p => p.Path).ToList())
+            : [];
         return paths.Select(p => new BlockDevice(p.Path, p.Kind, content.GetValueOrDefault(p.Path) ?? new Dictionary<string, string>())).ToList();
+    }
+
+    /// <summary>
+    /// blkid -p of every device, in as few runs as it allows: it probes its arguments in order and stops at the first it
+    /// finds nothing on or cannot open (exit 2), so each run goes on after the device where the last one stopped. One
+    /// empty or unreadable device (another user's loop device, say) must not hide the devices listed after it.
+    /// </summary>
+    private Dictionary<string, Dictionary<string, string>> Probe(List<string> devices)
+    {
+        var content = new Dictionary<string, Dictionary<string, string>>();
+        int next = 0;
+        while (next < devices.Count)
+        {
+            var result = runner.Run(DeviceProbe.BlkidCommand(devices.Skip(next).ToArray()));
+            int lastReported = next - 1;
+            foreach (var block in DeviceProbe.ParseExport(result.StandardOutput))
+                if (block.TryGetValue("DEVNAME", out var name))
+                {
+                    content[name] = block;
+                    lastReported = Math.Max(lastReported, devices.IndexOf(name, next));
+                }
+            if (result.Success) break;
+            next = lastReported + 2; // past the device it stopped at
+        }
+        return content;
     }
 
     /// <summary>Parses lsblk -P lines: KEY="value" pairs (lsblk escapes quotes inside values as \x22).</summary>

@@ -8,7 +8,9 @@ public sealed record OpenFileHolder(int Pid, string Command);
 /// <summary>
 /// Finds the processes that have a volume open (a qemu guest started by libvirt or by hand, a dd, a backup job) by
 /// looking through /proc/PID/fd, so kvmstor can refuse to delete or overwrite a volume in use. Files match by file
-/// system and inode, block devices by device number, whatever name the other process opened them by.
+/// system and inode, block devices by device number, whatever name the other process opened them by. The tools
+/// kvmstor itself runs (parted opens every partition of the disk it changes, qemu-img its images) are not users: they
+/// work under kvmstor's own locks, so a process whose parent is this one or runs the same executable does not count.
 /// </summary>
 public static class OpenFileHolders
 {
@@ -24,9 +26,32 @@ public static class OpenFileHolders
         {
             if (!int.TryParse(Path.GetFileName(processDir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
             if (pid == Environment.ProcessId) continue;
-            if (HoldsOpen(Path.Combine(processDir, "fd"), target)) holders.Add(new OpenFileHolder(pid, CommandOf(processDir)));
+            if (HoldsOpen(Path.Combine(processDir, "fd"), target) && !IsKvmstorsTool(processDir, procRoot))
+                holders.Add(new OpenFileHolder(pid, CommandOf(processDir)));
         }
         return holders;
+    }
+
+    /// <summary>Whether the process was started by this kvmstor process or by another one (the same executable).</summary>
+    private static bool IsKvmstorsTool(string processDir, string procRoot)
+    {
+        if (ParentOf(processDir) is not { } parent) return false;
+        if (parent == Environment.ProcessId) return true;
+        return FileSystem.TryStat(Path.Combine(procRoot, parent.ToString(CultureInfo.InvariantCulture), "exe"), followLinks: true, out var parentExe, out _)
+            && FileSystem.TryStat(Path.Combine(procRoot, "self", "exe"), followLinks: true, out var ownExe, out _)
+            && parentExe.IsSameFileAs(ownExe);
+    }
+
+    /// <summary>The parent pid from /proc/PID/stat ("pid (comm) state ppid …"; comm may hold spaces and parentheses).</summary>
+    private static int? ParentOf(string processDir)
+    {
+        try
+        {
+            string stat = File.ReadAllText(Path.Combine(processDir, "stat"));
+            string[] fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length > 1 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int ppid) ? ppid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     private static bool HoldsOpen(string fdDir, FileSystemStatus target)

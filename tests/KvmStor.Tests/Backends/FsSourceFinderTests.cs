@@ -61,4 +61,39 @@ public sealed class FsSourceFinderTests
 
             """, new FsSourceFinder(runner).FindSources());
     }
+
+    [Fact]
+    public void A_device_blkid_finds_nothing_on_does_not_hide_the_devices_after_it()
+    {
+        // blkid -p stops at the first device it finds nothing on (or cannot open) with exit 2, printing only what came
+        // before: an empty loop device of someone else's listed first hid every filesystem after it.
+        const string lsblk = """
+            NAME="loop0" PATH="/dev/loop0" TYPE="loop" SIZE="268435456" RO="0"
+            NAME="loop1" PATH="/dev/loop1" TYPE="loop" SIZE="536870912" RO="0"
+            NAME="loop2" PATH="/dev/loop2" TYPE="loop" SIZE="268435456" RO="0"
+            NAME="loop3" PATH="/dev/loop3" TYPE="loop" SIZE="536870912" RO="0"
+
+            """;
+        var runner = new ReplayRunner()
+            .Answer(BlockDevices.ListCommand(wholeDisksOnly: false), lsblk)
+            .Expect(DeviceProbe.BlkidCommand("/dev/loop0", "/dev/loop1", "/dev/loop2", "/dev/loop3").ToString(), "", exitCode: 2)
+            .Expect(DeviceProbe.BlkidCommand("/dev/loop1", "/dev/loop2", "/dev/loop3").ToString(),
+                "DEVNAME=/dev/loop1\nUUID=8c9acf77-5b87-4163-833e-c5e673a637eb\nTYPE=ext4\nUSAGE=filesystem\n", exitCode: 2,
+                stderr: "blkid: error: /dev/loop2: Operation not permitted\n")
+            .Expect(DeviceProbe.BlkidCommand("/dev/loop3").ToString(), "DEVNAME=/dev/loop3\nTYPE=xfs\nUSAGE=filesystem\n");
+        Assert.Equal("""
+            <sources>
+              <source>
+                <device path='/dev/loop1'/>
+                <format type='ext4'/>
+              </source>
+              <source>
+                <device path='/dev/loop3'/>
+                <format type='xfs'/>
+              </source>
+            </sources>
+
+            """, new FsSourceFinder(runner).FindSources());
+        runner.AssertDone();
+    }
 }

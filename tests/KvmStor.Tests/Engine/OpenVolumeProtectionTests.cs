@@ -11,22 +11,35 @@ namespace KvmStor.Tests.Engine;
 public sealed class OpenVolumeProtectionTests : IDisposable
 {
     private readonly FileVolumeTestPool _pool = new();
-    private Process? _holder;
+    private int? _holder;
 
     public void Dispose()
     {
-        if (_holder is { HasExited: false }) { _holder.Kill(); _holder.WaitForExit(); }
-        _holder?.Dispose();
+        if (_holder is { } pid)
+            try { using var holder = Process.GetProcessById(pid); holder.Kill(); holder.WaitForExit(); }
+            catch (ArgumentException) { } // already gone
         _pool.Dispose();
     }
 
-    /// <summary>A shell that opens the file on fd 3 and then becomes `sleep`, keeping it open under another name.</summary>
+    /// <summary>
+    /// A `sleep` that holds the file open on fd 3 under another name, started in the background by a shell that then
+    /// exits: not a child of this process, as a guest's qemu is not a child of kvmstor (children are kvmstor's own tools).
+    /// </summary>
     private int HoldOpen(string path)
     {
-        var start = new ProcessStartInfo("sh") { ArgumentList = { "-c", "exec 3<\"$1\"; echo ready; exec sleep 60", "sh", path }, RedirectStandardOutput = true };
-        _holder = Process.Start(start)!;
-        Assert.Equal("ready", _holder.StandardOutput.ReadLine());
-        return _holder.Id;
+        var start = new ProcessStartInfo("sh")
+        {
+            ArgumentList = { "-c", "exec 3<\"$1\"; sleep 60 </dev/null >/dev/null 2>&1 & echo $!", "sh", path },
+            RedirectStandardOutput = true,
+        };
+        using var shell = Process.Start(start)!;
+        int pid = int.Parse(shell.StandardOutput.ReadLine()!);
+        shell.WaitForExit();
+        _holder = pid;
+        // The forked shell becomes `sleep` a moment later.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (File.ReadAllText($"/proc/{pid}/comm").Trim() != "sleep" && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        return pid;
     }
 
     [Fact]

@@ -20,12 +20,17 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
     private readonly GlusterMounts _mounts;
     private readonly ICommandRunner _runner;
     private readonly TimeSpan? _networkLimit;
+    private readonly string _mountTablePath;
+
+    /// <summary>How long a failed start or a stop keeps trying to remove the private mount point.</summary>
+    private static readonly TimeSpan MountPointRemovalBound = TimeSpan.FromSeconds(10);
 
     public GlusterPoolBackend(ICommandRunner? runner = null, string? mountRoot = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
     {
         _runner = runner ?? ProcessCommandRunner.Instance;
         _mounts = new GlusterMounts(mountRoot);
         _networkLimit = networkLimit;
+        _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
         _mounted = new NetFsPoolBackend(_runner, mountTablePath, networkLimit);
     }
 
@@ -176,19 +181,30 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
     }
 
     /// <summary>
-    /// Removes the private mount point. A failed mount.glusterfs may still be tearing its half-made mount down for a
-    /// moment (busy), so a few short retries; a mount point that stays is harmless and reused by the next start.
+    /// Removes the private mount point. A failed mount.glusterfs can leave a half-made FUSE mount on it for a while (its
+    /// client mounts, fails to fetch the volume, tears down; on a busy host later than the helper returns), and the
+    /// directory cannot go while something is mounted there. Whatever is mounted on this kvmstor-only directory is
+    /// detached and the removal tried again; once the directory is gone, no late mount can land on it. A mount point
+    /// that still stays after the bound is harmless: the next start reuses it.
     /// </summary>
-    private static void RemoveMountPoint(PoolDefinition mounted)
+    private void RemoveMountPoint(PoolDefinition mounted)
     {
-        for (int attempt = 0; attempt < 10; attempt++)
+        string path = mounted.TargetPath!;
+        var deadline = DateTime.UtcNow + MountPointRemovalBound;
+        while (true)
         {
             try
             {
-                if (Directory.Exists(mounted.TargetPath!)) Directory.Delete(mounted.TargetPath!);
+                if (Directory.Exists(path)) Directory.Delete(path);
                 return;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Thread.Sleep(100); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (DateTime.UtcNow >= deadline) return;
+                if (MountTable.Read(_mountTablePath).Entries.Any(m => m.MountPoint == path))
+                    _runner.Run(MountCommand.DetachUnresponsive(mounted)); // lazy: never waits on the server
+                Thread.Sleep(50);
+            }
         }
     }
 }

@@ -104,6 +104,8 @@ public sealed class DebianPackageTests : IDisposable
             "/var/lib/libvirt/images/base.qcow2", "/var/lib/libvirt/images/vm1.qcow2",
         ];
         foreach (var file in userState) Assert.True(File.Exists(Inside(file)), $"{file} is gone after remove");
+        // The recorded formats of the pool's volumes (by pool UUID) stay with the definitions.
+        Assert.Single(Directory.GetFiles(Inside("/var/lib/kvmstor/storage/volume-formats"), "*.formats"));
         Assert.Single(Directory.GetFiles(Inside("/etc/kvmstor/secrets"), "*.xml"));
         Assert.Equal("rc ", InRoot("dpkg-query -W -f='${db:Status-Abbrev}' kvmstor"));
         Assert.Equal("/dev/null", new FileInfo(Inside("/etc/systemd/system/kvmstor-autostart.service")).LinkTarget);
@@ -112,6 +114,7 @@ public sealed class DebianPackageTests : IDisposable
         InRoot("apt-get purge -y -q kvmstor");
         Assert.False(Directory.Exists(Inside("/etc/kvmstor")), "/etc/kvmstor is left after purge");
         Assert.False(Directory.Exists(Inside("/run/kvmstor")), "/run/kvmstor is left after purge");
+        Assert.False(Directory.Exists(Inside("/var/lib/kvmstor")), "/var/lib/kvmstor is left after purge");
         Assert.False(Path.Exists(Inside("/etc/systemd/system/kvmstor-autostart.service")));
         Assert.False(Path.Exists(Inside("/etc/systemd/system/multi-user.target.wants/kvmstor-autostart.service")));
         Assert.True(File.Exists(Inside("/var/lib/libvirt/images/vm1.qcow2")));

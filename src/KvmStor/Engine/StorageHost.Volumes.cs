@@ -21,31 +21,13 @@ public sealed partial class StorageHost
         return backend.ListVolumes(pool).OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
-    public VolumeHandle LookupVolumeByName(string poolName, string name)
-    {
-        using var shared = LockPoolShared(poolName);
-        var (pool, backend) = ActivePool(poolName);
-        var volume = backend.FindVolume(pool, name)
-            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
-        return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, volume);
-    }
+    public VolumeHandle LookupVolumeByName(string poolName, string name) => Lookup.VolumeByName(poolName, name);
 
-    public VolumeHandle LookupVolumeByKey(string key) =>
-        FindAcrossPools(key) ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching key {key}");
+    public VolumeHandle LookupVolumeByKey(string key) => Lookup.VolumeByKey(key);
 
-    /// <summary>
-    /// virsh's "then by key, then by path" in one pass over the pools (every backend matches keys and paths together):
-    /// a miss costs one scan instead of two. The error is the path lookup's, as virsh shows the last one.
-    /// </summary>
-    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => LookupVolumeByPath(keyOrPath);
+    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => Lookup.VolumeByKeyOrPath(keyOrPath);
 
-    public VolumeHandle LookupVolumeByPath(string path)
-    {
-        // libvirt compares canonical paths, so /dev/../dev/x and symlinked directories still match.
-        string canonical = CanonicalPath(path);
-        return FindAcrossPools(path) ?? (canonical != path ? FindAcrossPools(canonical) : null)
-            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching path '{path}'");
-    }
+    public VolumeHandle LookupVolumeByPath(string path) => Lookup.VolumeByPath(path);
 
     public string GetVolumeXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
 
@@ -216,7 +198,7 @@ public sealed partial class StorageHost
         return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
-    private (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
+    internal (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
     {
         var record = RequireRecord(poolName);
         if (!record.Active) throw StorageException.Invalid($"storage pool '{poolName}' is not active");
@@ -233,34 +215,8 @@ public sealed partial class StorageHost
     private static ulong PoolAvailable(PoolDefinition pool, IVolumeBackend backend) =>
         ((IPoolBackend)backend).Refresh(pool).Available;
 
-    private VolumeHandle? FindAcrossPools(string keyOrPath)
-    {
-        foreach (var record in LoadAllRecords().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            if (Backends.Find(record.Live!.Type) is not IVolumeBackend backend) continue;
-            VolumeDefinition? found;
-            try { found = backend.FindVolumeByKeyOrPath(record.Live, keyOrPath); }
-            catch (StorageException) { continue; }
-            if (found is not null) return new VolumeHandle(record.Name, record.Live.Uuid, record.Live.Type, found);
-        }
-        return null;
-    }
-
-    private static string CanonicalPath(string path)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return path;
-        }
-    }
-
     /// <summary>Volume operations share their pool (several may run at once); pool state changes take it alone.</summary>
-    private State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
+    internal State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
 
     /// <summary>A volume's own lock: exclusive to change it, shared to read it (download, clone source).</summary>
     private State.NameLock LockVolume(string pool, string volume, bool exclusive = true) =>

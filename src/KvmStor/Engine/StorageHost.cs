@@ -25,6 +25,9 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     public StatePaths Paths { get; }
     public BackendRegistry Backends { get; }
 
+    /// <summary>virsh's and libvirt's rules for finding pools, volumes and guests.</summary>
+    public Lookups Lookup { get; }
+
     public StorageHost(StatePaths paths, BackendRegistry backends)
     {
         Paths = paths;
@@ -35,6 +38,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
         _events = new EventLog(paths);
         _volumeFormats = new VolumeFormatStore(paths.VolumeFormatsDirectory);
         backends.VolumeFormats.Target = _volumeFormats;
+        Lookup = new Lookups(this);
     }
 
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>
@@ -61,7 +65,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
         return new PoolRecord(name, config, live, config is not null && _configs.IsAutostart(name));
     }
 
-    private IEnumerable<PoolRecord> LoadAllRecords()
+    internal IEnumerable<PoolRecord> LoadAllRecords()
     {
         var names = new HashSet<string>(_configs.Names(), StringComparer.Ordinal);
         names.UnionWith(_status.Names());
@@ -70,7 +74,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
                 yield return record;
     }
 
-    private PoolRecord RequireRecord(string name) =>
+    internal PoolRecord RequireRecord(string name) =>
         LoadRecord(name) ?? throw new StorageException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
 
     private IPoolBackend BackendFor(PoolType type) =>

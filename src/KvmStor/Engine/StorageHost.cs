@@ -15,7 +15,7 @@ namespace KvmStor.Engine;
 /// while the set of definitions is checked and changed (uniqueness of names, uuids and sources). Volume locks live in
 /// &lt;state&gt;/volumes.lock the same way. No lock file names a pool or a volume.
 /// </remarks>
-public sealed partial class StorageHost : IDisposable, IPoolSecrets
+public sealed partial class StorageHost : IDisposable
 {
     private readonly ConfigStore _configs;
     private readonly StatusStore _status;
@@ -25,6 +25,9 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     public StatePaths Paths { get; }
     public BackendRegistry Backends { get; }
 
+    /// <summary>Secret definitions and values (one store per connection); backends read values through it.</summary>
+    public SecretService Secrets { get; }
+
     /// <summary>virsh's and libvirt's rules for finding pools, volumes and guests.</summary>
     public Lookups Lookup { get; }
 
@@ -32,7 +35,8 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     {
         Paths = paths;
         Backends = backends;
-        backends.Secrets.Target = this;
+        Secrets = new SecretService(new SecretStore(paths), () => FileLock.Exclusive(RuntimeFile("secrets.lock")));
+        backends.Secrets.Target = Secrets;
         _configs = new ConfigStore(paths);
         _status = new StatusStore(paths);
         _events = new EventLog(paths);
@@ -44,6 +48,11 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>
     public static StorageHost Open(string? uri = null) => new(StatePaths.ForUri(uri), BackendRegistry.CreateDefault());
 
+    /// <summary>
+    /// Nothing the host owns holds an operating-system resource between calls: every lock is taken and released by
+    /// the operation that needs it, and the stores open their files per call. The registry (and its bridges to this
+    /// host's secrets and recorded formats) is the caller's, possibly shared by several hosts, so it is left alone.
+    /// </summary>
     public void Dispose() { }
 
     /// <summary>A file of the runtime directory, which is created (or tightened to) 0700 first.</summary>

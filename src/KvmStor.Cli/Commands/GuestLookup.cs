@@ -25,13 +25,6 @@ public static class GuestLookup
     public static GuestInfo Find(CommandContext context, ParsedCommand command)
     {
         string argument = command.Required(DomainOption);
-        try
-        {
-            return Host(context).LookupGuest(argument);
-        }
-        catch (StorageException)
-        {
-            throw new CommandError($"failed to get domain '{argument}'");
-        }
+        return PoolLookup.Reported(() => Host(context).Lookup.GuestArgument(argument));
     }
 }

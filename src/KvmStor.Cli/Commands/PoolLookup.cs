@@ -3,36 +3,31 @@ using KvmStor.Engine;
 
 namespace KvmStor.Cli.Commands;
 
-/// <summary>How a command's pool argument may be matched (virsh's VIRSH_BYNAME / VIRSH_BYUUID).</summary>
-public enum PoolLookupBy { NameOrUuid, Name, Uuid }
-
-/// <summary>Pool lookup with virsh's error: "failed to get pool 'x'" followed by the engine's reason.</summary>
+/// <summary>A command's pool argument, handed to the engine's lookup rules (<see cref="Lookups.PoolArgument"/>).</summary>
 public static class PoolLookup
 {
     public const string PoolOption = "pool";
-    private const int UuidStringLength = 36;
 
     public static PoolInfo Find(CommandContext context, ParsedCommand command, PoolLookupBy by = PoolLookupBy.NameOrUuid)
         => Find(context, command.Required(PoolOption), by);
 
-    public static PoolInfo Find(CommandContext context, string argument, PoolLookupBy by = PoolLookupBy.NameOrUuid)
+    public static PoolInfo Find(CommandContext context, string argument, PoolLookupBy by = PoolLookupBy.NameOrUuid) =>
+        Reported(() =>
+        {
+            Lookups.CheckPoolArgumentShape(argument, by); // before the connection is opened: such a word needs none
+            return context.Host.Lookup.PoolArgument(argument, by);
+        });
+
+    /// <summary>Runs an engine lookup; its failure becomes virsh's two lines (the lookup's own, then the reason).</summary>
+    internal static T Reported<T>(Func<T> lookup)
     {
-        // By UUID only: virsh does not even ask when the word cannot be a UUID, so no second line follows.
-        if (by == PoolLookupBy.Uuid && argument.Length != UuidStringLength)
-            throw new CommandError($"failed to get pool '{argument}'");
         try
         {
-            var host = context.Host;
-            return by switch
-            {
-                PoolLookupBy.Name => host.LookupPoolByName(argument),
-                PoolLookupBy.Uuid => host.LookupPoolByUuid(argument),
-                _ => host.LookupPool(argument),
-            };
+            return lookup();
         }
-        catch (StorageException e)
+        catch (LookupFailedException e)
         {
-            throw new CommandError($"failed to get pool '{argument}'", e);
+            throw new CommandError(e.Message, e.Reason);
         }
     }
 }

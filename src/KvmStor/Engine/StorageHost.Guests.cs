@@ -39,7 +39,9 @@ public sealed partial class StorageHost
         return guests;
     }
 
-    public GuestInfo LookupGuest(string nameOrUuid)
+    public GuestInfo LookupGuest(string nameOrUuid) => Lookup.Guest(nameOrUuid);
+
+    internal GuestInfo LookupGuestRecord(string nameOrUuid)
     {
         if (Guests.Load(nameOrUuid) is { } byName) return new GuestInfo(byName.Name, byName.Uuid ?? Guid.Empty);
         if (Guid.TryParse(nameOrUuid, out var uuid) && ListGuests().FirstOrDefault(g => g.Uuid == uuid) is { } byUuid)

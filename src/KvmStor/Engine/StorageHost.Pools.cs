@@ -18,21 +18,11 @@ public sealed partial class StorageHost
             .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
 
-    /// <summary>virsh's lookup: a 36-character argument is tried as a UUID first, then as a name.</summary>
-    public PoolInfo LookupPool(string nameOrUuid)
-    {
-        if (nameOrUuid.Length == 36 && TryFindByUuid(nameOrUuid) is { } byUuid) return byUuid.ToInfo();
-        return LookupPoolByName(nameOrUuid);
-    }
+    public PoolInfo LookupPool(string nameOrUuid) => Lookup.PoolByNameOrUuid(nameOrUuid);
 
-    public PoolInfo LookupPoolByName(string name) => RequireRecord(name).ToInfo();
+    public PoolInfo LookupPoolByName(string name) => Lookup.PoolByName(name);
 
-    public PoolInfo LookupPoolByUuid(string uuid) =>
-        TryFindByUuid(uuid)?.ToInfo()
-        ?? throw new StorageException(ErrorCode.NoStoragePool, $"no storage pool with matching uuid '{uuid}'");
-
-    private PoolRecord? TryFindByUuid(string text) =>
-        Guid.TryParse(text, out var uuid) ? LoadAllRecords().FirstOrDefault(r => r.Current.Uuid == uuid) : null;
+    public PoolInfo LookupPoolByUuid(string uuid) => Lookup.PoolByUuid(uuid);
 
     /// <summary>pool-define: a new persistent pool, or a new definition for an existing one (applied at its next start if running).</summary>
     public PoolInfo DefinePool(string xml)

@@ -1,137 +1,19 @@
 using KvmStor.Model;
-using KvmStor.State;
-using KvmStor.Xml;
 
 namespace KvmStor.Engine;
 
-/// <summary>
-/// The secret driver: definitions and values that pool &lt;auth&gt; refers to. Values are only ever returned by
-/// <see cref="GetSecretValue"/> / <see cref="GetSecretValueForBackend"/>; no message or XML carries them.
-/// </summary>
+// Interim: the secret operations as they were reached before SecretService; callers move to host.Secrets.
 public sealed partial class StorageHost
 {
-    private SecretStore Secrets => new(Paths);
-
-    private FileLock LockSecrets() => FileLock.Exclusive(RuntimeFile("secrets.lock"));
-
-    /// <summary>Defines a secret, or redefines the one with the same UUID (its usage must not change).</summary>
-    public SecretDefinition DefineSecret(string xml)
-    {
-        var secret = SecretXml.Parse(xml);
-        using var _ = LockSecrets();
-        var store = Secrets;
-        var existing = store.Load(secret.Uuid);
-        if (existing is not null)
-        {
-            if (existing.UsageId != secret.UsageId)
-                throw StorageException.Internal($"a secret with UUID {secret.Uuid:D} is already defined for use with {existing.UsageId}");
-            if (existing.Private && !secret.Private)
-                throw StorageException.Internal("cannot change private flag on existing secret");
-        }
-        else if (secret.UsageType != SecretUsageType.None && FindByUsage(store, secret.UsageType, secret.UsageId!) is { } sameUse)
-        {
-            throw StorageException.Internal($"a secret with UUID {sameUse.Uuid:D} already defined for use with {secret.UsageId}");
-        }
-
-        if (existing is not null && existing.Ephemeral != secret.Ephemeral)
-        {
-            // The files move between the persistent and the runtime directory; the value moves with them.
-            byte[]? value = store.LoadValue(existing);
-            store.Delete(existing.Uuid);
-            store.Save(secret);
-            if (value is not null) store.SaveValue(secret, value);
-        }
-        else
-        {
-            store.Save(secret);
-        }
-        return secret;
-    }
-
-    /// <summary>Removes a secret and its value. Takes its UUID or, as kvmstor's convenience, its usage ID.</summary>
-    public SecretDefinition UndefineSecret(string uuidOrUsage)
-    {
-        using var _ = LockSecrets();
-        var store = Secrets;
-        var secret = Resolve(store, uuidOrUsage);
-        store.Delete(secret.Uuid);
-        return secret;
-    }
-
-    /// <summary>Every secret, ordered by UUID as virsh lists them.</summary>
-    public IReadOnlyList<SecretDefinition> ListSecrets() =>
-        [.. Secrets.LoadAll().OrderBy(s => s.Uuid.ToString("D"), StringComparer.Ordinal)];
-
-    public SecretDefinition LookupSecret(string uuidOrUsage) => Resolve(Secrets, uuidOrUsage);
-
-    public string GetSecretXml(string uuidOrUsage) => SecretXml.Format(LookupSecret(uuidOrUsage));
-
-    public void SetSecretValue(string uuidOrUsage, byte[] value)
-    {
-        using var _ = LockSecrets();
-        var store = Secrets;
-        store.SaveValue(Resolve(store, uuidOrUsage), value);
-    }
-
-    /// <summary>A value for the user: refused for private secrets, as libvirt refuses them to its clients.</summary>
-    public byte[] GetSecretValue(string uuidOrUsage)
-    {
-        var secret = LookupSecret(uuidOrUsage);
-        if (secret.Private)
-            throw new StorageException(ErrorCode.InvalidSecret, "secret is private");
-        return ValueOf(secret);
-    }
-
-    /// <summary>A value for a backend logging in (CHAP, cephx): private secrets are readable here.</summary>
-    public byte[] GetSecretValueForBackend(Guid uuid) =>
-        ValueOf(Secrets.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D")));
-
-    /// <summary>The secret a pool's &lt;auth&gt;&lt;secret usage='…'/&gt; names.</summary>
-    public SecretDefinition LookupSecretByUsage(SecretUsageType type, string usage) =>
-        FindByUsage(Secrets, type, usage)
-        ?? throw new StorageException(ErrorCode.NoSecret, $"no secret with matching usage '{usage}'");
-
-    /// <summary>
-    /// The value a pool's &lt;auth&gt; refers to, by UUID or by usage (CHAP looks among iscsi secrets, cephx among ceph
-    /// secrets). For backends only: the value goes straight to the login and nowhere else.
-    /// </summary>
-    public byte[] ValueFor(PoolDefinition pool, PoolAuth auth) => ValueOf(SecretOf(pool, auth));
-
-    /// <summary>
-    /// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, mode 0600), for qemu's secret objects:
-    /// a guest's command line refers to it instead of carrying the value.
-    /// </summary>
-    public string SecretValueFileFor(PoolDefinition pool, PoolAuth auth)
-    {
-        var secret = SecretOf(pool, auth);
-        string file = Secrets.ValueFile(secret);
-        if (!File.Exists(file)) throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");
-        return file;
-    }
-
-    private SecretDefinition SecretOf(PoolDefinition pool, PoolAuth auth) =>
-        auth.SecretUuid is { } uuid
-            ? Secrets.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D"))
-            : auth.SecretUsage is { } usage
-                ? LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
-                : throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
-
-    private byte[] ValueOf(SecretDefinition secret) =>
-        Secrets.LoadValue(secret)
-        ?? throw new StorageException(ErrorCode.NoSecret, $"secret '{secret.Uuid:D}' does not have a value");
-
-    private static SecretDefinition? FindByUsage(SecretStore store, SecretUsageType type, string usage) =>
-        store.LoadAll().FirstOrDefault(s => s.UsageType == type && s.UsageId == usage);
-
-    private static SecretDefinition Resolve(SecretStore store, string uuidOrUsage)
-    {
-        if (PoolXmlReading.TryParseUuid(uuidOrUsage, out var uuid))
-            return store.Load(uuid) ?? throw NoSecretWithUuid(uuidOrUsage);
-        var byUsage = store.LoadAll().Where(s => s.UsageId == uuidOrUsage).Take(2).ToList();
-        return byUsage.Count == 1 ? byUsage[0]
-            : throw new StorageException(ErrorCode.None, "uuidstr in virSecretLookupByUUIDString must be a valid UUID");
-    }
-
-    private static StorageException NoSecretWithUuid(string text) =>
-        new(ErrorCode.NoSecret, $"no secret with matching uuid '{text}'");
+    public SecretDefinition DefineSecret(string xml) => Secrets.DefineSecret(xml);
+    public SecretDefinition UndefineSecret(string uuidOrUsage) => Secrets.UndefineSecret(uuidOrUsage);
+    public IReadOnlyList<SecretDefinition> ListSecrets() => Secrets.ListSecrets();
+    public SecretDefinition LookupSecret(string uuidOrUsage) => Secrets.LookupSecret(uuidOrUsage);
+    public string GetSecretXml(string uuidOrUsage) => Secrets.GetSecretXml(uuidOrUsage);
+    public void SetSecretValue(string uuidOrUsage, byte[] value) => Secrets.SetSecretValue(uuidOrUsage, value);
+    public byte[] GetSecretValue(string uuidOrUsage) => Secrets.GetSecretValue(uuidOrUsage);
+    public byte[] GetSecretValueForBackend(Guid uuid) => Secrets.GetSecretValueForBackend(uuid);
+    public SecretDefinition LookupSecretByUsage(SecretUsageType type, string usage) => Secrets.LookupSecretByUsage(type, usage);
+    public byte[] ValueFor(PoolDefinition pool, PoolAuth auth) => Secrets.ValueFor(pool, auth);
+    public string SecretValueFileFor(PoolDefinition pool, PoolAuth auth) => Secrets.SecretValueFileFor(pool, auth);
 }

@@ -21,31 +21,13 @@ public sealed partial class StorageHost
         return backend.ListVolumes(pool).OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
-    public VolumeHandle LookupVolumeByName(string poolName, string name)
-    {
-        using var shared = LockPoolShared(poolName);
-        var (pool, backend) = ActivePool(poolName);
-        var volume = backend.FindVolume(pool, name)
-            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
-        return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, volume);
-    }
+    public VolumeHandle LookupVolumeByName(string poolName, string name) => Lookup.VolumeByName(poolName, name);
 
-    public VolumeHandle LookupVolumeByKey(string key) =>
-        FindAcrossPools(key) ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching key {key}");
+    public VolumeHandle LookupVolumeByKey(string key) => Lookup.VolumeByKey(key);
 
-    /// <summary>
-    /// virsh's "then by key, then by path" in one pass over the pools (every backend matches keys and paths together):
-    /// a miss costs one scan instead of two. The error is the path lookup's, as virsh shows the last one.
-    /// </summary>
-    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => LookupVolumeByPath(keyOrPath);
+    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => Lookup.VolumeByKeyOrPath(keyOrPath);
 
-    public VolumeHandle LookupVolumeByPath(string path)
-    {
-        // libvirt compares canonical paths, so /dev/../dev/x and symlinked directories still match.
-        string canonical = CanonicalPath(path);
-        return FindAcrossPools(path) ?? (canonical != path ? FindAcrossPools(canonical) : null)
-            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching path '{path}'");
-    }
+    public VolumeHandle LookupVolumeByPath(string path) => Lookup.VolumeByPath(path);
 
     public string GetVolumeXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
 
@@ -96,14 +78,10 @@ public sealed partial class StorageHost
     /// <summary>vol-delete; refused while a defined guest uses the volume unless <paramref name="force"/>.</summary>
     public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
     {
-        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
-        CheckNotOpenElsewhere(volume, force);
-        using var shared = LockPoolShared(volume.PoolName);
-        var (pool, backend) = ActivePool(volume.PoolName);
-        Require(backend, BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion");
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        backend.DeleteVolume(pool, volume.Volume, flags);
-        AccountAllocation(pool.Name, -(long)volume.Volume.Allocation);
+        using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
+            (BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion"), Exclusive: true, Reread: false));
+        operation.Backend.DeleteVolume(operation.Pool, operation.Volume, flags);
+        AccountAllocation(operation.Pool.Name, -(long)operation.Volume.Allocation);
     }
 
     /// <summary>
@@ -131,18 +109,11 @@ public sealed partial class StorageHost
     public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false,
         ByteProgress? progress = null, CancellationToken cancel = default)
     {
-        // Growing is harmless to a guest; shrinking can cut its file system.
-        if (flags.HasFlag(VolumeResizeFlags.Shrink))
-        {
-            CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
-            CheckNotOpenElsewhere(volume, force);
-        }
-        using var shared = LockPoolShared(volume.PoolName);
-        var (pool, backend) = ActivePool(volume.PoolName);
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        // Re-read under the volume lock: another process may have resized or removed it since the lookup.
-        var current = backend.FindVolume(pool, volume.Name)
-            ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume.Name}'");
+        // Growing is harmless to a guest; shrinking can cut its file system. The capability is checked after the size
+        // rules, as libvirt does; the size is computed from the volume as it is now.
+        using var operation = BeginVolumeOperation(volume, new(ProtectUsers: flags.HasFlag(VolumeResizeFlags.Shrink), force,
+            Capability: null, Exclusive: true, Reread: true));
+        var (pool, backend, current) = (operation.Pool, operation.Backend, operation.Volume);
         ulong capacity;
         if (flags.HasFlag(VolumeResizeFlags.Delta))
         {
@@ -174,35 +145,26 @@ public sealed partial class StorageHost
     public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         RefuseUploadFromItself(volume, source);
-        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
-        CheckNotOpenElsewhere(volume, force);
-        using var shared = LockPoolShared(volume.PoolName);
-        var (pool, backend) = ActivePool(volume.PoolName);
-        Require(backend, BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload");
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        backend.Upload(pool, volume.Volume, source, range, progress, cancel);
-        Emit(pool, null); // libvirt refreshes the pool after an upload stream closes
+        using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
+            (BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload"), Exclusive: true, Reread: false));
+        operation.Backend.Upload(operation.Pool, operation.Volume, source, range, progress, cancel);
+        Emit(operation.Pool, null); // libvirt refreshes the pool after an upload stream closes
     }
 
     public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         RefuseDownloadIntoItself(volume, destination);
-        using var shared = LockPoolShared(volume.PoolName);
-        var (pool, backend) = ActivePool(volume.PoolName);
-        Require(backend, BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download");
-        using var volumeLock = LockVolume(pool.Name, volume.Name, exclusive: false);
-        backend.Download(pool, volume.Volume, destination, range, progress, cancel);
+        // Reading harms no guest: no protection check, and a shared volume lock.
+        using var operation = BeginVolumeOperation(volume, new(ProtectUsers: false, Force: false,
+            (BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download"), Exclusive: false, Reread: false));
+        operation.Backend.Download(operation.Pool, operation.Volume, destination, range, progress, cancel);
     }
 
     public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
-        CheckNotUsedByGuests(volume.PoolName, volume.Name, force);
-        CheckNotOpenElsewhere(volume, force);
-        using var shared = LockPoolShared(volume.PoolName);
-        var (pool, backend) = ActivePool(volume.PoolName);
-        Require(backend, BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping");
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
-        backend.Wipe(pool, volume.Volume, algorithm, progress, cancel);
+        using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
+            (BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping"), Exclusive: true, Reread: false));
+        operation.Backend.Wipe(operation.Pool, operation.Volume, algorithm, progress, cancel);
     }
 
     /// <summary>
@@ -216,7 +178,7 @@ public sealed partial class StorageHost
         return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
-    private (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
+    internal (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
     {
         var record = RequireRecord(poolName);
         if (!record.Active) throw StorageException.Invalid($"storage pool '{poolName}' is not active");
@@ -233,34 +195,8 @@ public sealed partial class StorageHost
     private static ulong PoolAvailable(PoolDefinition pool, IVolumeBackend backend) =>
         ((IPoolBackend)backend).Refresh(pool).Available;
 
-    private VolumeHandle? FindAcrossPools(string keyOrPath)
-    {
-        foreach (var record in LoadAllRecords().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            if (Backends.Find(record.Live!.Type) is not IVolumeBackend backend) continue;
-            VolumeDefinition? found;
-            try { found = backend.FindVolumeByKeyOrPath(record.Live, keyOrPath); }
-            catch (StorageException) { continue; }
-            if (found is not null) return new VolumeHandle(record.Name, record.Live.Uuid, record.Live.Type, found);
-        }
-        return null;
-    }
-
-    private static string CanonicalPath(string path)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return path;
-        }
-    }
-
     /// <summary>Volume operations share their pool (several may run at once); pool state changes take it alone.</summary>
-    private State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
+    internal State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
 
     /// <summary>A volume's own lock: exclusive to change it, shared to read it (download, clone source).</summary>
     private State.NameLock LockVolume(string pool, string volume, bool exclusive = true) =>

@@ -15,7 +15,7 @@ namespace KvmStor.Engine;
 /// while the set of definitions is checked and changed (uniqueness of names, uuids and sources). Volume locks live in
 /// &lt;state&gt;/volumes.lock the same way. No lock file names a pool or a volume.
 /// </remarks>
-public sealed partial class StorageHost : IDisposable, IPoolSecrets
+public sealed partial class StorageHost : IDisposable
 {
     private readonly ConfigStore _configs;
     private readonly StatusStore _status;
@@ -25,21 +25,34 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
     public StatePaths Paths { get; }
     public BackendRegistry Backends { get; }
 
+    /// <summary>Secret definitions and values (one store per connection); backends read values through it.</summary>
+    public SecretService Secrets { get; }
+
+    /// <summary>virsh's and libvirt's rules for finding pools, volumes and guests.</summary>
+    public Lookups Lookup { get; }
+
     public StorageHost(StatePaths paths, BackendRegistry backends)
     {
         Paths = paths;
         Backends = backends;
-        backends.Secrets.Target = this;
+        Secrets = new SecretService(new SecretStore(paths), () => FileLock.Exclusive(RuntimeFile("secrets.lock")));
+        backends.Secrets.Target = Secrets;
         _configs = new ConfigStore(paths);
         _status = new StatusStore(paths);
         _events = new EventLog(paths);
         _volumeFormats = new VolumeFormatStore(paths.VolumeFormatsDirectory);
         backends.VolumeFormats.Target = _volumeFormats;
+        Lookup = new Lookups(this);
     }
 
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>
     public static StorageHost Open(string? uri = null) => new(StatePaths.ForUri(uri), BackendRegistry.CreateDefault());
 
+    /// <summary>
+    /// Nothing the host owns holds an operating-system resource between calls: every lock is taken and released by
+    /// the operation that needs it, and the stores open their files per call. The registry (and its bridges to this
+    /// host's secrets and recorded formats) is the caller's, possibly shared by several hosts, so it is left alone.
+    /// </summary>
     public void Dispose() { }
 
     /// <summary>A file of the runtime directory, which is created (or tightened to) 0700 first.</summary>
@@ -61,7 +74,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
         return new PoolRecord(name, config, live, config is not null && _configs.IsAutostart(name));
     }
 
-    private IEnumerable<PoolRecord> LoadAllRecords()
+    internal IEnumerable<PoolRecord> LoadAllRecords()
     {
         var names = new HashSet<string>(_configs.Names(), StringComparer.Ordinal);
         names.UnionWith(_status.Names());
@@ -70,7 +83,7 @@ public sealed partial class StorageHost : IDisposable, IPoolSecrets
                 yield return record;
     }
 
-    private PoolRecord RequireRecord(string name) =>
+    internal PoolRecord RequireRecord(string name) =>
         LoadRecord(name) ?? throw new StorageException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
 
     private IPoolBackend BackendFor(PoolType type) =>

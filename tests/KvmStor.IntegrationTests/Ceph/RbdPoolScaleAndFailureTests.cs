@@ -138,7 +138,11 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
             writer.Write(block);
             writer.Write(block);
             writer.Flush();
-            Thread.Sleep(1500);   // the first 8 MiB reach the OSD
+            // The OSD stops only once the first data has reached it (not after a guessed time: on a busy host
+            // kvmstor may still be connecting), so the stall is met while writing.
+            var reached = Stopwatch.StartNew();
+            while (!HasData(cluster, vol) && reached.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(100);
+            Assert.True(HasData(cluster, vol), "the upload wrote nothing to the image within 60 s");
             CephCluster.Signal(cluster.OsdPid, "STOP");
             watch = Stopwatch.StartNew();
             try
@@ -172,4 +176,8 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
             Thread.Sleep(500);
         }
     }
+
+    /// <summary>Whether any object of the image holds data yet (rbd diff lists written extents).</summary>
+    private static bool HasData(CephCluster cluster, string vol) =>
+        cluster.Rbd("diff", $"{cluster.Pool}/{vol}").Stdout.Contains("data", StringComparison.Ordinal);
 }

@@ -135,8 +135,8 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
         Stopwatch watch;
         using (var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write))
         {
-            writer.Write(block);
-            writer.Write(block);
+            // kvmstor reads a window of 8 × 4 MiB before it writes them in parallel: one full window goes first.
+            for (int i = 0; i < 8; i++) writer.Write(block);
             writer.Flush();
             // The OSD stops only once the first data has reached it (not after a guessed time: on a busy host
             // kvmstor may still be connecting), so the stall is met while writing.
@@ -177,7 +177,14 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
         }
     }
 
-    /// <summary>Whether any object of the image holds data yet (rbd diff lists written extents).</summary>
-    private static bool HasData(CephCluster cluster, string vol) =>
-        cluster.Rbd("diff", $"{cluster.Pool}/{vol}").Stdout.Contains("data", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether a data object of the image exists yet: RADOS creates it at the first write that reaches the OSD
+    /// (the object map, which rbd diff reads, belongs to the writer's exclusive lock and lags behind).
+    /// </summary>
+    private static bool HasData(CephCluster cluster, string vol)
+    {
+        if (cluster.Info(vol)?.GetProperty("block_name_prefix").GetString() is not { } prefix) return false;
+        var objects = CephCluster.Run(TimeSpan.FromSeconds(30), "rados", "-c", cluster.Conf, "--id", "admin", "-p", cluster.Pool, "ls");
+        return objects.Stdout.Split('\n').Any(o => o.StartsWith(prefix + ".", StringComparison.Ordinal));
+    }
 }

@@ -195,9 +195,11 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
         {
             try
             {
-                if (Directory.Exists(path)) Directory.Delete(path);
+                // No Directory.Exists first: on a dead FUSE mount stat fails (ENOTCONN) and it answers false.
+                Directory.Delete(path);
                 return;
             }
+            catch (DirectoryNotFoundException) { return; }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 if (DateTime.UtcNow >= deadline) return;

@@ -63,23 +63,27 @@ public static class Scenarios
             Check(Tools.Run(kvmstor, ["pool-define-as", $"bench{i}", "dir", "--target", Path.Combine(state.Root, "pools", $"bench{i}")], state.Env), "define");
         double k = Tools.MedianMs(10, () => Check(Tools.Run(kvmstor, ["pool-list", "--all"], state.Env), "kvmstor pool-list --all"));
 
-        double? v = null;
-        if (virsh is not null)
-        {
-            string dir = Directory.CreateTempSubdirectory("virsh-bench-").FullName;
-            var names = Enumerable.Range(0, 200).Select(i => $"kvmstorbench{i}").ToList();
-            try
-            {
-                Check(Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-define-as {n} dir --target {dir}/{n}"))), null), "virsh define");
-                v = Tools.MedianMs(10, () => Check(Tools.Run(virsh[0], virsh[1..].Concat(["pool-list", "--all"]), null), "virsh pool-list --all"));
-            }
-            finally
-            {
-                Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-undefine {n}"))), null);
-                Directory.Delete(dir, true);
-            }
-        }
+        double? v = WithVirsh200Pools(virsh,
+            v => Tools.MedianMs(10, () => Check(Tools.Run(v[0], v[1..].Concat(["pool-list", "--all"]), null), "virsh pool-list --all")));
         Tools.Report("pool-list --all, 200 defined pools", k, v, 0.5);
+    }
+
+    /// <summary>Runs <paramref name="measure"/> while libvirt holds 200 defined pools (none when there is no virsh).</summary>
+    private static double? WithVirsh200Pools(string[]? virsh, Func<string[], double> measure)
+    {
+        if (virsh is null) return null;
+        string dir = Directory.CreateTempSubdirectory("virsh-bench-").FullName;
+        var names = Enumerable.Range(0, 200).Select(i => $"kvmstorbench{i}").ToList();
+        try
+        {
+            Check(Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-define-as {n} dir --target {dir}/{n}"))), null), "virsh define");
+            return measure(virsh);
+        }
+        finally
+        {
+            Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-undefine {n}"))), null);
+            Directory.Delete(dir, true);
+        }
     }
 
     /// <summary>
@@ -99,22 +103,8 @@ public static class Scenarios
             int pools = output.Split('\n').Count(l => l.StartsWith("bench"));
             if (pools != expected) throw new InvalidOperationException($"complete -- {command} offered {pools} pools, not {expected}");
             double k = Tools.MedianMs(20, () => Check(Tools.Run(kvmstor, ["complete", "--", command, ""], state.Env), "kvmstor complete"));
-            double? v = null;
-            if (virsh is not null)
-            {
-                string dir = Directory.CreateTempSubdirectory("virsh-bench-").FullName;
-                var names = Enumerable.Range(0, 200).Select(i => $"kvmstorbench{i}").ToList();
-                try
-                {
-                    Check(Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-define-as {n} dir --target {dir}/{n}"))), null), "virsh define");
-                    v = Tools.MedianMs(20, () => Check(Tools.Run(virsh[0], virsh[1..].Concat(["complete", "--", command, ""]), null), "virsh complete"));
-                }
-                finally
-                {
-                    Tools.Run(virsh[0], virsh[1..].Append(string.Join(";", names.Select(n => $"pool-undefine {n}"))), null);
-                    Directory.Delete(dir, true);
-                }
-            }
+            double? v = WithVirsh200Pools(virsh,
+                v => Tools.MedianMs(20, () => Check(Tools.Run(v[0], v[1..].Concat(["complete", "--", command, ""]), null), "virsh complete")));
             Tools.Report($"complete -- {command} '', 200 pools ({expected} offered)", k, v, goalMs: 20);
         }
     }

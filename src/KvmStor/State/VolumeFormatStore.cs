@@ -14,8 +14,6 @@ namespace KvmStor.State;
 /// </summary>
 public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
 {
-    private const UnixFileMode RootOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     public IReadOnlyDictionary<string, RecordedFormat> Read(PoolDefinition pool) => Parse(RecordPath(pool));
 
     public void Update(PoolDefinition pool, IReadOnlyList<RecordChange> changes)
@@ -67,11 +65,7 @@ public sealed class VolumeFormatStore(string directory) : IVolumeFormatRecords
     private string RecordPath(PoolDefinition pool) =>
         Path.Combine(directory, pool.Uuid.ToString("D", CultureInfo.InvariantCulture) + ".formats");
 
-    private void EnsureDirectory()
-    {
-        Directory.CreateDirectory(directory, RootOnlyDirectory);
-        File.SetUnixFileMode(directory, RootOnlyDirectory);
-    }
+    private void EnsureDirectory() => PrivateDirectory.Ensure(directory);
 
     private static Dictionary<string, RecordedFormat> Parse(string path)
     {

@@ -52,9 +52,9 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
             using var directory = PoolDirectory.Open(sourcePool);
             return directory.OpenVolume(source.Name, FileAccess.Read, source.Identity);
         }
-        int fd = NativeMethods.open(sourcePath, NativeMethods.O_RDONLY | NativeMethods.O_NONBLOCK | NativeMethods.O_CLOEXEC);
-        if (fd < 0) throw StorageException.System($"Unable to open '{sourcePath}'", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        SafeFileHandle handle;
+        try { handle = ProbeHandle.Open(sourcePath); } // read-only, non-blocking, close-on-exec
+        catch (FileSystemException e) { throw StorageException.System($"Unable to open '{sourcePath}'", e.Errno); }
         return new VolumeFile(handle, FileSystem.Stat(handle), sourcePath);
     }
 

@@ -20,7 +20,7 @@ public sealed class EventHub(StorageHost host) : IDisposable
 
     private const int ProcPoolLifecycle = 370, ProcPoolRefresh = 373, ProcSecretLifecycle = 382, ProcSecretValueChanged = 383;
 
-    private sealed record Subscription(ClientConnection Connection, EventFamily Family, int EventId, Guid? Object, int CallbackId);
+    private sealed record Subscription(ClientConnection Connection, EventFamily Family, int EventId, Guid? Object, int CallbackId, DateTimeOffset Since);
 
     private readonly object _gate = new();
     private readonly List<Subscription> _subscriptions = [];
@@ -48,7 +48,7 @@ public sealed class EventHub(StorageHost host) : IDisposable
         lock (_gate)
         {
             int id = ++_lastCallbackId;
-            _subscriptions.Add(new Subscription(connection, family, eventId, objectUuid, id));
+            _subscriptions.Add(new Subscription(connection, family, eventId, objectUuid, id, DateTimeOffset.UtcNow));
             return id;
         }
     }
@@ -64,16 +64,21 @@ public sealed class EventHub(StorageHost host) : IDisposable
         lock (_gate) _subscriptions.RemoveAll(s => s.Connection == connection);
     }
 
-    private List<Subscription> Matching(EventFamily family, int eventId, Guid uuid)
+    /// <summary>
+    /// The subscriptions an event reaches. The log is polled, so an event can be read after a registration made later
+    /// than it happened: such a registration does not get it (events are stamped in milliseconds, so compare at that).
+    /// </summary>
+    private List<Subscription> Matching(EventFamily family, int eventId, Guid uuid, DateTimeOffset time)
     {
         lock (_gate)
-            return _subscriptions.Where(s => s.Family == family && s.EventId == eventId && (s.Object is null || s.Object == uuid)).ToList();
+            return _subscriptions.Where(s => s.Family == family && s.EventId == eventId && (s.Object is null || s.Object == uuid)
+                                             && time.ToUnixTimeMilliseconds() >= s.Since.ToUnixTimeMilliseconds()).ToList();
     }
 
     public void PublishPool(PoolEvent e)
     {
         int eventId = e.IsRefresh ? PoolRefresh : PoolLifecycle;
-        foreach (var s in Matching(EventFamily.Pool, eventId, e.PoolUuid))
+        foreach (var s in Matching(EventFamily.Pool, eventId, e.PoolUuid, e.Time))
         {
             var w = new XdrWriter();
             w.WriteInt(s.CallbackId);
@@ -91,7 +96,7 @@ public sealed class EventHub(StorageHost host) : IDisposable
     public void PublishSecret(SecretHandle secret, int? lifecycle)
     {
         int eventId = lifecycle is null ? SecretValueChanged : SecretLifecycle;
-        foreach (var s in Matching(EventFamily.Secret, eventId, secret.Uuid))
+        foreach (var s in Matching(EventFamily.Secret, eventId, secret.Uuid, DateTimeOffset.UtcNow))
         {
             var w = new XdrWriter();
             w.WriteInt(s.CallbackId);

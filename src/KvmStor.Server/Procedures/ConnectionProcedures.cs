@@ -21,7 +21,7 @@ public static class ConnectionProcedures
         new(66, "virConnectAuthList", ProcedureFamily.Connection, AuthList, BeforeOpen: true, Inline: true),
         new(60, "virConnectSupportsFeature", ProcedureFamily.Connection, SupportsFeature, BeforeOpen: true, Inline: true),
         new(1, "virConnectOpen", ProcedureFamily.Connection, Open, BeforeOpen: true, Inline: true),
-        new(2, "virConnectClose", ProcedureFamily.Connection, Close, Inline: true),
+        new(2, "virConnectClose", ProcedureFamily.Connection, Close, BeforeOpen: true, Inline: true),
         new(360, "virConnectRegisterCloseCallback", ProcedureFamily.Connection, _ => { }, Inline: true),
         new(361, "virConnectUnregisterCloseCallback", ProcedureFamily.Connection, _ => { }, Inline: true),
         new(3, "virConnectGetType", ProcedureFamily.Connection, GetType, Inline: true),
@@ -63,7 +63,12 @@ public static class ConnectionProcedures
         string? name = call.Args.ReadOptionalString();
         uint flags = call.Args.ReadUInt();
         var connection = call.Connection;
-        if (connection.Opened) throw new RpcFault(RemoteError.Internal(ErrorDomains.Rpc, "connection already open"));
+        if (connection.Opened)
+        {
+            // libvirtd drops the open connection when a second open is tried (#150): later calls find it closed.
+            connection.Opened = false;
+            throw new RpcFault(RemoteError.Internal(ErrorDomains.Rpc, "connection already open"));
+        }
         if (!string.IsNullOrEmpty(name)) CheckName(name, call.Host.Paths.IsSystem);
         connection.Opened = true;
         connection.OpenedName = string.IsNullOrEmpty(name) ? "storage:///system" : name;

@@ -100,6 +100,8 @@ public static class PoolProcedures
         var pool = ReadPool(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 4 | 8, "storagePoolBuild");
+        // libvirt checks the state before the backend looks at the flags.
+        if (pool.Active) throw StorageException.Invalid($"storage pool '{pool.Name}' is already active");
         var build = PoolBuildFlags.None;
         if ((flags & 4) != 0) build |= PoolBuildFlags.NoOverwrite;
         if ((flags & 8) != 0) build |= PoolBuildFlags.Overwrite;

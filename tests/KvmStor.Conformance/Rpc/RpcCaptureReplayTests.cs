@@ -14,7 +14,7 @@ public sealed class RpcCaptureReplayTests(ITestOutputHelper output)
     [
         "001-connect-close.txt", "002-version.txt", "012-pool-define-as-dir.txt", "015-pool-build.txt", "016-pool-start.txt",
         "030-vol-create-as-raw.txt", "043-vol-upload.txt", "044-vol-download.txt", "060-err-pool-nonexistent.txt",
-        "061-err-vol-nonexistent.txt", "121-secret-define.txt", "125-secret-get-value.txt", "150-raw-unknown-procedure-and-bad-calls.txt",
+        "061-err-vol-nonexistent.txt", "121-secret-define.txt", "125-secret-get-value.txt", "151-raw-call-order-auth-and-open.txt", "153-raw-keepalive.txt",
     ];
 
     private const int MinimumMatches = 86;

@@ -31,7 +31,7 @@ public sealed class EventHub(StorageHost host) : IDisposable
     /// <summary>Starts following the engine's event log (from now on).</summary>
     public void Start()
     {
-        var events = host.WatchEvents(_stop.Token);
+        var events = host.Pools.WatchEvents(_stop.Token);
         _follower = new Thread(() =>
         {
             try

@@ -34,7 +34,7 @@ internal static class ObjectHandles
     public static SecretDefinition ReadSecret(CallContext call)
     {
         var handle = SecretHandle.Read(call.Args);
-        return call.Host.Secrets.LookupSecret(handle.Uuid.ToString("D"));
+        return call.Host.Secrets.Lookup(handle.Uuid.ToString("D"));
     }
 
     public static void Write(XdrWriter w, PoolInfo pool) => new PoolHandle(pool.Name, pool.Uuid).Write(w);

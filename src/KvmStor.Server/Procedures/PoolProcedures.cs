@@ -14,18 +14,18 @@ public static class PoolProcedures
 
     public static IEnumerable<Procedure> All =>
     [
-        new(71, "virConnectNumOfStoragePools", F, c => c.Ret.WriteInt(c.Host.PoolNames(active: true).Count)),
+        new(71, "virConnectNumOfStoragePools", F, c => c.Ret.WriteInt(c.Host.Pools.Names(active: true).Count)),
         new(72, "virConnectListStoragePools", F, c => ListNames(c, active: true, "STORAGE_POOL_NAME")),
-        new(73, "virConnectNumOfDefinedStoragePools", F, c => c.Ret.WriteInt(c.Host.PoolNames(active: false).Count)),
+        new(73, "virConnectNumOfDefinedStoragePools", F, c => c.Ret.WriteInt(c.Host.Pools.Names(active: false).Count)),
         new(74, "virConnectListDefinedStoragePools", F, c => ListNames(c, active: false, "STORAGE_POOL_NAME")),
         new(75, "virConnectFindStoragePoolSources", F, FindSources, Changes: true),
         new(76, "virStoragePoolCreateXML", F, CreateXml, Changes: true),
         new(77, "virStoragePoolDefineXML", F, DefineXml, Changes: true),
         new(78, "virStoragePoolCreate", F, Create, Changes: true),
         new(79, "virStoragePoolBuild", F, Build, Changes: true),
-        new(80, "virStoragePoolDestroy", F, c => c.Host.DestroyPool(ReadPool(c).Name), Changes: true),
+        new(80, "virStoragePoolDestroy", F, c => c.Host.Pools.Destroy(ReadPool(c).Name), Changes: true),
         new(81, "virStoragePoolDelete", F, Delete, Changes: true),
-        new(82, "virStoragePoolUndefine", F, c => c.Host.UndefinePool(ReadPool(c).Name), Changes: true),
+        new(82, "virStoragePoolUndefine", F, c => c.Host.Pools.Undefine(ReadPool(c).Name), Changes: true),
         new(83, "virStoragePoolRefresh", F, Refresh, Changes: true),
         new(84, "virStoragePoolLookupByName", F, c => Write(c.Ret, c.Host.Lookup.PoolByName(c.Args.ReadString()))),
         new(85, "virStoragePoolLookupByUUID", F, c => Write(c.Ret, c.Host.Lookup.PoolByUuid(c.Args.ReadUuid().ToString("D")))),
@@ -34,7 +34,7 @@ public static class PoolProcedures
         new(88, "virStoragePoolGetXMLDesc", F, GetXmlDesc),
         new(89, "virStoragePoolGetAutostart", F, c => c.Ret.WriteBool(ReadPool(c).Autostart)),
         new(90, "virStoragePoolSetAutostart", F, SetAutostart, Changes: true),
-        new(91, "virStoragePoolNumOfVolumes", F, c => c.Ret.WriteInt(c.Host.ListVolumes(ReadPool(c).Name).Count)),
+        new(91, "virStoragePoolNumOfVolumes", F, c => c.Ret.WriteInt(c.Host.Volumes.List(ReadPool(c).Name).Count)),
         new(92, "virStoragePoolListVolumes", F, ListVolumeNames),
         new(154, "virStoragePoolIsActive", F, c => c.Ret.WriteBool(ReadPool(c).Active)),
         new(155, "virStoragePoolIsPersistent", F, c => c.Ret.WriteBool(ReadPool(c).Persistent)),
@@ -47,7 +47,7 @@ public static class PoolProcedures
     private static void ListNames(CallContext call, bool active, string what)
     {
         int max = ReadMaxNames(call, what);
-        WriteNames(call.Ret, call.Host.PoolNames(active: active), max);
+        WriteNames(call.Ret, call.Host.Pools.Names(active: active), max);
     }
 
     private static void FindSources(CallContext call)
@@ -56,7 +56,7 @@ public static class PoolProcedures
         string? spec = call.Args.ReadOptionalString();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "virConnectFindStoragePoolSources");
-        call.Ret.WriteString(call.Host.FindPoolSources(type, spec));
+        call.Ret.WriteString(call.Host.Pools.FindSources(type, spec));
     }
 
     /// <summary>VIR_STORAGE_POOL_CREATE_WITH_BUILD (1), _OVERWRITE (2), _NO_OVERWRITE (4): each one builds first.</summary>
@@ -76,7 +76,7 @@ public static class PoolProcedures
     {
         string xml = call.Args.ReadString();
         uint flags = call.Args.ReadUInt();
-        Write(call.Ret, call.Host.CreatePool(xml, CreateFlags(call, flags, "storagePoolCreateXML")));
+        Write(call.Ret, call.Host.Pools.Create(xml, CreateFlags(call, flags, "storagePoolCreateXML")));
     }
 
     private static void DefineXml(CallContext call)
@@ -84,14 +84,14 @@ public static class PoolProcedures
         string xml = call.Args.ReadString();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 1, "storagePoolDefineXML"); // VALIDATE: the engine always validates
-        Write(call.Ret, call.Host.DefinePool(xml));
+        Write(call.Ret, call.Host.Pools.Define(xml));
     }
 
     private static void Create(CallContext call)
     {
         var pool = ReadPool(call);
         uint flags = call.Args.ReadUInt();
-        call.Host.StartPool(pool.Name, CreateFlags(call, flags, "storagePoolCreate"));
+        call.Host.Pools.Start(pool.Name, CreateFlags(call, flags, "storagePoolCreate"));
     }
 
     /// <summary>VIR_STORAGE_POOL_BUILD_REPAIR (1) is nobody's; NO_OVERWRITE (4) and OVERWRITE (8) exclude each other.</summary>
@@ -105,7 +105,7 @@ public static class PoolProcedures
         var build = PoolBuildFlags.None;
         if ((flags & 4) != 0) build |= PoolBuildFlags.NoOverwrite;
         if ((flags & 8) != 0) build |= PoolBuildFlags.Overwrite;
-        call.Host.BuildPool(pool.Name, build);
+        call.Host.Pools.Build(pool.Name, build);
     }
 
     private static void Delete(CallContext call)
@@ -113,7 +113,7 @@ public static class PoolProcedures
         var pool = ReadPool(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "storagePoolDelete");
-        call.Host.DeletePool(pool.Name);
+        call.Host.Pools.Delete(pool.Name);
     }
 
     private static void Refresh(CallContext call)
@@ -121,7 +121,7 @@ public static class PoolProcedures
         var pool = ReadPool(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "storagePoolRefresh");
-        call.Host.RefreshPool(pool.Name);
+        call.Host.Pools.Refresh(pool.Name);
     }
 
     /// <summary>An inactive pool reports state 0 and zero sizes (#013).</summary>
@@ -139,21 +139,21 @@ public static class PoolProcedures
         var pool = ReadPool(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 1, "storagePoolGetXMLDesc");
-        call.Ret.WriteString(call.Host.GetPoolXml(pool.Name, inactive: (flags & 1) != 0));
+        call.Ret.WriteString(call.Host.Pools.GetXml(pool.Name, inactive: (flags & 1) != 0));
     }
 
     private static void SetAutostart(CallContext call)
     {
         var pool = ReadPool(call);
         int autostart = call.Args.ReadInt();
-        call.Host.SetAutostart(pool.Name, autostart != 0);
+        call.Host.Pools.SetAutostart(pool.Name, autostart != 0);
     }
 
     private static void ListVolumeNames(CallContext call)
     {
         var pool = ReadPool(call);
         int max = ReadMaxNames(call, "STORAGE_VOL_NAME");
-        WriteNames(call.Ret, call.Host.ListVolumes(pool.Name).Select(v => v.Name), max);
+        WriteNames(call.Ret, call.Host.Volumes.List(pool.Name).Select(v => v.Name), max);
     }
 
     // virConnectListAllStoragePools filter bits (§8.4): state, persistence, autostart, then one bit per pool type.
@@ -180,7 +180,7 @@ public static class PoolProcedures
             Autostart = Either(flags, Autostart, NoAutostart),
             Types = types,
         };
-        var pools = call.Host.ListPools(filter);
+        var pools = call.Host.Pools.List(filter);
         WriteList(call, needResults, pools.Count, () => { foreach (var p in pools) Write(call.Ret, p); });
     }
 
@@ -195,7 +195,7 @@ public static class PoolProcedures
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "storagePoolListAllVolumes");
         if (!pool.Active) throw StorageException.Invalid($"storage pool '{pool.Name}' is not active");
-        var volumes = call.Host.ListVolumes(pool.Name);
+        var volumes = call.Host.Volumes.List(pool.Name);
         WriteList(call, needResults, volumes.Count, () =>
         {
             foreach (var v in volumes)
@@ -220,6 +220,6 @@ public static class PoolProcedures
     {
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "virConnectGetStoragePoolCapabilities");
-        call.Ret.WriteString(call.Host.GetCapabilitiesXml());
+        call.Ret.WriteString(call.Host.Pools.GetCapabilitiesXml());
     }
 }

@@ -14,9 +14,9 @@ public static class SecretProcedures
 
     public static IEnumerable<Procedure> All =>
     [
-        new(139, "virConnectNumOfSecrets", F, c => c.Ret.WriteInt(c.Host.Secrets.ListSecrets().Count)),
+        new(139, "virConnectNumOfSecrets", F, c => c.Ret.WriteInt(c.Host.Secrets.List().Count)),
         new(140, "virConnectListSecrets", F, ListUuids),
-        new(141, "virSecretLookupByUUID", F, c => Write(c.Ret, c.Host.Secrets.LookupSecret(c.Args.ReadUuid().ToString("D")))),
+        new(141, "virSecretLookupByUUID", F, c => Write(c.Ret, c.Host.Secrets.Lookup(c.Args.ReadUuid().ToString("D")))),
         new(147, "virSecretLookupByUsage", F, LookupByUsage),
         new(142, "virSecretDefineXML", F, DefineXml, Changes: true),
         new(143, "virSecretGetXMLDesc", F, GetXmlDesc),
@@ -29,7 +29,7 @@ public static class SecretProcedures
     private static void ListUuids(CallContext call)
     {
         int max = ReadMaxNames(call, "SECRET_UUID");
-        WriteNames(call.Ret, call.Host.Secrets.ListSecrets().Select(s => s.Uuid.ToString("D")), max);
+        WriteNames(call.Ret, call.Host.Secrets.List().Select(s => s.Uuid.ToString("D")), max);
     }
 
     private static void LookupByUsage(CallContext call)
@@ -38,7 +38,7 @@ public static class SecretProcedures
         string usage = call.Args.ReadString();
         if (type < 0 || type > (int)SecretUsageType.Vtpm)
             throw new StorageException(ErrorCode.NoSecret, $"no secret with matching usage '{usage}'");
-        Write(call.Ret, call.Host.Secrets.LookupSecretByUsage((SecretUsageType)type, usage));
+        Write(call.Ret, call.Host.Secrets.LookupByUsage((SecretUsageType)type, usage));
     }
 
     private static void DefineXml(CallContext call)
@@ -46,7 +46,7 @@ public static class SecretProcedures
         string xml = call.Args.ReadString();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 1, "secretDefineXML");
-        var secret = call.Host.Secrets.DefineSecret(xml);
+        var secret = call.Host.Secrets.Define(xml);
         Write(call.Ret, secret);
         call.Server.Events.PublishSecret(Wire(secret), Defined);
     }
@@ -56,7 +56,7 @@ public static class SecretProcedures
         var secret = ReadSecret(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "secretGetXMLDesc");
-        call.Ret.WriteString(call.Host.Secrets.GetSecretXml(secret.Uuid.ToString("D")));
+        call.Ret.WriteString(call.Host.Secrets.GetXml(secret.Uuid.ToString("D")));
     }
 
     private static void SetValue(CallContext call)
@@ -65,7 +65,7 @@ public static class SecretProcedures
         byte[] value = call.Args.ReadOpaque(ProtocolLimits.SecretValueMax);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "secretSetValue");
-        call.Host.Secrets.SetSecretValue(secret.Uuid.ToString("D"), value);
+        call.Host.Secrets.SetValue(secret.Uuid.ToString("D"), value);
         call.Server.Events.PublishSecret(Wire(secret), null);
     }
 
@@ -74,13 +74,13 @@ public static class SecretProcedures
         var secret = ReadSecret(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "secretGetValue");
-        call.Ret.WriteOpaque(call.Host.Secrets.GetSecretValue(secret.Uuid.ToString("D")));
+        call.Ret.WriteOpaque(call.Host.Secrets.GetValue(secret.Uuid.ToString("D")));
     }
 
     private static void Undefine(CallContext call)
     {
         var secret = ReadSecret(call);
-        call.Host.Secrets.UndefineSecret(secret.Uuid.ToString("D"));
+        call.Host.Secrets.Undefine(secret.Uuid.ToString("D"));
         call.Server.Events.PublishSecret(Wire(secret), Undefined);
     }
 
@@ -90,7 +90,7 @@ public static class SecretProcedures
         int needResults = call.Args.ReadInt();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 15, "virConnectListAllSecrets");
-        var secrets = call.Host.Secrets.ListSecrets()
+        var secrets = call.Host.Secrets.List()
             .Where(s => Matches(flags, 1, 2, s.Ephemeral) && Matches(flags, 4, 8, s.Private))
             .ToList();
         PoolProcedures.WriteList(call, needResults, secrets.Count, () => { foreach (var s in secrets) Write(call.Ret, s); });

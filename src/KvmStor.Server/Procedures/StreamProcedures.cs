@@ -44,7 +44,7 @@ public static class StreamProcedures
             call.ReplyNow();
             try
             {
-                call.Host.UploadVolume(volume, transfer.Source, range, null, transfer.Cancel);
+                call.Host.Volumes.Upload(volume, transfer.Source, range, null, transfer.Cancel);
                 Confirm(call);
             }
             catch (OperationCanceledException) when (transfer.Aborted)
@@ -80,7 +80,7 @@ public static class StreamProcedures
             call.ReplyNow();
             try
             {
-                call.Host.DownloadVolume(volume, transfer.Destination, range, null, transfer.Cancel);
+                call.Host.Volumes.Download(volume, transfer.Destination, range, null, transfer.Cancel);
                 transfer.SendEnd();
                 // The finish handshake: the client's STREAM/OK (or an abort), then ours.
                 transfer.Ended.Wait(transfer.Cancel);

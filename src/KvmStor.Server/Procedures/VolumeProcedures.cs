@@ -38,7 +38,7 @@ public static class VolumeProcedures
         string xml = call.Args.ReadString();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, PreallocMetadata | Validate, "storageVolCreateXML");
-        var created = call.Host.CreateVolume(pool.Name, xml, (flags & PreallocMetadata) != 0 ? VolumeCreateFlags.PreallocMetadata : VolumeCreateFlags.None,
+        var created = call.Host.Volumes.Create(pool.Name, xml, (flags & PreallocMetadata) != 0 ? VolumeCreateFlags.PreallocMetadata : VolumeCreateFlags.None,
             null, call.Cancel);
         Write(call.Ret, created);
     }
@@ -53,7 +53,7 @@ public static class VolumeProcedures
         var create = VolumeCreateFlags.None;
         if ((flags & PreallocMetadata) != 0) create |= VolumeCreateFlags.PreallocMetadata;
         if ((flags & Reflink) != 0) create |= VolumeCreateFlags.Reflink;
-        Write(call.Ret, call.Host.CreateVolumeFrom(pool.Name, xml, source, create, null, call.Cancel));
+        Write(call.Ret, call.Host.Volumes.CreateFrom(pool.Name, xml, source, create, null, call.Cancel));
     }
 
     /// <summary>ZEROED (1) only rbd accepts; WITH_SNAPSHOTS (2) is the engine's to judge.</summary>
@@ -63,7 +63,7 @@ public static class VolumeProcedures
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, volume.PoolType == PoolType.Rbd ? 3u : 2u,
             volume.PoolType == PoolType.Rbd ? "virStorageBackendRBDDeleteVol" : "virStorageBackendVolDeleteLocal");
-        call.Host.DeleteVolume(volume, (flags & 2) != 0 ? VolumeDeleteFlags.DeleteSnapshots : VolumeDeleteFlags.None);
+        call.Host.Volumes.Delete(volume, (flags & 2) != 0 ? VolumeDeleteFlags.DeleteSnapshots : VolumeDeleteFlags.None);
     }
 
     private static void LookupByName(CallContext call)
@@ -93,7 +93,7 @@ public static class VolumeProcedures
         var volume = ReadVolume(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "storageVolGetXMLDesc");
-        call.Ret.WriteString(call.Host.GetVolumeXml(volume));
+        call.Ret.WriteString(call.Host.Volumes.GetXml(volume));
     }
 
     private static void GetPath(CallContext call)
@@ -108,7 +108,7 @@ public static class VolumeProcedures
         var volume = ReadVolume(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "storageVolWipe");
-        call.Host.WipeVolume(volume, WipeAlgorithm.Zero, null, call.Cancel);
+        call.Host.Volumes.Wipe(volume, WipeAlgorithm.Zero, null, call.Cancel);
     }
 
     private static void WipePattern(CallContext call)
@@ -119,7 +119,7 @@ public static class VolumeProcedures
         call.CheckFlags(flags, 0, "storageVolWipePattern");
         if (algorithm > (uint)WipeAlgorithm.Trim)
             throw StorageException.InvalidArg($"wiping algorithm {algorithm} not supported");
-        call.Host.WipeVolume(volume, (WipeAlgorithm)algorithm, null, call.Cancel);
+        call.Host.Volumes.Wipe(volume, (WipeAlgorithm)algorithm, null, call.Cancel);
     }
 
     private static void Resize(CallContext call)
@@ -128,6 +128,6 @@ public static class VolumeProcedures
         ulong capacity = call.Args.ReadUHyper();
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 7, "storageVolResize");
-        call.Host.ResizeVolume(volume, capacity, (VolumeResizeFlags)flags, cancel: call.Cancel);
+        call.Host.Volumes.Resize(volume, capacity, (VolumeResizeFlags)flags, cancel: call.Cancel);
     }
 }

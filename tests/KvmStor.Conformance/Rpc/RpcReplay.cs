@@ -62,14 +62,14 @@ public sealed partial class RpcReplay : IAsyncDisposable
     /// <summary>Set-up the recording made outside the proxy (MANIFEST: "ran directly against the daemon"), redone here.</summary>
     private static readonly Dictionary<string, Action<StorageHost>> Preparation = new()
     {
-        ["134-secret-event-value-changed.txt"] = host => host.Secrets.DefineSecret(
+        ["134-secret-event-value-changed.txt"] = host => host.Secrets.Define(
             "<secret ephemeral='no' private='no'><uuid>f93882cc-cc5d-4d68-9427-da574a29e31b</uuid><usage type='iscsi'><target>rpccap-iscsi</target></usage></secret>"),
     };
 
     /// <summary>The matching tear-down, after the capture.</summary>
     private static readonly Dictionary<string, Action<StorageHost>> Cleanup = new()
     {
-        ["134-secret-event-value-changed.txt"] = host => host.Secrets.UndefineSecret("f93882cc-cc5d-4d68-9427-da574a29e31b"),
+        ["134-secret-event-value-changed.txt"] = host => host.Secrets.Undefine("f93882cc-cc5d-4d68-9427-da574a29e31b"),
     };
 
     private readonly List<(string Where, PacketHeader Header, byte[] Theirs, byte[] Ours)> _comparisons = [];

@@ -123,7 +123,7 @@ public sealed partial class StorageHost
         var record = RequireRecord(name);
         if (record.Active) throw StillActive(name);
         using (LockDriver()) _configs.Delete(name);
-        KvmStor.State.AtomicFile.Delete(LastSizesPath(name));
+        KvmStor.Host.AtomicFile.Delete(LastSizesPath(name));
         Emit(record.Current, PoolLifecycleEvent.Undefined);
     }
 
@@ -285,7 +285,7 @@ public sealed partial class StorageHost
 
     private void RememberLastSizes(PoolDefinition live)
     {
-        try { KvmStor.State.AtomicFile.Write(LastSizesPath(live.Name), $"{live.Capacity} {live.Allocation} {live.Available}\n"); }
+        try { KvmStor.Host.AtomicFile.Write(LastSizesPath(live.Name), $"{live.Capacity} {live.Allocation} {live.Available}\n"); }
         catch (IOException) { } // only cosmetic: never fail a stop for it
     }
 
@@ -305,7 +305,7 @@ public sealed partial class StorageHost
     {
         string path = PendingMarkerPath(name);
         // Durable like the definitions themselves: a crash must not forget that the next start changes the pool.
-        if (pending) KvmStor.State.AtomicFile.Write(path, "");
+        if (pending) KvmStor.Host.AtomicFile.Write(path, "");
         else File.Delete(path);
     }
 }

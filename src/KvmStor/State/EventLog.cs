@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using KvmStor.Engine;
 using KvmStor.Host;
+using KvmStor.Model;
 
 namespace KvmStor.State;
 

@@ -1,12 +1,11 @@
 using System.Runtime.InteropServices;
-using KvmStor.Host;
 
-namespace KvmStor.State;
+namespace KvmStor.Host;
 
 /// <summary>
 /// An flock(2) lock on a file of fixed name (driver, secrets, events), shared between kvmstor processes; released on
 /// Dispose or when the process dies. Lock files are never deleted: removing one while another process waits on it
-/// would split the lock. Locks on pool and volume names are <see cref="NameLock"/>s, which need no file per name.
+/// would split the lock. Locks on pool and volume names are <see cref="KvmStor.State.NameLock"/>s, which need no file per name.
 /// </summary>
 public sealed class FileLock : IDisposable
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace KvmStor.State;
+namespace KvmStor.Host;
 
 /// <summary>
 /// Replaces a file so that a crash at any point leaves either the old content or the new, never a torn file:

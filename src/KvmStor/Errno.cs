@@ -10,7 +10,7 @@ public static class Errno
 {
     public const int ENOENT = 2, EIO = 5, EBADF = 9, EAGAIN = 11, EACCES = 13, EEXIST = 17, EXDEV = 18,
         ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28, ENOTEMPTY = 39, ENOTSUP = 95, EOPNOTSUPP = 95,
-        EBUSY = 16, ELOOP = 40;
+        EBUSY = 16, ELOOP = 40, EINTR = 4;
 
     /// <summary>glibc's strerror text ("Unknown error N" for a number it does not know), through the runtime's own strerror_r.</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes the list of kvmstor's build inputs to $1, for ./kvmstor's up-to-date check (the binary makes it:
-# src/KvmStor.Cli/SourceTreeFreshness.cs). Run it before the build reads any source: the file's mtime marks the
+# src/KvmStor.Cli/Wrapper/SourceTreeFreshness.cs). Run it before the build reads any source: the file's mtime marks the
 # listing, so an input whose ctime is later changed after the build read it.
 #
 # Lines: "# suffixes …" (which files are inputs), then "t ." (the top directory: its files only), "d DIR" (a source

@@ -1,3 +1,5 @@
+using KvmStor.Cli.Wrapper;
+
 namespace KvmStor.Cli;
 
 public static class Program

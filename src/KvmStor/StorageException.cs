@@ -75,5 +75,5 @@ public class StorageException : Exception
     public static StorageException InvalidArg(string message) => new(ErrorCode.InvalidArgument, message);
 
     /// <summary>A system error: "&lt;what&gt;: &lt;strerror&gt;" with no prefix, as libvirt's virReportSystemError.</summary>
-    public static StorageException System(string what, int errno) => new(ErrorCode.None, $"{what}: {Host.Errno.Describe(errno)}");
+    public static StorageException System(string what, int errno) => new(ErrorCode.None, $"{what}: {Errno.Describe(errno)}");
 }

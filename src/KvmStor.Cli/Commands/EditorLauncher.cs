@@ -46,7 +46,7 @@ public static class EditorLauncher
         }
         catch (Win32Exception)
         {
-            throw StorageException.System($"Cannot find '{start.FileName}' in path", Host.Errno.ENOENT);
+            throw StorageException.System($"Cannot find '{start.FileName}' in path", Errno.ENOENT);
         }
         if (exitCode != 0)
             throw StorageException.Internal($"Child process ({shown}) unexpected exit status {exitCode}");

@@ -18,10 +18,12 @@ public static class EngineCall
         catch (Exception e) when (AsStorageException(e) is { } storage) { throw new CommandError(failureLine, storage); }
     }
 
-    /// <summary>A file-system failure that escaped a backend, in libvirt's "what: strerror" form; null for anything else.</summary>
+    /// <summary>
+    /// A file-system failure that escaped a backend, in libvirt's "what: strerror" form; null for anything else. A
+    /// failed system call (the host's FileSystemException) is an IOException whose message already has that form.
+    /// </summary>
     public static StorageException? AsStorageException(Exception e) => e switch
     {
-        Host.FileSystemException fs => fs.ToStorageException(),
         IOException or UnauthorizedAccessException => new StorageException(ErrorCode.None, e.Message, e),
         _ => null,
     };

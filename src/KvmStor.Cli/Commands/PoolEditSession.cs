@@ -120,7 +120,7 @@ public sealed class PoolEditSession(Func<string> readXml, Func<string, PoolInfo>
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw StorageException.System($"cannot create temporary file '{path}'", Host.Errno.FromException(e));
+                throw StorageException.System($"cannot create temporary file '{path}'", Errno.FromException(e));
             }
         }
     }

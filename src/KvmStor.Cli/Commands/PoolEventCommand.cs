@@ -1,6 +1,7 @@
 using System.Globalization;
 using KvmStor.Cli.Parsing;
 using KvmStor.Engine;
+using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;
 

@@ -24,7 +24,7 @@ public static class ServeCommand
             groupId = GroupIds.Find(group) ?? throw new CommandError($"no group named '{group}'");
         var host = context.Host;
         string path = command.String("listen")
-            ?? ServerRunner.DefaultSocketPath(host.Paths.IsSystem)
+            ?? ServerRunner.DefaultSocketPath(host.IsSystem)
             ?? throw new CommandError("XDG_RUNTIME_DIR is not set: give the socket path with --listen");
 
         var interrupt = context.Services.Interrupt;

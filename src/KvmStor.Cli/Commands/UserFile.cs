@@ -14,14 +14,14 @@ public static class UserFile
     private static T Read<T>(string path, Func<string, T> read)
     {
         if (Directory.Exists(path))
-            throw new CommandError(null, StorageException.System($"Failed to read file '{path}'", Host.Errno.EISDIR));
+            throw new CommandError(null, StorageException.System($"Failed to read file '{path}'", Errno.EISDIR));
         try
         {
             return read(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CommandError(null, StorageException.System($"Failed to open file '{path}'", Host.Errno.FromException(e)));
+            throw new CommandError(null, StorageException.System($"Failed to open file '{path}'", Errno.FromException(e)));
         }
     }
 }

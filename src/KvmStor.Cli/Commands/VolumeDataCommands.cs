@@ -1,5 +1,6 @@
 using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
+using KvmStor.Engine;
 using KvmStor.Images;
 
 namespace KvmStor.Cli.Commands;
@@ -158,7 +159,7 @@ public static class VolumeDataCommands
     {
         try
         {
-            if (Host.FileSystem.Stat(destination.SafeFileHandle).Kind == Host.FileKind.Regular) destination.SetLength(0);
+            DownloadDestination.TruncateIfRegularFile(destination);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using KvmStor.Engine;
+using KvmStor.Model;
 using KvmStor.Server.Protocol;
 using KvmStor.Server.Transport;
 using KvmStor.Server.Xdr;

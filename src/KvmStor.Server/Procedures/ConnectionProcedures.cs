@@ -69,7 +69,7 @@ public static class ConnectionProcedures
             connection.Opened = false;
             throw new RpcFault(RemoteError.Internal(ErrorDomains.Rpc, "connection already open"));
         }
-        if (!string.IsNullOrEmpty(name)) CheckName(name, call.Host.Paths.IsSystem);
+        if (!string.IsNullOrEmpty(name)) CheckName(name, call.Host.IsSystem);
         connection.Opened = true;
         connection.OpenedName = string.IsNullOrEmpty(name) ? "storage:///system" : name;
         if ((flags & 1) != 0) connection.ReadOnly = true;
@@ -114,7 +114,7 @@ public static class ConnectionProcedures
         ];
         var xml = new StringBuilder("<capabilities>\n\n  <pool>\n    <enum name='type'>\n");
         foreach (var type in order)
-            if (call.Host.Backends.IsSupported(type))
+            if (call.Host.Pools.IsTypeSupported(type))
                 xml.Append("      <value>").Append(type.ToXmlName()).Append("</value>\n");
         xml.Append("    </enum>\n  </pool>\n\n</capabilities>\n");
         call.Ret.WriteString(xml.ToString());

@@ -261,8 +261,7 @@ public sealed class GuestService
         _ => "virtio",
     };
 
-    private static string QemuFormatOf(VolumeDefinition volume) =>
-        volume.Target.Format is "qcow2" or "qed" or "vmdk" or "vdi" or "vpc" or "vhdx" or "luks" ? volume.Target.Format : "raw";
+    private static string QemuFormatOf(VolumeDefinition volume) => VolumeFormats.QemuDriverType(volume.Target.Format);
 
     /// <summary>virsh's rule: a block device is attached as type='block', anything else (even missing) as 'file'.</summary>
     private static string ProbeSourceType(string? path)

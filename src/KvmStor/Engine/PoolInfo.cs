@@ -26,11 +26,3 @@ public sealed record PoolListFilter
     /// <summary>Empty: every type.</summary>
     public IReadOnlySet<PoolType> Types { get; init; } = new HashSet<PoolType>();
 }
-
-public enum PoolLifecycleEvent { Defined, Undefined, Started, Stopped, Created, Deleted }
-
-/// <summary>One event as pool-event prints it: lifecycle with a detail, or refresh.</summary>
-public sealed record PoolEvent(string PoolName, Guid PoolUuid, PoolLifecycleEvent? Lifecycle, DateTimeOffset Time)
-{
-    public bool IsRefresh => Lifecycle is null;
-}

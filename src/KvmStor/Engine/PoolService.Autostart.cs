@@ -1,4 +1,5 @@
 using KvmStor.Backends;
+using KvmStor.Host;
 using KvmStor.State;
 
 namespace KvmStor.Engine;

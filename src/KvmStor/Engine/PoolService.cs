@@ -212,6 +212,9 @@ public sealed partial class PoolService
     /// <summary>pool-capabilities, from the backend registry.</summary>
     public string GetCapabilitiesXml() => PoolCapabilitiesXml.Format(_records.Backends.IsSupported);
 
+    /// <summary>Whether this host has a backend for <paramref name="type"/> (the types pool-capabilities lists as supported).</summary>
+    public bool IsTypeSupported(PoolType type) => _records.Backends.IsSupported(type);
+
     /// <summary>Events emitted by any kvmstor process on this connection from now on; blocks until cancelled.</summary>
     public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => _records.Events.Follow(cancel);
 

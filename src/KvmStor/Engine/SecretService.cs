@@ -1,4 +1,5 @@
 using KvmStor.Backends;
+using KvmStor.Host;
 using KvmStor.Model;
 using KvmStor.State;
 using KvmStor.Xml;

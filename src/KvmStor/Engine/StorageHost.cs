@@ -13,6 +13,9 @@ public sealed class StorageHost : IDisposable
     private readonly PoolRecords _records;
 
     public StatePaths Paths { get; }
+
+    /// <summary>The system connection (root's state under /var/lib, /run), not a user's session.</summary>
+    public bool IsSystem => Paths.IsSystem;
     public BackendRegistry Backends { get; }
 
     /// <summary>Pool life cycle, autostart, events: <c>host.Pools.Start(name, flags)</c>.</summary>

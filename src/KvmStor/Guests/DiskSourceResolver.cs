@@ -70,9 +70,7 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
     }
 
     // Pool volumes report formats such as 'none' or 'linux' for partitions: those are raw data to qemu.
-    private static string VolumeFormat(PoolDefinition pool, VolumeDefinition volume) =>
-        volume.Target.Format is "qcow2" or "qed" or "vmdk" or "vdi" or "vpc" or "vhdx" or "luks" or "cloop" or "dmg" or "bochs" or "parallels"
-            ? volume.Target.Format : "raw";
+    private static string VolumeFormat(PoolDefinition pool, VolumeDefinition volume) => VolumeFormats.QemuDriverType(volume.Target.Format);
 
     private static string RequirePath(string? path, VolumeDefinition volume) =>
         path ?? throw StorageException.Internal($"volume '{volume.Name}' has no path");

@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using KvmStor.State;
 
 namespace KvmStor.Guests;

@@ -1,4 +1,4 @@
-using static KvmStor.Host.NativeMethods;
+using static KvmStor.Host.Libc;
 
 namespace KvmStor.Host;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using static KvmStor.Host.NativeMethods;
+using static KvmStor.Host.Libc;
 
 namespace KvmStor.Host;
 

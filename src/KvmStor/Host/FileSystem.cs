@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using static KvmStor.Host.NativeMethods;
+using static KvmStor.Host.Libc;
 
 namespace KvmStor.Host;
 
@@ -155,6 +155,16 @@ public static unsafe class FileSystem
         if (ioctl(Fd(target), FICLONE, (nint)Fd(source)) != 0)
             throw Error($"failed to clone files from '{sourcePath}'");
     }
+
+    /// <summary>
+    /// The size of what a handle has open: a block device's from its ioctl (its stat size is 0), anything else's from
+    /// its stat. The one rule for "size of a device, else of a file".
+    /// </summary>
+    public static ulong SizeOf(SafeFileHandle handle) => SizeOf(handle, Stat(handle));
+
+    /// <summary>The same with the handle's <paramref name="status"/> at hand: a file's size is the one it recorded.</summary>
+    public static ulong SizeOf(SafeFileHandle handle, FileSystemStatus status) =>
+        status.Kind == FileKind.BlockDevice ? BlockDeviceSize(handle) : status.Size;
 
     /// <summary>BLKGETSIZE64: the size of a block device in bytes.</summary>
     public static ulong BlockDeviceSize(SafeFileHandle handle)

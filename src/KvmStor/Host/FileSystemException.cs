@@ -6,7 +6,7 @@ public sealed class FileSystemException : IOException
     public int Errno { get; }
 
     public FileSystemException(string what, int errno)
-        : base($"{what}: {Host.Errno.Describe(errno)}", errno) => Errno = errno;
+        : base($"{what}: {KvmStor.Errno.Describe(errno)}", errno) => Errno = errno;
 
     /// <summary>The same failure as libvirt reports it (no prefix, "what: strerror").</summary>
     public StorageException ToStorageException() => new(ErrorCode.None, Message, this);

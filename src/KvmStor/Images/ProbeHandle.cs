@@ -16,7 +16,7 @@ internal static class ProbeHandle
     {
         while (true)
         {
-            int fd = Posix.Open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+            int fd = Libc.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
             if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
             int errno = Marshal.GetLastPInvokeError();
             if (errno != EINTR) throw new FileSystemException($"cannot open file '{path}'", errno);

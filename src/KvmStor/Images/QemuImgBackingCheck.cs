@@ -13,7 +13,7 @@ public static class QemuImgBackingCheck
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Host.Errno.FromException(e);
+            return Errno.FromException(e);
         }
     }
 }

@@ -19,7 +19,7 @@ public static class VolumeFileProbe
     {
         bool isBlock = status.Kind == FileKind.BlockDevice;
         var probe = FormatProbe.Probe(handle, path);
-        ulong size = isBlock ? FileSystem.BlockDeviceSize(handle) : status.Size;
+        ulong size = FileSystem.SizeOf(handle, status);
         bool sizedByFile = probe.Format is "raw" or "iso" or "dmg" or "cloop" || probe.Capacity is null or 0;
         return new ProbedFile
         {

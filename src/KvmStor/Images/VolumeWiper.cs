@@ -33,7 +33,7 @@ public static class VolumeWiper
             throw new StorageException(ErrorCode.ArgumentUnsupported, "'trim' algorithm not supported");
         var status = FileSystem.Stat(handle);
         bool block = status.Kind == FileKind.BlockDevice;
-        long size = block ? (long)FileSystem.BlockDeviceSize(handle) : (long)status.Size;
+        long size = (long)FileSystem.SizeOf(handle, status);
         long wipeLength = length ?? size;
 
         if (algorithm == WipeAlgorithm.Zero)

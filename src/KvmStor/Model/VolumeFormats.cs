@@ -31,6 +31,18 @@ public static class VolumeFormats
     /// <summary>&lt;encryption engine='…'&gt; values; "default" (0) is implied by omission and refused when written.</summary>
     public static IReadOnlyList<string> EncryptionEngines { get; } = ["default", "qemu", "librbd"];
 
+    /// <summary>
+    /// The formats qemu opens as they are, as &lt;driver type&gt; names: an image of any of them is given to qemu in its
+    /// own format. Read-only ones (cloop, dmg, bochs) too: opened as raw, the guest would see the container's bytes.
+    /// </summary>
+    public static IReadOnlySet<string> QemuNativeFormats { get; } = new HashSet<string>(StringComparer.Ordinal)
+        { "qcow2", "qed", "vmdk", "vdi", "vpc", "vhdx", "luks", "cloop", "dmg", "bochs", "parallels" };
+
+    /// <summary>The &lt;driver type&gt; qemu opens a volume of <paramref name="format"/> with: the format itself when
+    /// qemu knows it, else raw (partitions report 'none' or 'linux', a plain file 'raw' or 'iso').</summary>
+    public static string QemuDriverType(string? format) =>
+        format is not null && QemuNativeFormats.Contains(format) ? format : "raw";
+
     public static bool CanHaveBackingStore(string? format) => format is not null && BackingCapableFormats.Contains(format);
 
     public static string? PartedFsType(string partitionFormat)

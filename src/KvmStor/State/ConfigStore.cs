@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using KvmStor.Model;
 using KvmStor.Xml;
 
@@ -51,6 +52,6 @@ public sealed class ConfigStore(StatePaths paths)
         if (IsAutostart(name)) return;
         AtomicFile.Delete(link);
         File.CreateSymbolicLink(link, Path.GetFullPath(PathOf(name)));
-        Host.Posix.FsyncDirectory(paths.AutostartDirectory);
+        Libc.FsyncDirectory(paths.AutostartDirectory);
     }
 }

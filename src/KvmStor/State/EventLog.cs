@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using KvmStor.Engine;
 using KvmStor.Host;
+using KvmStor.Model;
 
 namespace KvmStor.State;
 
@@ -28,14 +28,14 @@ public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
             // Shared against the rotation's exclusive lock: once a log has been moved away nobody writes to it any
             // more, so a listener that reads the old file to its end has seen every line of it.
             using var appending = FileLock.Shared(LockPath);
-            int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
+            int fd = Libc.open(LogPath, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
             if (fd < 0) return; // events are best effort: never fail an operation because a listener log is unwritable
             try
             {
                 var bytes = Encoding.UTF8.GetBytes(line);
-                Posix.Write(fd, bytes, (nuint)bytes.Length);
+                Libc.write(fd, bytes, (nuint)bytes.Length);
             }
-            finally { Posix.Close(fd); }
+            finally { Libc.close(fd); }
         }
         catch (Exception failure) when (failure is IOException or StorageException) { }
     }
@@ -59,8 +59,8 @@ public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
         // The starting point is taken now, not when enumeration begins, so nothing emitted after this call is missed.
         RuntimeDirectory.Ensure(paths.StateDirectory);
         // Held open from now on (created if need be), so even a rotation before the first poll loses nothing.
-        int fd = Posix.OpenMode(LogPath, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
-        if (fd >= 0) Posix.Close(fd);
+        int fd = Libc.open(LogPath, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
+        if (fd >= 0) Libc.close(fd);
         var log = OpenLog();
         if (log is not null) log.Position = log.Length;
         return FollowFrom(log, cancel, pollInterval ?? TimeSpan.FromMilliseconds(50));

@@ -48,7 +48,7 @@ public sealed class NameLock : IDisposable
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
-        int fd = Posix.OpenMode(lockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_000_000);
+        int fd = Libc.open(lockFile, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
         if (fd < 0) throw StorageException.System($"cannot open lock file '{lockFile}'", Marshal.GetLastPInvokeError());
         try
         {
@@ -56,7 +56,7 @@ public sealed class NameLock : IDisposable
         }
         catch
         {
-            Posix.Close(fd);
+            Libc.close(fd);
             throw;
         }
         return new NameLock(fd);
@@ -75,17 +75,17 @@ public sealed class NameLock : IDisposable
     {
         // struct flock on 64-bit Linux: l_type, l_whence (short), padding, l_start, l_len (off_t), l_pid (must be 0).
         var flock = new Flock { Type = exclusive ? F_WRLCK : F_RDLCK, Whence = SEEK_SET, Start = offset, Length = 1 };
-        while (Posix.Fcntl(fd, F_OFD_SETLKW, &flock) != 0)
+        while (Libc.fcntl(fd, F_OFD_SETLKW, &flock) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Posix.EINTR) continue;
+            if (errno == Errno.EINTR) continue;
             throw StorageException.System($"cannot lock '{lockFile}'", errno);
         }
     }
 
     public void Dispose()
     {
-        if (_fd >= 0) Posix.Close(_fd);
+        if (_fd >= 0) Libc.close(_fd);
         _fd = -1;
     }
 

@@ -36,13 +36,13 @@ internal static class PrivateDirectory
     /// </summary>
     private static void Tighten(string path)
     {
-        int fd = Posix.Open(path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC);
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
         if (fd < 0) return;
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         FileSystemStatus status;
         try { status = FileSystem.Stat(handle); }
         catch (IOException) { return; }
-        if (status.Kind == FileKind.Directory && status.Owner == Posix.GetEffectiveUserId() && (status.Mode & GroupAndOtherBits) != 0)
-            Posix.Fchmod(fd, (uint)Mode);
+        if (status.Kind == FileKind.Directory && status.Owner == Libc.geteuid() && (status.Mode & GroupAndOtherBits) != 0)
+            Libc.fchmod(fd, (uint)Mode);
     }
 }

@@ -31,31 +31,31 @@ internal static class RuntimeDirectory
     /// </summary>
     private static void RemoveLegacyLocks(string runtimeDirectory)
     {
-        using var runtime = DirectoryDescriptor.Open(Posix.OpenAt(Posix.AT_FDCWD, runtimeDirectory, DirectoryFlags));
+        using var runtime = DirectoryDescriptor.Open(Libc.openat(Libc.AT_FDCWD, runtimeDirectory, DirectoryFlags));
         if (runtime is null) return;
-        using var locks = DirectoryDescriptor.Open(Posix.OpenAt(runtime.Fd, LegacyLockDirectory, DirectoryFlags));
+        using var locks = DirectoryDescriptor.Open(Libc.openat(runtime.Fd, LegacyLockDirectory, DirectoryFlags));
         if (locks is null) return;
         foreach (string name in locks.EntryNames())
         {
             if (name.EndsWith(".lock.vol", StringComparison.Ordinal))
             {
-                using (var volumes = DirectoryDescriptor.Open(Posix.OpenAt(locks.Fd, name, DirectoryFlags)))
+                using (var volumes = DirectoryDescriptor.Open(Libc.openat(locks.Fd, name, DirectoryFlags)))
                 {
                     if (volumes is null) continue;
                     foreach (string volume in volumes.EntryNames())
-                        if (volume.EndsWith(".lock", StringComparison.Ordinal)) Posix.UnlinkAt(volumes.Fd, volume, 0);
+                        if (volume.EndsWith(".lock", StringComparison.Ordinal)) Libc.unlinkat(volumes.Fd, volume, 0);
                 }
-                Posix.UnlinkAt(locks.Fd, name, Posix.AT_REMOVEDIR);
+                Libc.unlinkat(locks.Fd, name, Libc.AT_REMOVEDIR);
             }
             else if (name.EndsWith(".lock", StringComparison.Ordinal))
             {
-                Posix.UnlinkAt(locks.Fd, name, 0);
+                Libc.unlinkat(locks.Fd, name, 0);
             }
         }
-        Posix.UnlinkAt(runtime.Fd, LegacyLockDirectory, Posix.AT_REMOVEDIR);
+        Libc.unlinkat(runtime.Fd, LegacyLockDirectory, Libc.AT_REMOVEDIR);
     }
 
-    private const int DirectoryFlags = Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private const int DirectoryFlags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
 
     /// <summary>An open directory; its entries are listed through /proc/self/fd, i.e. the directory opened, not a path.</summary>
     private sealed class DirectoryDescriptor(int fd) : IDisposable
@@ -70,6 +70,6 @@ internal static class RuntimeDirectory
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
         }
 
-        public void Dispose() => Posix.Close(Fd);
+        public void Dispose() => Libc.close(Fd);
     }
 }

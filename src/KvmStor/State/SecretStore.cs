@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using KvmStor.Model;
 using KvmStor.Xml;
 

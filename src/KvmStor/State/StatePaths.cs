@@ -77,5 +77,5 @@ public sealed record StatePaths(string Uri, string ConfigDirectory, string Autos
         };
     }
 
-    private static bool IsRoot() => Host.Posix.GetEffectiveUserId() == 0;
+    private static bool IsRoot() => Host.Libc.geteuid() == 0;
 }

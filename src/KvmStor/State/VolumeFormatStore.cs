@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KvmStor.Backends;
+using KvmStor.Host;
 using KvmStor.Model;
 
 namespace KvmStor.State;

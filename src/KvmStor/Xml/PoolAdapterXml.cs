@@ -111,7 +111,7 @@ public static class PoolAdapterXml
             FormatPciPart(address, "bus", "x2"),
             FormatPciPart(address, "slot", "x2"),
             "0x" + ParsePciPart(address, "function").ToString(CultureInfo.InvariantCulture));
-        string? uniqueText = NullIfEmpty(Attribute(parentaddr, "unique_id"));
+        string? uniqueText = XmlText.AbsentIfEmpty(Attribute(parentaddr, "unique_id"));
         if (uniqueText is null || !int.TryParse(uniqueText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int uniqueId) || uniqueId < 0)
             throw StorageException.Xml("Missing or invalid scsi adapter 'unique_id' value");
         return adapter with { ParentAddress = pci, ParentUniqueId = uniqueId.ToString(CultureInfo.InvariantCulture) };

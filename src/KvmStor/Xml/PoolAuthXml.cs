@@ -9,8 +9,8 @@ public static class PoolAuthXml
 {
     public static PoolAuth Parse(XElement node)
     {
-        string username = NullIfEmpty(Attribute(node, "username")) ?? throw StorageException.Xml("missing username for auth");
-        string? typeText = NullIfEmpty(Attribute(node, "type"));
+        string username = XmlText.AbsentIfEmpty(Attribute(node, "username")) ?? throw StorageException.Xml("missing username for auth");
+        string? typeText = XmlText.AbsentIfEmpty(Attribute(node, "type"));
         AuthType? type = typeText switch
         {
             null => null,

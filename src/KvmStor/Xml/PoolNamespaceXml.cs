@@ -18,7 +18,7 @@ public static class PoolNamespaceXml
         XNamespace ns = FsUri;
         var options = new List<string>();
         foreach (var option in pool.Elements(ns + "mount_opts").Elements(ns + "option"))
-            options.Add(NullIfEmpty(Attribute(option, "name")) ?? throw StorageException.Xml("no fs mount option name specified"));
+            options.Add(XmlText.AbsentIfEmpty(Attribute(option, "name")) ?? throw StorageException.Xml("no fs mount option name specified"));
         return options;
     }
 
@@ -28,8 +28,8 @@ public static class PoolNamespaceXml
         var options = new List<RbdConfigOption>();
         foreach (var option in pool.Elements(ns + "config_opts").Elements(ns + "option"))
         {
-            string name = NullIfEmpty(Attribute(option, "name")) ?? throw StorageException.Xml("no rbd option name specified");
-            string value = NullIfEmpty(Attribute(option, "value")) ?? throw StorageException.Xml("no rbd option value specified");
+            string name = XmlText.AbsentIfEmpty(Attribute(option, "name")) ?? throw StorageException.Xml("no rbd option name specified");
+            string value = XmlText.AbsentIfEmpty(Attribute(option, "value")) ?? throw StorageException.Xml("no rbd option value specified");
             options.Add(new RbdConfigOption(name, value));
         }
         return options;

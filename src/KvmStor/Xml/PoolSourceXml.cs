@@ -39,7 +39,7 @@ public static class PoolSourceXml
             hosts.Add(new PoolSourceHost(hostName, port is 0 ? null : port));
         }
 
-        string? initiator = NullIfEmpty(Child(Child(source, "initiator"), "iqn")?.Attribute("name")?.Value);
+        string? initiator = XmlText.AbsentIfEmpty(Child(Child(source, "initiator"), "iqn")?.Attribute("name")?.Value);
 
         var devices = new List<PoolSourceDevice>();
         foreach (var device in Children(source, "device"))

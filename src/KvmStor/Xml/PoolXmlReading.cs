@@ -16,16 +16,14 @@ internal static class PoolXmlReading
         parent?.Elements(XName.Get(name)) ?? [];
 
     /// <summary>virXPathString("string(./name)"): the text of the first such child; null when absent or empty.</summary>
-    public static string? ChildText(XElement? parent, string name) => NullIfEmpty(Child(parent, name)?.Value);
+    public static string? ChildText(XElement? parent, string name) => XmlText.Of(Child(parent, name));
 
     /// <summary>virXPathString("string(./el/@attr)"): null when absent or empty.</summary>
     public static string? ChildAttribute(XElement? parent, string element, string attribute) =>
-        NullIfEmpty(Child(parent, element)?.Attribute(attribute)?.Value);
+        XmlText.OfAttribute(Child(parent, element), attribute);
 
     /// <summary>virXMLPropString: the attribute as written (an empty value stays empty); null when absent.</summary>
     public static string? Attribute(XElement? element, string name) => element?.Attribute(name)?.Value;
-
-    public static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     public static StorageException InvalidAttribute(string attribute, string element, string value) =>
         StorageException.Xml($"Invalid value for attribute '{attribute}' in element '{element}': '{value}'.");

@@ -13,7 +13,7 @@ public static class VolumeEncryptionXml
 
     public static VolumeEncryption Parse(XElement encryption)
     {
-        string format = VolumeXmlValues.NonEmptyAttribute(encryption, "format")
+        string format = XmlText.OfAttribute(encryption, "format")
             ?? throw StorageException.Xml("unknown volume encryption format");
         if (!Formats.Contains(format))
             throw StorageException.Unsupported($"unknown volume encryption format type {format}");
@@ -57,7 +57,7 @@ public static class VolumeEncryptionXml
 
     private static EncryptionSecret ParseSecret(XElement secret)
     {
-        string type = VolumeXmlValues.NonEmptyAttribute(secret, "type")
+        string type = XmlText.OfAttribute(secret, "type")
             ?? throw StorageException.Xml("unknown volume encryption secret type");
         if (!SecretTypes.Contains(type))
             throw StorageException.Unsupported($"unknown volume encryption secret type {type}");

@@ -15,7 +15,7 @@ internal static class VolumePermissionsXml
     {
         if (permissions is null) return new Permissions();
         int? mode = null;
-        if (VolumeXmlValues.NonEmptyText(permissions.Element("mode")) is { } modeText)
+        if (XmlText.Of(permissions.Element("mode")) is { } modeText)
         {
             if (!TryParseOctal(modeText, out int parsed) || (parsed & ~0x1FF) != 0)
                 throw StorageException.Xml("malformed octal mode");
@@ -26,7 +26,7 @@ internal static class VolumePermissionsXml
             Mode = mode,
             Owner = ParseId(permissions.Element("owner"), "owner"),
             Group = ParseId(permissions.Element("group"), "group"),
-            Label = VolumeXmlValues.NonEmptyText(permissions.Element("label")),
+            Label = XmlText.Of(permissions.Element("label")),
         };
     }
 

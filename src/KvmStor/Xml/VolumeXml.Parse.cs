@@ -21,22 +21,22 @@ public static partial class VolumeXml
         var rule = VolumeFormats.RuleFor(poolType);
         bool keepOutput = options.HasFlag(VolumeParseOptions.KeepOutputOnlyElements);
 
-        string name = VolumeXmlValues.NonEmptyText(root.Element("name"))
+        string name = XmlText.Of(root.Element("name"))
             ?? throw StorageException.Xml("missing volume name element");
-        string? key = VolumeXmlValues.NonEmptyText(root.Element("key"));
+        string? key = XmlText.Of(root.Element("key"));
         VolumeType type = ParseType(root, poolType);
 
         VolumeTarget? backing = ParseBackingStore(root.Element("backingStore"), rule, keepOutput);
 
         ulong capacity = 0;
-        bool hasCapacity = VolumeXmlValues.NonEmptyText(root.Element("capacity")) is not null;
+        bool hasCapacity = XmlText.Of(root.Element("capacity")) is not null;
         if (hasCapacity)
             capacity = ParseSize(root.Element("capacity")!);
         else if (!options.HasFlag(VolumeParseOptions.NoCapacity)
                  && !(options.HasFlag(VolumeParseOptions.OptionalCapacity) && backing is not null))
             throw StorageException.Xml("missing capacity element");
 
-        bool hasAllocation = VolumeXmlValues.NonEmptyText(root.Element("allocation")) is not null;
+        bool hasAllocation = XmlText.Of(root.Element("allocation")) is not null;
         ulong allocation = hasAllocation ? ParseSize(root.Element("allocation")!) : capacity;
 
         var definition = new VolumeDefinition
@@ -66,7 +66,7 @@ public static partial class VolumeXml
     /// </summary>
     private static VolumeType ParseType(XElement root, PoolType poolType)
     {
-        string? text = VolumeXmlValues.NonEmptyAttribute(root, "type");
+        string? text = XmlText.OfAttribute(root, "type");
         if (text is null) return VolumeTypeDefaults.For(poolType);
         if (!VolumeTypeNames.TryParse(text, out var type))
             throw StorageException.Unsupported($"unknown volume type '{text}'");
@@ -77,7 +77,7 @@ public static partial class VolumeXml
     /// <summary>A &lt;backingStore&gt; counts only when it has a path (libvirt ignores it otherwise).</summary>
     private static VolumeTarget? ParseBackingStore(XElement? element, VolumeFormatRule rule, bool keepOutput)
     {
-        string? path = VolumeXmlValues.NonEmptyText(element?.Element("path"));
+        string? path = XmlText.Of(element?.Element("path"));
         if (element is null || path is null) return null;
         return new VolumeTarget
         {
@@ -92,7 +92,7 @@ public static partial class VolumeXml
     {
         var result = new VolumeTarget
         {
-            Path = VolumeXmlValues.NonEmptyText(target?.Element("path")),
+            Path = XmlText.Of(target?.Element("path")),
             Format = ParseFormat(target, rule),
             Permissions = VolumePermissionsXml.Parse(target?.Element("permissions")),
             Timestamps = keepOutput ? ParseTimestamps(target?.Element("timestamps")) : null,
@@ -102,7 +102,7 @@ public static partial class VolumeXml
         if (target.Element("encryption") is { } encryption)
             result = result with { Encryption = VolumeEncryptionXml.Parse(encryption) };
 
-        string? compat = VolumeXmlValues.NonEmptyText(target.Element("compat"));
+        string? compat = XmlText.Of(target.Element("compat"));
         if (compat is not null && !IsCompatLevel(compat))
             throw StorageException.Xml("forbidden characters in 'compat' attribute");
 
@@ -137,7 +137,7 @@ public static partial class VolumeXml
     private static string? ParseFormat(XElement? parent, VolumeFormatRule rule)
     {
         if (!rule.HasFormats) return null;
-        string? text = VolumeXmlValues.NonEmptyAttribute(parent?.Element("format"), "type");
+        string? text = XmlText.OfAttribute(parent?.Element("format"), "type");
         if (text is null) return rule.DefaultFormat;
         if (!rule.Accepts(text))
             throw StorageException.Unsupported($"unknown volume format type {text}");
@@ -159,14 +159,14 @@ public static partial class VolumeXml
     {
         if (!VolumeXmlValues.TryParseUnsigned(element.Value, out ulong value))
             throw StorageException.Xml("malformed capacity element");
-        return Scale(value, VolumeXmlValues.NonEmptyAttribute(element, "unit"), long.MaxValue);
+        return Scale(value, XmlText.OfAttribute(element, "unit"), long.MaxValue);
     }
 
     private static ulong ParseClusterSize(XElement element)
     {
         if (!VolumeXmlValues.TryParseUnsigned(element.Value, out ulong value))
             throw StorageException.Xml("could not parse element ./target/clusterSize");
-        return Scale(value, VolumeXmlValues.NonEmptyAttribute(element, "unit"), ulong.MaxValue);
+        return Scale(value, XmlText.OfAttribute(element, "unit"), ulong.MaxValue);
     }
 
     /// <summary>virScaleInteger: unknown suffix and overflow are reported with libvirt's texts.</summary>
@@ -199,8 +199,8 @@ public static partial class VolumeXml
         timestamps is null
             ? null
             : new VolumeTimestamps(
-                VolumeXmlValues.NonEmptyText(timestamps.Element("atime")),
-                VolumeXmlValues.NonEmptyText(timestamps.Element("mtime")),
-                VolumeXmlValues.NonEmptyText(timestamps.Element("ctime")),
-                VolumeXmlValues.NonEmptyText(timestamps.Element("btime")));
+                XmlText.Of(timestamps.Element("atime")),
+                XmlText.Of(timestamps.Element("mtime")),
+                XmlText.Of(timestamps.Element("ctime")),
+                XmlText.Of(timestamps.Element("btime")));
 }

@@ -6,14 +6,6 @@ namespace KvmStor.Xml;
 /// <summary>The few XPath value rules libvirt's volume parser relies on, for LINQ-to-XML elements.</summary>
 internal static class VolumeXmlValues
 {
-    /// <summary>string(./x): the element's text, with an empty string meaning "absent" (virXPathString).</summary>
-    public static string? NonEmptyText(XElement? element) =>
-        element is null || element.Value.Length == 0 ? null : element.Value;
-
-    /// <summary>An attribute value, with an empty string meaning "absent".</summary>
-    public static string? NonEmptyAttribute(XElement? element, string name) =>
-        element?.Attribute(name)?.Value is { Length: > 0 } v ? v : null;
-
     /// <summary>XPath number(): optional blanks, optional '-', digits with an optional fraction.</summary>
     public static bool TryXPathNumber(string text, out double value)
     {

@@ -1,6 +1,7 @@
 using KvmStor.Cli.Commands;
 using KvmStor.Cli.Output;
 using KvmStor.Engine;
+using KvmStor.Model;
 
 namespace KvmStor.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using KvmStor.Engine;
+using KvmStor.Model;
 using KvmStor.State;
 using Xunit;
 

@@ -12,7 +12,7 @@ public static class BlockVolumeIo
     public static void Upload(string device, string volumeName, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
         using var handle = Open(device, FileAccess.ReadWrite);
-        ulong size = SizeOf(handle);
+        ulong size = FileSystem.SizeOf(handle);
         if (range.Offset > size) throw StorageException.InvalidArg($"offset {range.Offset} is beyond the end of volume '{volumeName}' ({size} bytes)");
         ulong room = size - range.Offset;
         long length = (long)(range.Length == 0 ? room : Math.Min(range.Length, room));
@@ -22,7 +22,7 @@ public static class BlockVolumeIo
     public static void Download(string device, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
         using var handle = Open(device, FileAccess.Read);
-        ulong size = SizeOf(handle);
+        ulong size = FileSystem.SizeOf(handle);
         ulong offset = Math.Min(range.Offset, size);
         ulong length = range.Length == 0 ? size - offset : Math.Min(range.Length, size - offset);
         SparseStreamTransfer.Download(handle, (long)offset, (long)length, destination, range.Sparse, progress, cancel);
@@ -54,12 +54,5 @@ public static class BlockVolumeIo
         {
             throw StorageException.System($"cannot open volume '{device}'", Errno.FromException(e));
         }
-    }
-
-    /// <summary>The device's size (its ioctl) or, for an image file standing in for a device in tests, the file's.</summary>
-    private static ulong SizeOf(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
-    {
-        var status = FileSystem.Stat(handle);
-        return status.Kind == FileKind.BlockDevice ? FileSystem.BlockDeviceSize(handle) : status.Size;
     }
 }

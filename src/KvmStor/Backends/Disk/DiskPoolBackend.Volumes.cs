@@ -136,9 +136,9 @@ public sealed partial class DiskPoolBackend
     /// free region): an flock on the whole-disk device node, the convention udev and systemd also honour.
     /// Only real block devices are locked (the lock's open(2) would otherwise create a file).
     /// </summary>
-    private static State.FileLock? LockPartitionTable(string device) =>
+    private static Host.FileLock? LockPartitionTable(string device) =>
         FileSystem.TryStat(device, true, out var status, out _) && status.Kind == FileKind.BlockDevice
-            ? State.FileLock.Exclusive(device)
+            ? Host.FileLock.Exclusive(device)
             : null;
 
     private DiskPartition RequireDataPartition(PoolDefinition pool, VolumeDefinition volume, string verb)

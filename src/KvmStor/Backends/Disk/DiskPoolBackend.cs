@@ -120,11 +120,11 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage u
     private static void ZeroLabelAreas(string device)
     {
         // A raw open(2): .NET's own open would take a shared flock, which the partition-table lock held here excludes.
-        int fd = Posix.OpenMode(device, Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+        int fd = Libc.open(device, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         if (fd < 0) throw StorageException.System($"cannot open '{device}'", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         var status = FileSystem.Stat(handle);
-        ulong size = status.Kind == FileKind.BlockDevice ? FileSystem.BlockDeviceSize(handle) : status.Size;
+        ulong size = FileSystem.SizeOf(handle, status);
         var zeros = new byte[(int)Math.Min((ulong)WipeBytes, size)];
         RandomAccess.Write(handle, zeros, 0);
         if (size > (ulong)zeros.Length) RandomAccess.Write(handle, zeros, (long)(size - (ulong)zeros.Length));

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using KvmStor.Host;
 
 namespace KvmStor.Backends.Fs;
 
@@ -51,7 +51,7 @@ public sealed partial class FuseConnection(string? mountInfoPath = null, string?
         // fusectl is not mounted on every host (Debian mounts it through systemd, containers often do not). By the
         // system call, not mount(8): mount(8) looks at the other mounts, and waits on the very mount that hangs.
         if (!File.Exists(abort) && ConnectionsPath == DefaultConnectionsPath && !IsFusectlMounted())
-            MountSyscall("fusectl", ConnectionsPath, "fusectl", 0, IntPtr.Zero);
+            Libc.mount("fusectl", ConnectionsPath, "fusectl", 0, IntPtr.Zero);
         try
         {
             using var control = new FileStream(abort, FileMode.Open, FileAccess.Write);
@@ -66,9 +66,6 @@ public sealed partial class FuseConnection(string? mountInfoPath = null, string?
         try { return File.ReadAllLines(MountInfoPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
-
-    [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MountSyscall(string source, string target, string type, nuint flags, IntPtr data);
 
     private static bool IsFusectlMounted() =>
         MountTable.Read().Entries.Any(e => e.FileSystemType == "fusectl" && e.MountPoint == DefaultConnectionsPath);

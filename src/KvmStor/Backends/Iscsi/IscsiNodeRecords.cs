@@ -42,7 +42,7 @@ internal sealed class IscsiNodeRecords(string nodesDirectory)
             throw StorageException.Internal(
                 $"cannot store the CHAP password: no iSCSI node record for target '{portal.Target}' at {portal.Argument} under '{nodesDirectory}'");
         foreach (var file in files)
-            State.AtomicFile.Write(file, WithPassword(File.ReadAllText(file), value));
+            Host.AtomicFile.Write(file, WithPassword(File.ReadAllText(file), value));
     }
 
     /// <summary>The record text with its password line replaced, or added before "# END RECORD" (or at the end).</summary>

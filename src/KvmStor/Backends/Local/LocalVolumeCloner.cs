@@ -134,8 +134,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
 
         private GuestReader(SafeFileHandle? raw, Qcow2Image? qcow2) => (_raw, _qcow2) = (raw, qcow2);
 
-        public long Size => _qcow2?.VirtualSize ?? (FileSystem.Stat(_raw!).Kind == FileKind.BlockDevice
-            ? (long)FileSystem.BlockDeviceSize(_raw!) : RandomAccess.GetLength(_raw!));
+        public long Size => _qcow2?.VirtualSize ?? (long)FileSystem.SizeOf(_raw!);
 
         /// <summary>Reads through the caller's descriptor, which stays the caller's to close.</summary>
         public static GuestReader Open(VolumeFile input, string format) => format == "qcow2"

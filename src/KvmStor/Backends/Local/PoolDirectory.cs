@@ -30,7 +30,7 @@ public sealed class PoolDirectory : IDisposable
     public string PathOf(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Whether a link owned by <paramref name="owner"/> may be followed: root's, or the running user's.</summary>
-    public static bool IsTrustedOwner(uint owner) => owner == 0 || owner == Posix.GetEffectiveUserId();
+    public static bool IsTrustedOwner(uint owner) => owner == 0 || owner == Libc.geteuid();
 
     /// <summary>
     /// Opens an existing volume's file or block device for I/O. Refuses a link someone else owns, anything but a
@@ -107,7 +107,7 @@ public sealed class VolumeFile(SafeFileHandle handle, FileSystemStatus status, s
     public string StablePath => $"/proc/{Environment.ProcessId}/fd/{(int)Handle.DangerousGetHandle()}";
 
     /// <summary>The file's length, or the device's size.</summary>
-    public long Length => IsBlockDevice ? (long)FileSystem.BlockDeviceSize(Handle) : RandomAccess.GetLength(Handle);
+    public long Length => (long)FileSystem.SizeOf(Handle);
 
     public void Dispose() => Handle.Dispose();
 }

@@ -42,7 +42,7 @@ public sealed class VolumeBuildArea : IDisposable
         catch (FileSystemException e) { throw StorageException.System($"cannot create a build directory in '{pool.Path}'", e.Errno); }
         var status = _area.Status();
         // Whoever can write the pool could have put their own directory at our name between mkdir and open.
-        if (status.Owner != Posix.GetEffectiveUserId() || (status.Mode & 0b111_111_111) != PrivateMode)
+        if (status.Owner != Libc.geteuid() || (status.Mode & 0b111_111_111) != PrivateMode)
         {
             _area.Dispose();
             throw PoolDirectory.Replaced(pool.PathOf(_areaName));
@@ -151,7 +151,7 @@ public sealed class VolumeBuildArea : IDisposable
     /// </summary>
     public static void RemoveStale(PoolDirectory pool, IEnumerable<string> names)
     {
-        uint self = Posix.GetEffectiveUserId();
+        uint self = Libc.geteuid();
         foreach (var name in names)
         {
             if (!IsPartialName(name) || !IsStaleOfThisHost(name, out bool legacy)) continue;

@@ -16,7 +16,7 @@ public static class PhysicalVolumeInitializer
         try
         {
             using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.ReadWrite);
-            long size = DeviceSize.Of(handle);
+            long size = (long)FileSystem.SizeOf(handle);
             var zeros = new byte[Math.Min(ClearedBytes, size)];
             RandomAccess.Write(handle, zeros, 0);
             RandomAccess.Write(handle, zeros, size - zeros.Length);

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using KvmStor.Host;
 
 namespace KvmStor.Backends.Rbd;
 
@@ -19,10 +19,7 @@ internal static partial class RbdAbandonedCalls
             {
                 Console.Out.Flush();
                 Console.Error.Flush();
-                _exit(Environment.ExitCode);
+                Libc._exit(Environment.ExitCode);
             };
     }
-
-    [LibraryImport("libc", EntryPoint = "_exit")]
-    private static partial void _exit(int status);
 }

@@ -41,7 +41,7 @@ public sealed class ScsiHosts(HostRoots roots)
     public void TriggerScan(uint host)
     {
         string path = Path.Combine(HostDirectory(host), "scan");
-        SysfsAttribute.Write(path, "- - -", errno => errno == Host.Errno.ENOENT || errno == Host.Errno.EACCES
+        SysfsAttribute.Write(path, "- - -", errno => errno == Errno.ENOENT || errno == Errno.EACCES
             ? StorageException.System($"Could not open '{path}' to trigger host scan", errno)
             : StorageException.System($"Write to '{path}' to trigger host scan failed", errno));
     }

@@ -107,7 +107,7 @@ public sealed partial class ZfsPoolBackend
         ByteProgress? progress, CancellationToken cancel)
     {
         using var device = OpenDevice(pool, volume, FileAccess.Read);
-        long size = DeviceSize.Of(device);
+        long size = (long)FileSystem.SizeOf(device);
         long offset = (long)range.Offset;
         long length = range.Length == 0 ? Math.Max(0, size - offset) : (long)range.Length;
         SparseStreamTransfer.Download(device, offset, length, destination, range.Sparse, progress, cancel);

@@ -78,7 +78,7 @@ public sealed partial class Qcow2Image
             Host.FileSystem.SetMode(temporary, status.Mode & 0xFFF);
             Host.FileSystem.SetOwner(temporary, status.Owner, status.Group);
             File.Move(temporary, path, overwrite: true);
-            State.AtomicFile.SyncDirectory(directory);
+            Host.AtomicFile.SyncDirectory(directory);
         }
         catch
         {

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using KvmStor.Host;
 
-namespace KvmStor.Cli;
+namespace KvmStor.Cli.Wrapper;
 
 /// <summary>
 /// The up-to-date check of the ./kvmstor wrapper, made here because here it is cheap: a shell cannot read a ctime
@@ -14,6 +14,8 @@ namespace KvmStor.Cli;
 /// ctime is later than that list's mtime changed after the build read it. ctime, because nothing can set it back: a
 /// git checkout, cp -p or touch -d that leaves an older mtime still moves it. A listed directory whose ctime moved is
 /// read again, so an added, removed or renamed input counts while an editor's swap file does not.
+/// Its own namespace (a layer of its own in the architecture test): it is the wrapper's launcher, not the front-end,
+/// and reads ctimes through the host's stat, which the front-end's commands may not reach.
 /// </remarks>
 internal static partial class SourceTreeFreshness
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace KvmStor.State;
+namespace KvmStor.Host;
 
 /// <summary>
 /// Replaces a file so that a crash at any point leaves either the old content or the new, never a torn file:
@@ -26,7 +26,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
-            Host.Posix.FsyncDirectory(dir);
+            Libc.FsyncDirectory(dir);
         }
         catch
         {
@@ -40,11 +40,11 @@ public static class AtomicFile
     {
         if (!File.Exists(path) && !IsSymlink(path)) return;
         File.Delete(path);
-        Host.Posix.FsyncDirectory(Path.GetDirectoryName(path)!);
+        Libc.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>fsyncs a directory so that a rename inside it survives a crash.</summary>
-    public static void SyncDirectory(string directory) => Host.Posix.FsyncDirectory(directory);
+    public static void SyncDirectory(string directory) => Libc.FsyncDirectory(directory);
 
     internal static bool IsSymlink(string path)
     {

@@ -15,8 +15,8 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
 
     /// <param name="runner">Runs mount, umount, mkfs and the probes (tests replay recorded output).</param>
     /// <param name="mountTablePath">The mount table to read; /proc/self/mounts on a real host.</param>
-    protected MountedPoolBackend(ICommandRunner? runner, string? mountTablePath)
-        : base(runner ?? ProcessCommandRunner.Instance)
+    protected MountedPoolBackend(ICommandRunner runner, string? mountTablePath)
+        : base(runner)
     {
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
     }

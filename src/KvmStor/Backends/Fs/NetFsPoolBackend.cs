@@ -14,7 +14,7 @@ namespace KvmStor.Backends.Fs;
 /// that the command can exit (see <see cref="AbortStuckFuseMount"/>).
 /// </summary>
 /// <param name="networkLimit">The bound on each wait for the server; null reads KVMSTOR_NETWORK_TIMEOUT each time.</param>
-public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
+public sealed class NetFsPoolBackend(ICommandRunner runner, string? mountTablePath = null, TimeSpan? networkLimit = null)
     : MountedPoolBackend(runner, mountTablePath)
 {
     private const int ENOTCONN = 107;

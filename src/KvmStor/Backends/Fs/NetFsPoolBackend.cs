@@ -48,7 +48,11 @@ public sealed class NetFsPoolBackend(ICommandRunner runner, string? mountTablePa
 
     public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
 
+    // A look at the mount table or the mounted directory is a native call that cannot be cancelled: it stays on a
+    // bounded thread (NetworkTimeout). Commands get the runner's time limit, which ends them.
     protected override T WaitOnServer<T>(string what, Func<T> step) => NetworkTimeout.Run(what, step, networkLimit);
+
+    protected override CommandLine OnServer(CommandLine command, string what) => command.Within(CommandTimeLimit.Network(what, networkLimit));
 
     protected override void BeforeMount(PoolDefinition pool)
     {

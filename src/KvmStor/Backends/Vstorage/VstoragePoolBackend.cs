@@ -48,7 +48,7 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
             throw StorageException.Internal(
                 $"Cannot find '{command.Program}' in path: the Virtuozzo Storage client (vstorage-client) is not installed");
         // The FUSE client waits for the cluster's metadata servers: bounded like every network wait.
-        NetworkTimeout.Run(command.ToString(), () => Runner.RunChecked(command));
+        Runner.RunChecked(command.Within(CommandTimeLimit.Network(command.ToString())));
     }
 
     public override void Stop(PoolDefinition pool)

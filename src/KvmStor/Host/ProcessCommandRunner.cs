@@ -8,6 +8,9 @@ namespace KvmStor.Host;
 /// its own (see <see cref="ChildProcess"/>) and reads /dev/null unless the command gives it input, so the terminal's
 /// Ctrl+C does not reach it by itself: whoever handles Ctrl+C cancels the run's token (the program's group is ended
 /// with SIGTERM, then SIGKILL) or fires <paramref name="stopping"/>.
+/// Why no PR_SET_PDEATHSIG, which would also cover a SIGKILL of kvmstor itself: it must be set between fork and exec,
+/// which neither .NET's Process nor posix_spawn allow, and it fires when the spawning thread (a pool thread here)
+/// ends, not the process. A SIGKILLed kvmstor therefore leaves a running program behind, as before.
 /// </summary>
 /// <param name="stopping">
 /// Fires when kvmstor itself is ending (a signal it does not survive): every program still running gets SIGKILL with

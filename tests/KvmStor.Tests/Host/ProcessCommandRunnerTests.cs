@@ -156,8 +156,11 @@ public sealed class ProcessCommandRunnerTests : IDisposable
         using var ending = new CancellationTokenSource();
         var run = Task.Run(() => new ProcessCommandRunner(ending.Token).Run(command));
         int[] pids = WaitForPids(pidFile);
+        var watch = Stopwatch.StartNew();
         ending.Cancel(); // the callbacks ran: SIGKILL was sent before Cancel returned
         Assert.ThrowsAny<OperationCanceledException>(() => run.GetAwaiter().GetResult());
+        // Both ignore SIGTERM: no SIGTERM and grace here, or they would have lived that long.
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, ChildProcess.TerminateGrace * 0.8);
         AssertGone(pids);
     }
 

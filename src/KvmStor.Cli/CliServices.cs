@@ -50,6 +50,7 @@ public sealed class CliServices
             StderrIsTerminal = !Console.IsErrorRedirected,
             ReadKey = () => Console.ReadKey(intercept: true).KeyChar,
             Interrupt = interrupt,
+            OpenHost = uri => HostConnection.Open(uri, interrupt.Ending),
         };
     }
 }

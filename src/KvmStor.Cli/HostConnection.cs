@@ -7,6 +7,9 @@ public static class HostConnection
 {
     public static StorageHost Open(string? uri) => StorageHost.Open(uri);
 
+    /// <summary>The engine whose external programs are killed when <paramref name="ending"/> fires (kvmstor is ending on a signal).</summary>
+    public static StorageHost Open(string? uri, CancellationToken ending) => StorageHost.Open(uri, ending);
+
     /// <summary>
     /// kvmstor has no daemon: the first use after a boot starts the autostart pools (as libvirtd would). A pool that
     /// fails to start must not stop the command the user asked for; it stays inactive and is reported as a warning.

@@ -1,6 +1,7 @@
 using KvmStor.Backends.Logical;
 using KvmStor.Host;
 using KvmStor.Model;
+using KvmStor.Tests.Backends;
 using KvmStor.Xml;
 
 namespace KvmStor.Conformance;
@@ -12,22 +13,6 @@ namespace KvmStor.Conformance;
 /// </summary>
 public class LogicalArgvConformanceTests
 {
-    /// <summary>Answers the pvs that start runs first with the pool's own VG on its devices, and records what ran.</summary>
-    private sealed class StartRecorder(PoolDefinition pool) : ICommandRunner
-    {
-        public List<CommandLine> Ran { get; } = [];
-
-        public CommandResult Run(CommandLine command)
-        {
-            Ran.Add(command);
-            if (command.Program != "pvs") return new CommandResult(0, "", "");
-            var devices = pool.Source.Devices.Select(d => d.Path).DefaultIfEmpty("/dev/sdz1");
-            return new CommandResult(0, string.Concat(devices.Select(d => $"  {d} {pool.Source.Name}\n")), "");
-        }
-
-        public bool Exists(string program) => true;
-    }
-
     [Theory]
     [InlineData("pool-logical", "storagepoolxml2xmlout")]
     [InlineData("pool-logical-create", "storagepoolxml2xmlin")]
@@ -36,12 +21,17 @@ public class LogicalArgvConformanceTests
     public void StartRunsLibvirtsVgchange(string name, string inputDirectory)
     {
         var pool = PoolXml.Parse(File.ReadAllText(Path.Combine(SharedData.LibvirtTests, inputDirectory, name + ".xml")));
-        var runner = new StartRecorder(pool);
+        // The pvs that start runs first finds the pool's own VG on its devices; vgchange is what the golden file checks.
+        var devices = pool.Source.Devices.Select(d => d.Path).DefaultIfEmpty("/dev/sdz1");
+        var runner = new ReplayRunner()
+            .Answer(LvmCommands.VgScan(), "")
+            .Answer(LvmCommands.PvsSources(), string.Concat(devices.Select(d => $"  {d} {pool.Source.Name}\n")))
+            .AnswerAny("vgchange", 0);
         new LogicalPoolBackend(runner).Start(pool);
 
         string expected = File.ReadAllText(Path.Combine(SharedData.LibvirtTests, "storagepoolxml2argvdata", name + ".argv"));
-        Assert.Equal(expected, runner.Ran.Single(c => c.Program == "vgchange").ToArgvString());
-        Assert.Equal(["vgscan", "pvs", "vgchange"], runner.Ran.Select(c => c.Program));
+        Assert.Equal(expected, runner.Commands.Single(c => c.Program == "vgchange").ToArgvString());
+        Assert.Equal(["vgscan", "pvs", "vgchange"], runner.Commands.Select(c => c.Program));
     }
 
     /// <summary>

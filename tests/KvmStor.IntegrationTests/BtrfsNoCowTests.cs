@@ -65,7 +65,7 @@ public sealed class BtrfsNoCowTests : IDisposable
         Assert.False(HasNoCowAttribute(Path.Combine(dir, "cow.img")));
         Assert.True(HasNoCowAttribute(Path.Combine(dir, "nocow.img")));
         Assert.True(HasNoCowAttribute(Path.Combine(dir, "nocow.qcow2")));
-        var check = ProcessCommandRunner.Instance.Run(new CommandLine("qemu-img", "check", "-f", "qcow2", Path.Combine(dir, "nocow.qcow2")));
+        var check = new ProcessCommandRunner().Run(new CommandLine("qemu-img", "check", "-f", "qcow2", Path.Combine(dir, "nocow.qcow2")));
         Assert.True(check.ExitCode == 0, check.StandardOutput + check.StandardError);
         // The raw volume was reserved in full after the flag was set.
         Assert.True(FileSystem.Stat(Path.Combine(dir, "nocow.img")).AllocatedBytes >= 8UL << 20);

@@ -40,7 +40,7 @@ public sealed class FsPoolLifecycleTests
         Assert.Equal(loop.Device, mount.Source);
         Assert.Equal(format, mount.FileSystemType);
         Assert.Superset(new HashSet<string> { "nodev", "nosuid", "noexec" }, mount.Options.Split(',').ToHashSet());
-        Assert.True(new FsPoolBackend().CheckActive(KvmStor.Xml.PoolXml.Parse(loop.PoolXml(format))));
+        Assert.True(new FsPoolBackend(new ProcessCommandRunner()).CheckActive(KvmStor.Xml.PoolXml.Parse(loop.PoolXml(format))));
 
         // Refresh sizes come from the mounted filesystem.
         File.WriteAllBytes(Path.Combine(loop.Target, "data.img"), new byte[8 << 20]);
@@ -114,7 +114,7 @@ public sealed class FsPoolLifecycleTests
 
         // Another pool definition over the same device (the engine would refuse it as a source conflict; the backend refuses too).
         var other = PoolXml.Parse(loop.PoolXml("ext4", "other", Path.Combine(loop.Root, "other")));
-        var e = Assert.Throws<StorageException>(() => new FsPoolBackend().Build(other, PoolBuildFlags.Overwrite));
+        var e = Assert.Throws<StorageException>(() => new FsPoolBackend(new ProcessCommandRunner()).Build(other, PoolBuildFlags.Overwrite));
         Assert.Equal($"Requested operation is not valid: Device '{loop.Device}' is mounted on '{loop.Target}'; unmount it before formatting", e.Display);
         Assert.Equal(uuid, loop.FileSystemUuid());
         host.Pools.Destroy("fs1");

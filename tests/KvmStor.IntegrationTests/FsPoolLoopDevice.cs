@@ -50,7 +50,7 @@ public sealed class FsPoolLoopDevice : IDisposable
     /// <summary>What blkid finds on the device now (TYPE), or null for an empty device.</summary>
     public string? FileSystemType()
     {
-        var r = ProcessCommandRunner.Instance.Run(new CommandLine("blkid", "-p", "-o", "value", "-s", "TYPE", Device));
+        var r = new ProcessCommandRunner().Run(new CommandLine("blkid", "-p", "-o", "value", "-s", "TYPE", Device));
         return r.ExitCode == 2 ? null : r.StandardOutput.Trim();
     }
 
@@ -58,7 +58,7 @@ public sealed class FsPoolLoopDevice : IDisposable
 
     public static string Run(string program, params string[] arguments)
     {
-        var result = ProcessCommandRunner.Instance.Run(new CommandLine(program, arguments));
+        var result = new ProcessCommandRunner().Run(new CommandLine(program, arguments));
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError}");
         return result.StandardOutput;

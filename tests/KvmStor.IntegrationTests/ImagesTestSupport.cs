@@ -21,7 +21,7 @@ internal static class ImagesTestSupport
 
     public static string Run(string program, params string[] arguments)
     {
-        var result = ProcessCommandRunner.Instance.Run(new CommandLine(program, arguments));
+        var result = new ProcessCommandRunner().Run(new CommandLine(program, arguments));
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError}");
         return result.StandardOutput;

@@ -16,7 +16,7 @@ public sealed class IscsiNodeDatabaseTests : IDisposable
     private const string Password = "it Chap#Pass=1";
     private readonly string _target = "iqn.2026-01.test.kvmstor:nodedb-" + Guid.NewGuid().ToString("N")[..12];
     private readonly IscsiPortal _portal;
-    private readonly IscsiAdm _iscsiadm = new(ProcessCommandRunner.Instance, null);
+    private readonly IscsiAdm _iscsiadm = new(new ProcessCommandRunner(), null);
     private readonly string _nodes = IscsiHostPaths.System.NodesDirectory;
 
     public IscsiNodeDatabaseTests()

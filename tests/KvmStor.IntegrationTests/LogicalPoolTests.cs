@@ -1,6 +1,7 @@
 using KvmStor.Backends;
 using KvmStor.Backends.Logical;
 using KvmStor.Engine;
+using KvmStor.Host;
 using KvmStor.Model;
 using KvmStor.State;
 
@@ -14,7 +15,7 @@ public sealed class LogicalPoolTests : IDisposable
 {
     private const ulong MiB = 1 << 20;
     private readonly LogicalPoolFixture _lvm = new();
-    private readonly LogicalPoolBackend _backend = new();
+    private readonly LogicalPoolBackend _backend = new(new ProcessCommandRunner());
 
     public void Dispose() => _lvm.Dispose();
 

@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using KvmStor.Model;
 
 namespace KvmStor.Backends;
@@ -23,22 +24,29 @@ public sealed class BackendRegistry
 
     public bool IsSupported(PoolType type) => _backends.ContainsKey(type);
 
-    public static BackendRegistry CreateDefault()
+    /// <summary>Every backend, running external programs on the host.</summary>
+    public static BackendRegistry CreateDefault() => CreateDefault(new ProcessCommandRunner());
+
+    /// <summary>
+    /// Every backend, with <paramref name="runner"/> as the one way they run external programs: the seam where a
+    /// front-end hands in a runner tied to its Ctrl+C handling, and tests a replaying one.
+    /// </summary>
+    public static BackendRegistry CreateDefault(ICommandRunner runner)
     {
         var registry = new BackendRegistry();
-        registry.Register(new Dir.DirPoolBackend());
-        registry.Register(new Fs.FsPoolBackend());
-        registry.Register(new Fs.NetFsPoolBackend());
-        registry.Register(new Logical.LogicalPoolBackend());
-        registry.Register(new Disk.DiskPoolBackend());
-        registry.Register(new Iscsi.IscsiPoolBackend(registry.Secrets));
-        registry.Register(new Sheepdog.SheepdogPoolBackend());
-        registry.Register(new Zfs.ZfsPoolBackend());
-        registry.Register(new Vstorage.VstoragePoolBackend());
-        registry.Register(new Scsi.ScsiPoolBackend());
-        registry.Register(new Mpath.MpathPoolBackend());
+        registry.Register(new Dir.DirPoolBackend(runner));
+        registry.Register(new Fs.FsPoolBackend(runner));
+        registry.Register(new Fs.NetFsPoolBackend(runner));
+        registry.Register(new Logical.LogicalPoolBackend(runner));
+        registry.Register(new Disk.DiskPoolBackend(runner));
+        registry.Register(new Iscsi.IscsiPoolBackend(runner, registry.Secrets));
+        registry.Register(new Sheepdog.SheepdogPoolBackend(runner));
+        registry.Register(new Zfs.ZfsPoolBackend(runner));
+        registry.Register(new Vstorage.VstoragePoolBackend(runner));
+        registry.Register(new Scsi.ScsiPoolBackend(runner));
+        registry.Register(new Mpath.MpathPoolBackend(runner));
         registry.Register(new IscsiDirect.IscsiDirectPoolBackend(registry.Secrets));
-        registry.Register(new Gluster.GlusterPoolBackend());
+        registry.Register(new Gluster.GlusterPoolBackend(runner));
         registry.Register(new Rbd.RbdPoolBackend(registry.Secrets));
         return registry;
     }

@@ -49,7 +49,9 @@ public sealed class StorageHost : IDisposable
     }
 
     /// <summary>Opens the driver for a connection URI (null: KVMSTOR_DEFAULT_URI, then system for root, session otherwise).</summary>
-    public static StorageHost Open(string? uri = null) => new(StatePaths.ForUri(uri), BackendRegistry.CreateDefault());
+    /// <param name="ending">Fires when the front-end's process is ending: every external program still running is killed with its process group.</param>
+    public static StorageHost Open(string? uri = null, CancellationToken ending = default) =>
+        new(StatePaths.ForUri(uri), BackendRegistry.CreateDefault(new Host.ProcessCommandRunner(ending)));
 
     /// <summary>
     /// Unhooks this connection's secrets and recorded formats from the registry's bridges (unless a later host took

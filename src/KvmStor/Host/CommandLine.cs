@@ -11,6 +11,8 @@ public sealed record CommandLine(string Program, IReadOnlyList<string> Arguments
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     /// <summary>Bytes written to the command's standard input, if any.</summary>
     public byte[]? StandardInput { get; init; }
+    /// <summary>When set, the runner ends the command (and everything it started) once the bound passes, and fails the run.</summary>
+    public CommandTimeLimit? TimeLimit { get; init; }
 
     public CommandLine(string program, params string[] arguments) : this(program, (IReadOnlyList<string>)arguments) { }
 
@@ -19,6 +21,9 @@ public sealed record CommandLine(string Program, IReadOnlyList<string> Arguments
         var env = new Dictionary<string, string>(Environment) { [name] = value };
         return this with { Environment = env };
     }
+
+    /// <summary>The same command, bounded in time (a wait on a server that may never answer).</summary>
+    public CommandLine Within(CommandTimeLimit limit) => this with { TimeLimit = limit };
 
     /// <summary>
     /// The command as libvirt's virCommandToStringFull(linebreaks=true, stripCommandPath=true) renders it:

@@ -4,9 +4,11 @@ namespace KvmStor.Host;
 
 /// <summary>
 /// The bound on every call that waits for a network server (iSCSI target, Ceph monitor, Gluster or NFS server).
-/// A dead server must not hang kvmstor: the call runs on its own thread and the command fails when the bound
-/// passes. The thread is left behind; it ends with the process. Configurable with KVMSTOR_NETWORK_TIMEOUT
-/// (seconds, fractions allowed); 30 s by default.
+/// A dead server must not hang kvmstor. Configurable with KVMSTOR_NETWORK_TIMEOUT (seconds, fractions allowed); 30 s
+/// by default. An external command gets the bound as its <see cref="CommandTimeLimit"/>: the runner ends it. Only a
+/// native call that cannot be cancelled (librados, a stat of a mount that may be dead) goes through <see cref="Run{T}"/>:
+/// it runs on its own thread and the command fails when the bound passes; that thread is left behind and ends with
+/// the process.
 /// </summary>
 public static class NetworkTimeout
 {

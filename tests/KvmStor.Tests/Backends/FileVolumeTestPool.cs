@@ -18,7 +18,7 @@ public sealed class FileVolumeTestPool : IDisposable
     public FileVolumeTestPool(ICommandRunner? runner = null)
     {
         var registry = new BackendRegistry();
-        registry.Register(new DirPoolBackend(runner ?? ProcessCommandRunner.Instance));
+        registry.Register(new DirPoolBackend(runner ?? new ProcessCommandRunner()));
         Host = _dir.OpenHost(registry);
         Host.Pools.Define($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
         Host.Pools.Build("p", PoolBuildFlags.None);
@@ -39,18 +39,4 @@ public sealed class FileVolumeTestPool : IDisposable
     public string[] Entries() => Directory.GetFileSystemEntries(Target).Select(Path.GetFileName).Order().ToArray()!;
 
     public void Dispose() => _dir.Dispose();
-}
-
-/// <summary>A command runner that answers every command with a fixed result and records what was asked.</summary>
-public sealed class ScriptedCommandRunner(bool exists, int exitCode, string stderr = "") : ICommandRunner
-{
-    public List<CommandLine> Commands { get; } = [];
-
-    public CommandResult Run(CommandLine command)
-    {
-        Commands.Add(command);
-        return new CommandResult(exitCode, "", stderr);
-    }
-
-    public bool Exists(string program) => exists;
 }

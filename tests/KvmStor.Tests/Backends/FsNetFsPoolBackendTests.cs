@@ -24,7 +24,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
         </pool>
         """);
 
-    private NetFsPoolBackend Backend(FsReplayRunner runner) => new(runner, _dir.MountTable);
+    private NetFsPoolBackend Backend(ReplayRunner runner) => new(runner, _dir.MountTable);
 
     private static string Spec(string host) => $"<source><host name='{host}'/></source>";
 
@@ -36,7 +36,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
                      BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume |
                      BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume |
                      BackendCapabilities.WipeVolume,
-            Backend(new FsReplayRunner()).Capabilities);
+            Backend(new ReplayRunner(FsScratch.Tools)).Capabilities);
     }
 
     [Theory]
@@ -45,7 +45,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     [InlineData("cifs", "//127.0.0.1//export", "cifs")]
     public void ActiveWhenTheMountTableShowsTheSourceOnTheTarget(string format, string fsname, string type)
     {
-        var backend = Backend(new FsReplayRunner());
+        var backend = Backend(new ReplayRunner(FsScratch.Tools));
         Assert.False(backend.CheckActive(Pool(format)));
         _dir.WriteMounts($"{fsname} {_dir.Target} {type} rw");
         Assert.True(backend.CheckActive(Pool(format)));
@@ -55,21 +55,21 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     public void CifsSourceIsSlashSlashHostSlashShare()
     {
         _dir.WriteMounts($"//127.0.0.1/share {_dir.Target} cifs rw");
-        Assert.True(Backend(new FsReplayRunner()).CheckActive(Pool("cifs", dir: "share")));
+        Assert.True(Backend(new ReplayRunner(FsScratch.Tools)).CheckActive(Pool("cifs", dir: "share")));
     }
 
     [Fact]
     public void MountTableEscapesAreDecoded()
     {
         _dir.WriteMounts($@"127.0.0.1:/my\040share {_dir.Target} nfs rw");
-        Assert.True(Backend(new FsReplayRunner()).CheckActive(Pool("nfs", dir: "/my share")));
+        Assert.True(Backend(new ReplayRunner(FsScratch.Tools)).CheckActive(Pool("nfs", dir: "/my share")));
     }
 
     [Fact]
     public void AFailedNfsMountIsReportedAsLibvirtReportedItHere()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec -t nfs 127.0.0.1:/export {_dir.Target}";
-        var runner = new FsReplayRunner().On(mount, 32, "",
+        var runner = new ReplayRunner(FsScratch.Tools).On(mount, 32, "",
             $"mount: {_dir.Target}: unknown filesystem type 'nfs'.\n       dmesg(1) may have more information after failed mount system call.\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Start(Pool("nfs")));
         Assert.Equal($"internal error: Child process ({mount}) unexpected exit status 32: mount: {_dir.Target}: unknown filesystem type 'nfs'.\n" +
@@ -80,7 +80,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     public void StartAndStopMountAndUnmountAGlusterVolume()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec,direct-io-mode=1 -t glusterfs 127.0.0.1:/gv0 {_dir.Target}";
-        var runner = new FsReplayRunner().On(mount, 0).On($"/bin/umount {_dir.Target}", 0);
+        var runner = new ReplayRunner(FsScratch.Tools).On(mount, 0).On($"/bin/umount {_dir.Target}", 0);
         var backend = Backend(runner);
         backend.Start(Pool("glusterfs", dir: "/gv0"));
         _dir.WriteMounts($"127.0.0.1:/gv0 {_dir.Target} fuse.glusterfs rw,nosuid,nodev,noexec");
@@ -93,10 +93,10 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     {
         var pool = Pool("nfs");
         var twoHosts = pool with { Source = pool.Source with { Hosts = [new("a"), new("b")] } };
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).Start(twoHosts));
+        var e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner(FsScratch.Tools)).Start(twoHosts));
         Assert.Equal("unsupported configuration: expected exactly 1 host for the storage pool", e.Display);
         var noDir = pool with { Source = pool.Source with { Dir = null } };
-        e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).CheckActive(noDir));
+        e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner(FsScratch.Tools)).CheckActive(noDir));
         Assert.Equal("internal error: missing source path", e.Display);
     }
 
@@ -105,7 +105,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     {
         Directory.CreateDirectory(_dir.Target);
         File.SetUnixFileMode(_dir.Target, (UnixFileMode)0b111_101_101);
-        var runner = new FsReplayRunner();
+        var runner = new ReplayRunner(FsScratch.Tools);
         Backend(runner).Build(Pool("nfs"), PoolBuildFlags.None);
         Assert.Equal((UnixFileMode)0b111_001_001, File.GetUnixFileMode(_dir.Target));
         Assert.Empty(runner.Ran);
@@ -114,31 +114,31 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     [Fact]
     public void BuildKeepsAConfiguredMode()
     {
-        Backend(new FsReplayRunner()).Build(Pool("nfs", mode: "<permissions><mode>0750</mode></permissions>"), PoolBuildFlags.None);
+        Backend(new ReplayRunner(FsScratch.Tools)).Build(Pool("nfs", mode: "<permissions><mode>0750</mode></permissions>"), PoolBuildFlags.None);
         Assert.Equal((UnixFileMode)0b111_101_000, File.GetUnixFileMode(_dir.Target));
     }
 
     [Fact]
     public void BuildWithOverwriteHasNoDeviceToFormat()
     {
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).Build(Pool("nfs"), PoolBuildFlags.Overwrite));
+        var e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner(FsScratch.Tools)).Build(Pool("nfs"), PoolBuildFlags.Overwrite));
         Assert.Equal("Requested operation is not valid: No source device specified when formatting pool 'nfs1'", e.Display);
     }
 
     [Fact]
     public void FindSourcesNeedsAHost()
     {
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).FindSources(null));
+        var e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner(FsScratch.Tools)).FindSources(null));
         Assert.Equal("invalid argument: hostname must be specified for netfs sources", e.Display);
         e = Assert.Throws<StorageException>(() =>
-            Backend(new FsReplayRunner()).FindSources("<source><host name='a'/><host name='b'/></source>"));
+            Backend(new ReplayRunner(FsScratch.Tools)).FindSources("<source><host name='a'/><host name='b'/></source>"));
         Assert.Equal("unsupported configuration: Expected exactly 1 host for the storage pool", e.Display);
     }
 
     [Fact]
     public void FindSourcesListsNfsExportsIncludingPathsWithSpaces()
     {
-        var runner = new FsReplayRunner("showmount")
+        var runner = new ReplayRunner("showmount")
             .On("showmount --no-headers --exports nas1", 0, "/srv/images        192.168.1.0/24\n/srv/iso images  *\n/home    nas2,nas3\n");
         string xml = Backend(runner).FindSources(Spec("nas1"));
         Assert.Equal("""
@@ -191,7 +191,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
               </volInfo>
             </cliOutput>
             """;
-        var runner = new FsReplayRunner("showmount", "gluster")
+        var runner = new ReplayRunner("showmount", "gluster")
             .On("showmount --no-headers --exports 127.0.0.1", 1, "", "clnt_create: RPC: Program not registered\n")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, glusterXml);
         string xml = Backend(runner).FindSources(Spec("127.0.0.1"));
@@ -215,7 +215,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     [Fact]
     public void NothingFoundAnywhereIsLibvirtsError()
     {
-        var runner = new FsReplayRunner("showmount", "gluster")
+        var runner = new ReplayRunner("showmount", "gluster")
             .On("showmount --no-headers --exports 127.0.0.1", 1, "", "clnt_create: RPC: Program not registered\n")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 1, "", "Connection failed. Please check if gluster daemon is operational.\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).FindSources(Spec("127.0.0.1")));
@@ -225,7 +225,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     [Fact]
     public void WithoutEitherToolNothingIsFound()
     {
-        var runner = new FsReplayRunner("blkid");
+        var runner = new ReplayRunner("blkid");
         var e = Assert.Throws<StorageException>(() => Backend(runner).FindSources(Spec("nas1")));
         Assert.Equal("operation failed: no storage pools were found on host 'nas1'", e.Display);
         Assert.Empty(runner.Ran);
@@ -234,14 +234,14 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     [Fact]
     public void AHostWithNoExportsAnswersAnEmptyList()
     {
-        var runner = new FsReplayRunner("showmount").On("showmount --no-headers --exports nas1", 0, "");
+        var runner = new ReplayRunner("showmount").On("showmount --no-headers --exports nas1", 0, "");
         Assert.Equal("<sources>\n</sources>\n", Backend(runner).FindSources(Spec("nas1")));
     }
 
     [Fact]
     public void AnExportEndingInSlashCountsAsAFailedNfsQuery()
     {
-        var runner = new FsReplayRunner("showmount").On("showmount --no-headers --exports nas1", 0, "/srv/a/ *\n");
+        var runner = new ReplayRunner("showmount").On("showmount --no-headers --exports nas1", 0, "/srv/a/ *\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).FindSources(Spec("nas1")));
         Assert.Equal("operation failed: no storage pools were found on host 'nas1'", e.Display);
     }

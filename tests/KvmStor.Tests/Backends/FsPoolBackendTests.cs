@@ -25,14 +25,14 @@ public sealed class FsPoolBackendTests : IDisposable
         </pool>
         """);
 
-    private FsPoolBackend Backend(FsReplayRunner runner) => new(runner, _dir.MountTable);
+    private FsPoolBackend Backend(ReplayRunner runner) => new(runner, _dir.MountTable);
 
     private string Blkid => $"blkid -p -o export {_dir.Device}";
 
     [Fact]
     public void DeclaresTheCapabilitiesOfLibvirtsFsBackend()
     {
-        var caps = Backend(new FsReplayRunner()).Capabilities;
+        var caps = Backend(new ReplayRunner(FsScratch.Tools)).Capabilities;
         Assert.Equal(BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
                      BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources | BackendCapabilities.CreateVolume |
                      BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume |
@@ -42,7 +42,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void ActiveOnlyWhenTheDeviceIsMountedOnTheTarget()
     {
-        var backend = Backend(new FsReplayRunner());
+        var backend = Backend(new ReplayRunner(FsScratch.Tools));
         Assert.False(backend.CheckActive(Pool()));
         _dir.WriteMounts($"{_dir.Device} /elsewhere ext4 rw");
         Assert.False(backend.CheckActive(Pool()));
@@ -58,13 +58,13 @@ public sealed class FsPoolBackendTests : IDisposable
         string link = Path.Combine(_dir.Root, "by-id-disk");
         File.CreateSymbolicLink(link, _dir.Device);
         _dir.WriteMounts($"{_dir.Device} {_dir.Target} ext4 rw");
-        Assert.True(Backend(new FsReplayRunner()).CheckActive(Pool(device: link)));
+        Assert.True(Backend(new ReplayRunner(FsScratch.Tools)).CheckActive(Pool(device: link)));
     }
 
     [Fact]
     public void ValidityErrorsComeBeforeTheMountTable()
     {
-        var backend = Backend(new FsReplayRunner());
+        var backend = Backend(new ReplayRunner(FsScratch.Tools));
         var noDevice = Pool() with { Source = Pool().Source with { Devices = [] } };
         var e = Assert.Throws<StorageException>(() => backend.CheckActive(noDevice));
         Assert.Equal("internal error: missing source device", e.Display);
@@ -76,7 +76,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void StartMountsWithLibvirtsOptionsAndTheUsersMountOptions()
     {
-        var runner = new FsReplayRunner()
+        var runner = new ReplayRunner(FsScratch.Tools)
             .On($"/bin/mount -o nodev,nosuid,noexec,discard -t xfs {_dir.Device} {_dir.Target}", 0);
         var pool = Pool("xfs") with { MountOptions = ["discard"] };
         Backend(runner).Start(pool);
@@ -87,7 +87,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void StartOfAnAlreadyMountedPoolRunsNothing()
     {
         _dir.WriteMounts($"{_dir.Device} {_dir.Target} ext4 rw");
-        var runner = new FsReplayRunner();
+        var runner = new ReplayRunner(FsScratch.Tools);
         Backend(runner).Start(Pool());
         Assert.Empty(runner.Ran);
     }
@@ -96,7 +96,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void AFailedMountReportsTheChildProcessAsLibvirtDoes()
     {
         // Recorded: mount of a vfat device on this kernel (no vfat module).
-        var runner = new FsReplayRunner().On($"/bin/mount -o nodev,nosuid,noexec -t vfat {_dir.Device} {_dir.Target}", 32, "",
+        var runner = new ReplayRunner(FsScratch.Tools).On($"/bin/mount -o nodev,nosuid,noexec -t vfat {_dir.Device} {_dir.Target}", 32, "",
             $"mount: {_dir.Target}: unknown filesystem type 'vfat'.\n       dmesg(1) may have more information after failed mount system call.\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Start(Pool("vfat")));
         Assert.Equal(
@@ -108,7 +108,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void StopUnmountsOnlyWhatIsMounted()
     {
-        var runner = new FsReplayRunner().On($"/bin/umount {_dir.Target}", 0);
+        var runner = new ReplayRunner(FsScratch.Tools).On($"/bin/umount {_dir.Target}", 0);
         Backend(runner).Stop(Pool());
         Assert.Empty(runner.Ran);
         _dir.WriteMounts($"{_dir.Device} {_dir.Target} ext4 rw");
@@ -119,7 +119,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void APlainBuildMakesTheDirectoryAndNeverRunsMkfs()
     {
-        var runner = new FsReplayRunner();
+        var runner = new ReplayRunner(FsScratch.Tools);
         Backend(runner).Build(Pool(), PoolBuildFlags.None);
         Assert.True(Directory.Exists(_dir.Target));
         Assert.Empty(runner.Ran);
@@ -128,7 +128,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void NoOverwriteFormatsAnEmptyDevice()
     {
-        var runner = new FsReplayRunner().On(Blkid, 2).On($"/sbin/mkfs -t ext4 -F {_dir.Device}", 0);
+        var runner = new ReplayRunner(FsScratch.Tools).On(Blkid, 2).On($"/sbin/mkfs -t ext4 -F {_dir.Device}", 0);
         Backend(runner).Build(Pool(), PoolBuildFlags.NoOverwrite);
         Assert.Equal([Blkid, $"/sbin/mkfs -t ext4 -F {_dir.Device}"], runner.Ran);
     }
@@ -136,7 +136,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void NoOverwriteRefusesTheSameFilesystemWithLibvirtsText()
     {
-        var runner = new FsReplayRunner().On(Blkid, 0, string.Format(BlkidExt4, _dir.Device));
+        var runner = new ReplayRunner(FsScratch.Tools).On(Blkid, 0, string.Format(BlkidExt4, _dir.Device));
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.NoOverwrite));
         Assert.Equal(ErrorCode.StoragePoolBuilt, e.Code);
         Assert.Equal($"Storage pool already built: Device '{_dir.Device}' already formatted using 'ext4'", e.Display);
@@ -148,7 +148,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [InlineData(BlkidGpt)]
     public void NoOverwriteRefusesAnotherFilesystemOrALabel(string recorded)
     {
-        var runner = new FsReplayRunner().On(Blkid, 0, string.Format(recorded, _dir.Device));
+        var runner = new ReplayRunner(FsScratch.Tools).On(Blkid, 0, string.Format(recorded, _dir.Device));
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.NoOverwrite));
         Assert.Equal(
             $"Storage pool already built: Format of device '{_dir.Device}' does not match the expected format 'ext4', forced overwrite is necessary",
@@ -159,7 +159,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void AFailedProbeRefusesToFormat()
     {
-        var runner = new FsReplayRunner().On(Blkid, 8, "", "ambivalent result");
+        var runner = new ReplayRunner(FsScratch.Tools).On(Blkid, 8, "", "ambivalent result");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.NoOverwrite));
         Assert.Equal($"Unable to probe '{_dir.Device}' for existing data, forced overwrite is necessary", e.Message);
     }
@@ -172,7 +172,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void OverwriteRunsMkfsWithTheFormatsForceFlagAndNoProbe(string format, string force)
     {
         string mkfs = $"/sbin/mkfs -t {format} {force} {_dir.Device}";
-        var runner = new FsReplayRunner("/sbin/mkfs", "mkfs." + format).On(mkfs, 0);
+        var runner = new ReplayRunner("/sbin/mkfs", "mkfs." + format).On(mkfs, 0);
         Backend(runner).Build(Pool(format), PoolBuildFlags.Overwrite);
         Assert.Equal([mkfs], runner.Ran);
     }
@@ -181,7 +181,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void AMountedDeviceIsNeverFormatted()
     {
         _dir.WriteMounts($"{_dir.Device} /srv/data ext4 rw");
-        var runner = new FsReplayRunner();
+        var runner = new ReplayRunner(FsScratch.Tools);
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.Overwrite));
         Assert.Equal($"Requested operation is not valid: Device '{_dir.Device}' is mounted on '/srv/data'; unmount it before formatting", e.Display);
         Assert.Empty(runner.Ran);
@@ -190,7 +190,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void AMissingMkfsHelperNamesTheDebianPackage()
     {
-        var runner = new FsReplayRunner("/sbin/mkfs", "mkfs.ext4");
+        var runner = new ReplayRunner("/sbin/mkfs", "mkfs.ext4");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool("xfs"), PoolBuildFlags.Overwrite));
         Assert.Equal($"internal error: mkfs.xfs not found: Failed to make filesystem of type 'xfs' on device '{_dir.Device}' (install the Debian package 'xfsprogs')",
             e.Display);
@@ -200,7 +200,7 @@ public sealed class FsPoolBackendTests : IDisposable
     [Fact]
     public void AMissingMkfsGivesLibvirtsText()
     {
-        var runner = new FsReplayRunner("mkfs.ext4");
+        var runner = new ReplayRunner("mkfs.ext4");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Build(Pool(), PoolBuildFlags.Overwrite));
         Assert.Equal($"internal error: mkfs is not available on this platform: Failed to make filesystem of type 'ext4' on device '{_dir.Device}'",
             e.Display);
@@ -210,7 +210,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void FormattingAMissingDeviceFails()
     {
         var e = Assert.Throws<StorageException>(() =>
-            Backend(new FsReplayRunner()).Build(Pool(device: "/dev/no-such-disk"), PoolBuildFlags.NoOverwrite));
+            Backend(new ReplayRunner(FsScratch.Tools)).Build(Pool(device: "/dev/no-such-disk"), PoolBuildFlags.NoOverwrite));
         Assert.Equal("Requested operation is not valid: Source device does not exist when formatting pool 'fs1'", e.Display);
     }
 
@@ -219,7 +219,7 @@ public sealed class FsPoolBackendTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_dir.Target, "lost+found"));
         File.WriteAllBytes(Path.Combine(_dir.Target, "a.img"), new byte[4096]);
-        var backend = Backend(new FsReplayRunner());
+        var backend = Backend(new ReplayRunner(FsScratch.Tools));
         var result = backend.Refresh(Pool());
         Assert.True(result.Capacity > 0);
         Assert.Equal(result.Capacity - result.Available, result.Allocation);
@@ -230,7 +230,7 @@ public sealed class FsPoolBackendTests : IDisposable
     public void DeleteRemovesTheTargetDirectory()
     {
         Directory.CreateDirectory(_dir.Target);
-        Backend(new FsReplayRunner()).Delete(Pool());
+        Backend(new ReplayRunner(FsScratch.Tools)).Delete(Pool());
         Assert.False(Directory.Exists(_dir.Target));
     }
 

@@ -26,7 +26,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
 
     private string MountPoint => Path.Combine(_dir.Root, "mnt", "b7d1545a-4b45-4072-a611-cab9a91aa77b");
 
-    private GlusterPoolBackend Backend(FsReplayRunner runner) =>
+    private GlusterPoolBackend Backend(ReplayRunner runner) =>
         new(runner, Path.Combine(_dir.Root, "mnt"), _dir.MountTable, TimeSpan.FromSeconds(5));
 
     [Theory]
@@ -50,7 +50,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
     public void StartMountsThePoolsDirectoryPrivatelyAndStopUnmountsIt()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec,direct-io-mode=1 -t glusterfs 127.0.0.1:/glvol/vms {MountPoint}";
-        var runner = new FsReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 0).On($"/bin/umount {MountPoint}", 0);
+        var runner = new ReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 0).On($"/bin/umount {MountPoint}", 0);
         var backend = Backend(runner);
         backend.Start(Pool("/vms"));
         Assert.True(Directory.Exists(MountPoint));
@@ -65,7 +65,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
     public void AnUnreachableVolumeIsLibvirtsConnectionError()
     {
         string mount = $"/bin/mount -o nodev,nosuid,noexec,direct-io-mode=1 -t glusterfs 127.0.0.1:/glvol {MountPoint}";
-        var runner = new FsReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 1, "", "Mount failed. Check the log file  for more details.\n");
+        var runner = new ReplayRunner(GlusterPoolBackend.MountHelper).On(mount, 1, "", "Mount failed. Check the log file  for more details.\n");
         var e = Assert.Throws<StorageException>(() => Backend(runner).Start(Pool()));
         Assert.Equal("failed to connect to gluster://127.0.0.1/glvol/: Mount failed. Check the log file  for more details.", e.Display);
         Assert.False(Directory.Exists(MountPoint));
@@ -74,7 +74,7 @@ public sealed class GlusterPoolBackendTests : IDisposable
     [Fact]
     public void WithoutTheFuseClientTheErrorNamesThePackage()
     {
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner("/bin/mount")).Start(Pool()));
+        var e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner("/bin/mount")).Start(Pool()));
         Assert.Equal("Operation not supported: gluster pools need the GlusterFS FUSE client: /sbin/mount.glusterfs is missing " +
                      "(install the Debian package glusterfs-client)", e.Display);
         Assert.False(Directory.Exists(MountPoint));
@@ -83,16 +83,16 @@ public sealed class GlusterPoolBackendTests : IDisposable
     [Fact]
     public void SourceRulesAreLibvirts()
     {
-        var e = Assert.Throws<StorageException>(() => Backend(new FsReplayRunner()).Start(Pool("/", "<host name='a'/><host name='b'/>")));
+        var e = Assert.Throws<StorageException>(() => Backend(new ReplayRunner(FsScratch.Tools)).Start(Pool("/", "<host name='a'/><host name='b'/>")));
         Assert.Equal("XML error: Expected exactly 1 host for the gluster volume", e.Display);
-        Assert.Equal(BackendCapabilities.None, Backend(new FsReplayRunner()).Capabilities & (BackendCapabilities.Build | BackendCapabilities.Delete));
+        Assert.Equal(BackendCapabilities.None, Backend(new ReplayRunner(FsScratch.Tools)).Capabilities & (BackendCapabilities.Build | BackendCapabilities.Delete));
     }
 
     [Fact]
     public void RecordedGlusterOutputListsVolumesByName()
     {
         string recorded = File.ReadAllText(RecordedOutput.PathOf("GlusterData", "volume-info-all-2-volumes.xml"));
-        var runner = new FsReplayRunner("gluster")
+        var runner = new ReplayRunner("gluster")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, recorded);
         Assert.Equal("""
             <sources>

@@ -240,20 +240,23 @@ public sealed class LocalFileVolumesTests : IDisposable
     [Fact]
     public void Failed_qemu_img_build_leaves_nothing_and_missing_qemu_img_names_the_package()
     {
-        using var failing = new FileVolumeTestPool(new ScriptedCommandRunner(exists: true, exitCode: 1, stderr: "boom"));
+        using var failing = new FileVolumeTestPool(new ReplayRunner().AnswerAny("qemu-img", 1, stderr: "boom"));
         string error = Fails(() => failing.Create("v.vmdk", "1048576", "vmdk"));
         Assert.StartsWith("internal error: Child process (qemu-img create -f vmdk", error);
         Assert.EndsWith("unexpected exit status 1: boom", error);
         Assert.Empty(failing.Entries());
 
-        using var missing = new FileVolumeTestPool(new ScriptedCommandRunner(exists: false, exitCode: 0));
+        var absent = new ReplayRunner();
+        absent.Missing.Add("qemu-img");
+        using var missing = new FileVolumeTestPool(absent);
         Assert.Contains("qemu-utils", Fails(() => missing.Create("v.vmdk", "1048576", "vmdk")));
+        Assert.Empty(absent.Ran);
     }
 
     [Fact]
     public void Qemu_img_builds_in_the_private_area_through_our_handle_and_errors_name_the_volume()
     {
-        var runner = new ScriptedCommandRunner(exists: true, exitCode: 0);
+        var runner = new ReplayRunner().AnswerAny("qemu-img", 0);
         using var pool = new FileVolumeTestPool(runner);
         string error = Fails(() => pool.Create("v.vdi", "1048576", "vdi")); // the scripted runner made no file
         string path = runner.Commands.Single().Arguments[^2];

@@ -12,13 +12,3 @@ public static class LogicalData
 
     private static string Directory([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "LogicalData");
 }
-
-/// <summary>The former name of <see cref="ReplayRunner"/>, kept for tests written against it on other branches.</summary>
-public sealed class LogicalReplayRunner : ReplayRunner
-{
-    public new LogicalReplayRunner Expect(string command, string stdout = "", int exitCode = 0, string stderr = "")
-    {
-        base.Expect(command, stdout, exitCode, stderr);
-        return this;
-    }
-}

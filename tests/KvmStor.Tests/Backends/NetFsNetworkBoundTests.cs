@@ -18,22 +18,6 @@ public sealed class NetFsNetworkBoundTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>A runner whose commands never finish (until the test ends), as mount does on a dead NFS server.</summary>
-    private sealed class HangingRunner(params string[] installed) : ICommandRunner
-    {
-        public readonly ManualResetEventSlim Release = new();
-        public List<string> Ran { get; } = [];
-
-        public CommandResult Run(CommandLine command)
-        {
-            lock (Ran) Ran.Add(command.ToString());
-            Release.Wait(TimeSpan.FromSeconds(30));
-            return new CommandResult(0, "", "");
-        }
-
-        public bool Exists(string program) => installed.Contains(program);
-    }
-
     private PoolDefinition Pool(string format) => PoolXml.Parse($"""
         <pool type='netfs'>
           <name>nfs1</name>
@@ -45,12 +29,11 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     [Fact]
     public void AMountThatHangsFailsWithinTheBound()
     {
-        var runner = new HangingRunner();
+        var runner = new ReplayRunner("none").Hang($"/bin/mount -o nodev,nosuid,noexec -t nfs 127.0.0.1:/export {_dir.Target}");
         var backend = new NetFsPoolBackend(runner, _dir.MountTable, Bound);
         var watch = Stopwatch.StartNew();
         var e = Assert.Throws<StorageException>(() => backend.Start(Pool("nfs")));
         watch.Stop();
-        runner.Release.Set();
         Assert.Equal(ErrorCode.OperationTimeout, e.Code);
         Assert.Equal("Timed out during operation: mount of 127.0.0.1:/export: no answer within 0.4 s (KVMSTOR_NETWORK_TIMEOUT)", e.Display);
         Assert.Equal([$"/bin/mount -o nodev,nosuid,noexec -t nfs 127.0.0.1:/export {_dir.Target}"], runner.Ran);
@@ -61,9 +44,9 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     public void AnUnmountThatHangsFailsWithinTheBound()
     {
         _dir.WriteMounts($"127.0.0.1:/export {_dir.Target} nfs4 rw");
-        var runner = new HangingRunner();
+        var runner = new ReplayRunner("none").Hang($"/bin/umount {_dir.Target}");
         var e = Assert.Throws<StorageException>(() => new NetFsPoolBackend(runner, _dir.MountTable, Bound).Stop(Pool("nfs")));
-        runner.Release.Set();
+        Assert.Equal([$"/bin/umount {_dir.Target}"], runner.Ran);
         Assert.Equal("Timed out during operation: unmount of 127.0.0.1:/export: no answer within 0.4 s (KVMSTOR_NETWORK_TIMEOUT)", e.Display);
     }
 
@@ -74,7 +57,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
         // A mount that answers gets libvirt's plain umount.
         Directory.CreateDirectory(_dir.Target);
         _dir.WriteMounts($"127.0.0.1:/export {_dir.Target} nfs4 rw");
-        var runner = new FsReplayRunner().On($"/bin/umount {_dir.Target}", 0);
+        var runner = new ReplayRunner(FsScratch.Tools).On($"/bin/umount {_dir.Target}", 0);
         new NetFsPoolBackend(runner, _dir.MountTable, Bound).Stop(Pool("nfs"));
         Assert.Equal([$"/bin/umount {_dir.Target}"], runner.Ran);
     }
@@ -82,10 +65,10 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     [Fact]
     public void SourceQueriesThatHangReportTheTimeoutWhenNothingWasFound()
     {
-        var runner = new HangingRunner("showmount", "gluster");
+        var runner = new ReplayRunner("showmount", "gluster")
+            .Hang(NetFsSourceFinder.ShowmountCommand("nas9").ToString()).Hang(NetFsSourceFinder.GlusterCommand("nas9").ToString());
         var e = Assert.Throws<StorageException>(() =>
             new NetFsPoolBackend(runner, _dir.MountTable, Bound).FindSources("<source><host name='nas9'/></source>"));
-        runner.Release.Set();
         Assert.Equal(ErrorCode.OperationTimeout, e.Code);
         Assert.StartsWith("Timed out during operation: showmount --no-headers --exports nas9: no answer within 0.4 s", e.Display);
         Assert.Equal(2, runner.Ran.Count); // the Gluster query still ran after NFS timed out
@@ -95,7 +78,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     public void RecordedGlusterOutputListsEveryVolumeAsAGlusterfsSource()
     {
         string recorded = File.ReadAllText(RecordedOutput.PathOf("GlusterData", "volume-info-all-2-volumes.xml"));
-        var runner = new FsReplayRunner("gluster")
+        var runner = new ReplayRunner("gluster")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, recorded);
         string xml = new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>");
         Assert.Equal("""
@@ -123,7 +106,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
     public void RecordedShowmountOutputListsEveryExportAsAnNfsSource()
     {
         string recorded = File.ReadAllText(RecordedOutput.PathOf("NfsData", "showmount-ganesha-4.3.txt"));
-        var runner = new FsReplayRunner("showmount").On("showmount --no-headers --exports 127.0.0.1", 0, recorded);
+        var runner = new ReplayRunner("showmount").On("showmount --no-headers --exports 127.0.0.1", 0, recorded);
         Assert.Equal("""
             <sources>
               <source>

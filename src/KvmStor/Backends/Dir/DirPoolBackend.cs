@@ -9,8 +9,6 @@ namespace KvmStor.Backends.Dir;
 /// </summary>
 public sealed class DirPoolBackend(ICommandRunner runner) : FileVolumePoolBackend(runner)
 {
-    public DirPoolBackend() : this(ProcessCommandRunner.Instance) { }
-
     public override PoolType Type => PoolType.Dir;
 
     public override BackendCapabilities Capabilities =>

@@ -13,7 +13,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage u
 {
     private const int WipeBytes = 1 << 20;
 
-    public DiskPoolBackend() : this(ProcessCommandRunner.Instance, new DeviceUsage()) { }
+    public DiskPoolBackend(ICommandRunner runner) : this(runner, new DeviceUsage()) { }
 
     public PoolType Type => PoolType.Disk;
 

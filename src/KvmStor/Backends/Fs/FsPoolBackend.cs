@@ -8,7 +8,7 @@ namespace KvmStor.Backends.Fs;
 /// A filesystem on a local block device, mounted on the target directory. Build makes the directory and, only when
 /// asked with --overwrite or --no-overwrite, the filesystem (a plain build never runs mkfs, as in libvirt).
 /// </summary>
-public sealed class FsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null)
+public sealed class FsPoolBackend(ICommandRunner runner, string? mountTablePath = null)
     : MountedPoolBackend(runner, mountTablePath)
 {
     public override PoolType Type => PoolType.Fs;

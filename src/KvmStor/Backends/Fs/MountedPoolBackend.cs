@@ -15,8 +15,8 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
 
     /// <param name="runner">Runs mount, umount, mkfs and the probes (tests replay recorded output).</param>
     /// <param name="mountTablePath">The mount table to read; /proc/self/mounts on a real host.</param>
-    protected MountedPoolBackend(ICommandRunner? runner, string? mountTablePath)
-        : base(runner ?? ProcessCommandRunner.Instance)
+    protected MountedPoolBackend(ICommandRunner runner, string? mountTablePath)
+        : base(runner)
     {
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
     }
@@ -44,7 +44,7 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         string source = MountCommand.PoolSource(pool);
         if (WaitOnServer($"mount check of {source}", () => IsMounted(pool))) return;
         BeforeMount(pool);
-        WaitOnServer($"mount of {source}", () => Runner.RunChecked(MountCommand.Mount(pool)));
+        Runner.RunChecked(OnServer(MountCommand.Mount(pool), $"mount of {source}"));
     }
 
     public override void Stop(PoolDefinition pool)
@@ -53,7 +53,7 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         string source = MountCommand.PoolSource(pool);
         if (!WaitOnServer($"mount check of {source}", () => IsMounted(pool))) return;
         var unmount = UnmountCommand(pool);
-        WaitOnServer($"unmount of {source}", () => Runner.RunChecked(unmount));
+        Runner.RunChecked(OnServer(unmount, $"unmount of {source}"));
     }
 
     /// <summary>umount target, as libvirt runs it; network pools may choose a detach that cannot block instead.</summary>
@@ -65,6 +65,9 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
     /// blocks even a stat).
     /// </summary>
     protected virtual T WaitOnServer<T>(string what, Func<T> step) => step();
+
+    /// <summary>A command that may wait on the pool's server (mount, umount): network pools give it a time limit.</summary>
+    protected virtual CommandLine OnServer(CommandLine command, string what) => command;
 
     /// <summary>A last check before mount runs (network pools: is the server there at all?).</summary>
     protected virtual void BeforeMount(PoolDefinition pool) { }

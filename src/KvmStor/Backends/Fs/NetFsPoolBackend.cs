@@ -14,7 +14,7 @@ namespace KvmStor.Backends.Fs;
 /// that the command can exit (see <see cref="AbortStuckFuseMount"/>).
 /// </summary>
 /// <param name="networkLimit">The bound on each wait for the server; null reads KVMSTOR_NETWORK_TIMEOUT each time.</param>
-public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
+public sealed class NetFsPoolBackend(ICommandRunner runner, string? mountTablePath = null, TimeSpan? networkLimit = null)
     : MountedPoolBackend(runner, mountTablePath)
 {
     private const int ENOTCONN = 107;
@@ -48,7 +48,11 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
 
     public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
 
+    // A look at the mount table or the mounted directory is a native call that cannot be cancelled: it stays on a
+    // bounded thread (NetworkTimeout). Commands get the runner's time limit, which ends them.
     protected override T WaitOnServer<T>(string what, Func<T> step) => NetworkTimeout.Run(what, step, networkLimit);
+
+    protected override CommandLine OnServer(CommandLine command, string what) => command.Within(CommandTimeLimit.Network(what, networkLimit));
 
     protected override void BeforeMount(PoolDefinition pool)
     {

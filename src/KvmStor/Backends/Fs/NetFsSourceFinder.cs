@@ -42,7 +42,7 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner, TimeSpan? n
     /// <summary>Runs a query with the network bound; a timeout is remembered and answers as a failed run.</summary>
     private CommandResult RunBounded(CommandLine command)
     {
-        try { return NetworkTimeout.Run(command.ToString(), () => runner.Run(command), networkLimit); }
+        try { return runner.Run(command.Within(CommandTimeLimit.Network(command.ToString(), networkLimit))); }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
             _timeout ??= e;

@@ -21,11 +21,12 @@ public static class ServerReachability
     /// <summary>Throws OperationTimeout when neither an answer nor a refusal comes within the bound.</summary>
     public static void EnsureAnswers(string host, int port, TimeSpan? limit = null)
     {
-        NetworkTimeout.Run($"connect to {host}:{port}", () =>
-        {
-            using var client = new TcpClient();
-            try { client.Connect(host, port); }
-            catch (SocketException) { } // refused, unreachable, unknown host: the mount that follows says so
-        }, limit);
+        // A connect (name lookup included) can be cancelled: no thread waits on past the bound.
+        TimeSpan bound = limit ?? NetworkTimeout.Limit;
+        using var timer = new CancellationTokenSource(bound);
+        using var client = new TcpClient();
+        try { client.ConnectAsync(host, port, timer.Token).AsTask().GetAwaiter().GetResult(); }
+        catch (OperationCanceledException) { throw NetworkTimeout.TimedOut($"connect to {host}:{port}", bound); }
+        catch (SocketException) { } // refused, unreachable, unknown host: the mount that follows says so
     }
 }

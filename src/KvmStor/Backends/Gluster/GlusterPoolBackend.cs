@@ -25,9 +25,9 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
     /// <summary>How long a failed start or a stop keeps trying to remove the private mount point.</summary>
     private static readonly TimeSpan MountPointRemovalBound = TimeSpan.FromSeconds(10);
 
-    public GlusterPoolBackend(ICommandRunner? runner = null, string? mountRoot = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
+    public GlusterPoolBackend(ICommandRunner runner, string? mountRoot = null, string? mountTablePath = null, TimeSpan? networkLimit = null)
     {
-        _runner = runner ?? ProcessCommandRunner.Instance;
+        _runner = runner;
         _mounts = new GlusterMounts(mountRoot);
         _networkLimit = networkLimit;
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;

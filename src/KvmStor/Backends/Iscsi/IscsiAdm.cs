@@ -6,7 +6,7 @@ namespace KvmStor.Backends.Iscsi;
 /// <summary>
 /// open-iscsi's iscsiadm with the argument lists libvirt's viriscsi.c passes (spec §3.5), so a kvmstor iscsi pool
 /// leaves the node records and sessions libvirt's would. Calls that wait on the target (discovery, login, logout,
-/// rescan) are bounded by <see cref="NetworkTimeout"/>.
+/// rescan) run with a network time limit (KVMSTOR_NETWORK_TIMEOUT unless given).
 /// </summary>
 internal sealed partial class IscsiAdm(ICommandRunner runner, TimeSpan? networkLimit)
 {
@@ -82,7 +82,7 @@ internal sealed partial class IscsiAdm(ICommandRunner runner, TimeSpan? networkL
     /// <summary>The target IQNs a portal offers (lines "portal,tpgt target").</summary>
     public IReadOnlyList<string> DiscoverTargets(string portal, bool persist, string? iface)
     {
-        var result = Bounded($"iSCSI discovery at {portal}", () => runner.RunChecked(Discover(portal, persist, iface)));
+        var result = runner.RunChecked(Bounded(Discover(portal, persist, iface), $"iSCSI discovery at {portal}"));
         return result.StandardOutput.Split('\n').Select(l => TargetLine().Match(l)).Where(m => m.Success)
             .Select(m => m.Groups[2].Value).ToList();
     }
@@ -99,15 +99,15 @@ internal sealed partial class IscsiAdm(ICommandRunner runner, TimeSpan? networkL
         runner.Run(UpdateNode(portal, target, name, value));
 
     public void LogIn(string portal, string target, string? iface) =>
-        Bounded($"iSCSI login to {target} at {portal}", () => runner.RunChecked(Login(portal, target, iface)));
+        runner.RunChecked(Bounded(Login(portal, target, iface), $"iSCSI login to {target} at {portal}"));
 
     public void LogOut(string portal, string target, string? iface) =>
-        Bounded($"iSCSI logout from {target} at {portal}", () => runner.RunChecked(Logout(portal, target, iface)));
+        runner.RunChecked(Bounded(Logout(portal, target, iface), $"iSCSI logout from {target} at {portal}"));
 
     public void RescanSession(string sessionId) =>
-        Bounded($"iSCSI rescan of session {sessionId}", () => runner.RunChecked(Rescan(sessionId)));
+        runner.RunChecked(Bounded(Rescan(sessionId), $"iSCSI rescan of session {sessionId}"));
 
-    private T Bounded<T>(string what, Func<T> call) => NetworkTimeout.Run(what, call, networkLimit);
+    private CommandLine Bounded(CommandLine command, string what) => command.Within(CommandTimeLimit.Network(what, networkLimit));
 
     [GeneratedRegex(@"^\s*(\S+)\s+(\S+)\s*$")]
     private static partial Regex TargetLine();

@@ -21,7 +21,7 @@ public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
     private readonly ScsiLunVolumes _luns;
     private readonly ScsiSerial _serials;
 
-    public IscsiPoolBackend(IPoolSecrets secrets) : this(ProcessCommandRunner.Instance, secrets, IscsiHostPaths.System) { }
+    public IscsiPoolBackend(ICommandRunner runner, IPoolSecrets secrets) : this(runner, secrets, IscsiHostPaths.System) { }
 
     /// <param name="networkLimit">Bound on discovery, login, logout and rescan; null: <see cref="NetworkTimeout.Limit"/>.</param>
     public IscsiPoolBackend(ICommandRunner runner, IPoolSecrets secrets, IscsiHostPaths paths, TimeSpan? networkLimit = null) : base(paths.Roots)

@@ -23,8 +23,6 @@ public sealed class LocalFileVolumes : IVolumeBackend
     private readonly LocalVolumeBuilder _builder;
     private readonly LocalVolumeCloner _cloner;
 
-    public LocalFileVolumes() : this(ProcessCommandRunner.Instance) { }
-
     public LocalFileVolumes(ICommandRunner runner)
     {
         _qemuImg = new QemuImgTool(runner);

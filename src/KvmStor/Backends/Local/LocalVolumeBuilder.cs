@@ -26,7 +26,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             case "dir": BuildDirectory(volume, path, flags); break;
             case "qcow2": BuildQcow2(pool, volume, path, flags); break;
             case "ploop": throw StorageException.Unsupported("ploop volumes are not supported");
-            default: BuildWithQemuImg(pool, volume, path, flags); break;
+            default: BuildWithQemuImg(pool, volume, path, flags, cancel); break;
         }
         cancel.ThrowIfCancellationRequested();
         LocalVolumePermissions.Apply(area, volume.Target.Permissions);
@@ -107,7 +107,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
         });
     }
 
-    private void BuildWithQemuImg(PoolDefinition pool, VolumeDefinition volume, string path, VolumeCreateFlags flags)
+    private void BuildWithQemuImg(PoolDefinition pool, VolumeDefinition volume, string path, VolumeCreateFlags flags, CancellationToken cancel)
     {
         if (volume.BackingStore is { Path: { } backing, Format: null } backingStore)
         {
@@ -124,7 +124,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             PreallocateMetadata = flags.HasFlag(VolumeCreateFlags.PreallocMetadata),
         };
         foreach (var command in QemuImgCommand.BuildAll(request))
-            qemuImg.Run(command, "creation of non-raw file images");
+            qemuImg.Run(command, "creation of non-raw file images", cancel);
         if (!File.Exists(path)) throw StorageException.Internal($"qemu-img did not create '{path}'");
     }
 }

@@ -35,7 +35,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
         else if (targetFormat is "raw" or "qcow2" && sourceFormat is "raw" or "qcow2")
             CopyThroughQcow2(volume, area, input, sourceFormat, targetFormat, flags, progress, cancel);
         else
-            ConvertWithQemuImg(pool, volume, area, sourcePool, source, input, flags);
+            ConvertWithQemuImg(pool, volume, area, sourcePool, source, input, flags, cancel);
         cancel.ThrowIfCancellationRequested();
         LocalVolumePermissions.Apply(area, volume.Target.Permissions);
     }
@@ -104,7 +104,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
     }
 
     private void ConvertWithQemuImg(PoolDefinition pool, VolumeDefinition volume, VolumeBuildArea area, PoolDefinition sourcePool,
-        VolumeDefinition source, VolumeFile input, VolumeCreateFlags flags)
+        VolumeDefinition source, VolumeFile input, VolumeCreateFlags flags, CancellationToken cancel)
     {
         if (flags.HasFlag(VolumeCreateFlags.Reflink))
             throw StorageException.System($"failed to clone files from '{source.Target.Path}'", Errno.EOPNOTSUPP);
@@ -121,7 +121,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
             PreallocateMetadata = flags.HasFlag(VolumeCreateFlags.PreallocMetadata),
         };
         foreach (var command in QemuImgCommand.BuildAll(request))
-            qemuImg.Run(command, "creation of non-raw file images");
+            qemuImg.Run(command, "creation of non-raw file images", cancel);
         using var built = area.OpenBuilt();
         FileSystem.DataSync(built);
     }

@@ -7,11 +7,12 @@ public sealed class QemuImgTool(ICommandRunner runner)
 {
     public const string Program = "qemu-img";
 
-    public void Run(CommandLine command, string purpose)
+    /// <param name="cancel">Ends qemu-img (and the call) when it fires: Ctrl+C on a long create or copy.</param>
+    public void Run(CommandLine command, string purpose, CancellationToken cancel = default)
     {
         if (!runner.Exists(command.Program))
             throw StorageException.Internal(
                 $"{purpose} is not supported without qemu-img. (install the Debian package qemu-utils)");
-        runner.RunChecked(command);
+        runner.RunChecked(command, cancel);
     }
 }

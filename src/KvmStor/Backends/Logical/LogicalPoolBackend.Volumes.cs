@@ -211,7 +211,7 @@ public sealed partial class LogicalPoolBackend
         // -n: the LV exists already; --target-is-zero (thin only) lets qemu-img skip zeros without writing them.
         var args = new List<string> { "convert", "-f", format, "-O", "raw", "-n" };
         if (thin) args.Add("--target-is-zero");
-        _lvm.Runner.RunChecked(new CommandLine("qemu-img", [.. args, sourcePath, targetPath]));
+        _lvm.Runner.RunChecked(new CommandLine("qemu-img", [.. args, sourcePath, targetPath]), cancel);
     }
 
     private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenDevice(VolumeDefinition volume, FileAccess access)

@@ -12,8 +12,6 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
 {
     private readonly LvmTools _lvm;
 
-    public LogicalPoolBackend() : this(ProcessCommandRunner.Instance) { }
-
     public LogicalPoolBackend(ICommandRunner runner) => _lvm = new LvmTools(runner);
 
     public PoolType Type => PoolType.Logical;

@@ -13,7 +13,7 @@ public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : D
 {
     private readonly DmsetupTool _dmsetup = new(runner);
 
-    public MpathPoolBackend() : this(ProcessCommandRunner.Instance, HostRoots.System) { }
+    public MpathPoolBackend(ICommandRunner runner) : this(runner, HostRoots.System) { }
 
     public PoolType Type => PoolType.Mpath;
 

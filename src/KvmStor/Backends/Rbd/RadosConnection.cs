@@ -44,7 +44,10 @@ internal sealed unsafe class RadosConnection
         return Open.GetOrAdd(identity, made);
     }
 
-    /// <summary>Runs a call that waits for the cluster within the network bound; on timeout the connection is forgotten.</summary>
+    /// <summary>
+    /// Runs a call that waits for the cluster within the network bound; on timeout the connection is forgotten.
+    /// librados calls cannot be cancelled, so this stays a bounded thread (NetworkTimeout) that is left behind.
+    /// </summary>
     public T Call<T>(string what, Func<T> operation)
     {
         try

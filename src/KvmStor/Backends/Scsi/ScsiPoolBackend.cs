@@ -21,7 +21,7 @@ public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend
     /// <summary>Pools whose vHBA this process created at start: refresh marks them managed, a failed start removes the vHBA again.</summary>
     private readonly ConcurrentDictionary<Guid, bool> _createdAtStart = new();
 
-    public ScsiPoolBackend() : this(ProcessCommandRunner.Instance, HostRoots.System, TimeSpan.FromSeconds(10)) { }
+    public ScsiPoolBackend(ICommandRunner runner) : this(runner, HostRoots.System, TimeSpan.FromSeconds(10)) { }
 
     /// <param name="vhbaTimeout">How long start waits for a new vHBA to appear after vport_create.</param>
     public ScsiPoolBackend(ICommandRunner runner, HostRoots roots, TimeSpan vhbaTimeout) : base(roots)

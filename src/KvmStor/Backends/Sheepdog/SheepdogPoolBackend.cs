@@ -15,8 +15,6 @@ public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
     private readonly SheepdogTool _dog;
     private readonly Func<string> _newSnapshotTag;
 
-    public SheepdogPoolBackend() : this(ProcessCommandRunner.Instance) { }
-
     /// <param name="newSnapshotTag">Names the snapshot a clone is made from (tests pass a fixed one).</param>
     /// <param name="networkLimit">Bound on each dog run; KVMSTOR_NETWORK_TIMEOUT (default 30 s) unless given.</param>
     public SheepdogPoolBackend(ICommandRunner runner, Func<string>? newSnapshotTag = null, TimeSpan? networkLimit = null)

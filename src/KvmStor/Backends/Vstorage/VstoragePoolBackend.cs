@@ -16,15 +16,13 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
     private readonly Func<uint, string> _userName;
     private readonly Func<uint, string> _groupName;
 
-    public VstoragePoolBackend() : this(null) { }
-
     /// <param name="runner">Runs vstorage-mount and umount (tests replay them).</param>
     /// <param name="mountTablePath">The mount table; /proc/self/mounts on a host.</param>
     /// <param name="userName">Names a uid for -u (the C library's lookup unless given).</param>
     /// <param name="groupName">Names a gid for -g.</param>
-    public VstoragePoolBackend(ICommandRunner? runner, string? mountTablePath = null,
+    public VstoragePoolBackend(ICommandRunner runner, string? mountTablePath = null,
         Func<uint, string>? userName = null, Func<uint, string>? groupName = null)
-        : base(runner ?? ProcessCommandRunner.Instance)
+        : base(runner)
     {
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
         _userName = userName ?? AccountNames.User;
@@ -50,7 +48,7 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
             throw StorageException.Internal(
                 $"Cannot find '{command.Program}' in path: the Virtuozzo Storage client (vstorage-client) is not installed");
         // The FUSE client waits for the cluster's metadata servers: bounded like every network wait.
-        NetworkTimeout.Run(command.ToString(), () => Runner.RunChecked(command));
+        Runner.RunChecked(command.Within(CommandTimeLimit.Network(command.ToString())));
     }
 
     public override void Stop(PoolDefinition pool)

@@ -15,8 +15,6 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
     private readonly DeviceUsage _deviceUsage;
     private bool? _volmodeSupported;
 
-    public ZfsPoolBackend() : this(ProcessCommandRunner.Instance) { }
-
     /// <param name="devRoot">Where /dev is for volume I/O (tests point it at a scratch directory).</param>
     /// <param name="deviceUsage">Tells which devices are mounted or swap (tests give it their own tables).</param>
     public ZfsPoolBackend(ICommandRunner runner, string? devRoot = null, DeviceUsage? deviceUsage = null)

@@ -16,7 +16,7 @@ public static class ZvolContentCopy
         if (format is not ("raw" or "none"))
         {
             // -n: the zvol exists already; --target-is-zero: it reads as zeros, so zeros need not be written.
-            runner.RunChecked(new CommandLine("qemu-img", "convert", "-f", format, "-O", "raw", "-n", "--target-is-zero", sourcePath, zvolPath));
+            runner.RunChecked(new CommandLine("qemu-img", "convert", "-f", format, "-O", "raw", "-n", "--target-is-zero", sourcePath, zvolPath), cancel);
             return;
         }
         try

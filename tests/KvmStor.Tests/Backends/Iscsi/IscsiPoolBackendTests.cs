@@ -102,13 +102,11 @@ public class IscsiPoolBackendTests : IDisposable
     [Fact]
     public void ALoginThatHangsFailsWithinTheNetworkBound()
     {
-        NoSession().Expect(NodeNew, Read("node-new.txt")).Expect(Login, Read("login.txt"));
-        using var release = new ManualResetEventSlim();
-        Runner.OnRun = line => { if (line == Login) release.Wait(TimeSpan.FromSeconds(10)); };
+        NoSession().Expect(NodeNew, Read("node-new.txt")).Hang(Login);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<StorageException>(() => _host.Backend(networkLimit: TimeSpan.FromMilliseconds(300)).Start(IscsiTestHost.Pool()));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
-        release.Set();
+        Assert.Equal(Login, Runner.Ran[^1]);
         Assert.Equal(ErrorCode.OperationTimeout, e.Code);
         Assert.Equal($"Timed out during operation: iSCSI login to {Target} at {Portal}: no answer within 0.3 s (KVMSTOR_NETWORK_TIMEOUT)", e.Display);
     }

@@ -164,22 +164,11 @@ public sealed class SheepdogPoolBackendTests
         Assert.Empty(_dog.Ran);
     }
 
-    /// <summary>A dog that never hears from its cluster.</summary>
-    private sealed class HangingRunner : KvmStor.Host.ICommandRunner
-    {
-        public KvmStor.Host.CommandResult Run(KvmStor.Host.CommandLine command)
-        {
-            Thread.Sleep(TimeSpan.FromSeconds(10));
-            return new(0, "", "");
-        }
-
-        public bool Exists(string program) => true;
-    }
-
     [Fact]
     public void DogThatNeverAnswersTimesOut()
     {
-        var backend = new SheepdogPoolBackend(new HangingRunner(), networkLimit: TimeSpan.FromMilliseconds(200));
+        // A dog that never hears from its cluster.
+        var backend = new SheepdogPoolBackend(new ReplayRunner().Hang($"dog node info -r {At}"), networkLimit: TimeSpan.FromMilliseconds(200));
         var e = Assert.Throws<StorageException>(() => backend.Refresh(Pool()));
         Assert.Equal($"Timed out during operation: dog node info -r {At}: no answer within 0.2 s (KVMSTOR_NETWORK_TIMEOUT)", e.Display);
     }

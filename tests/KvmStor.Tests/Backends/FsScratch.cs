@@ -1,22 +1,11 @@
 namespace KvmStor.Tests.Backends;
 
-/// <summary>
-/// <see cref="ReplayRunner"/> with the fs/netfs backends' tools installed by default (mount, umount, mkfs, blkid,
-/// showmount, gluster). Kept under this name because the fs/netfs tests (and tests on other branches) use it.
-/// </summary>
-public sealed class FsReplayRunner(params string[] installed)
-    : ReplayRunner(installed.Length > 0 ? installed : ["/bin/mount", "/bin/umount", "/sbin/mkfs", "mkfs.ext4", "mkfs.xfs", "mkfs.vfat", "blkid", "showmount", "gluster"])
-{
-    public new FsReplayRunner On(string commandLine, int exitCode, string stdout = "", string stderr = "")
-    {
-        base.On(commandLine, exitCode, stdout, stderr);
-        return this;
-    }
-}
-
 /// <summary>A scratch directory with a fake device file and a mount-table file the backend reads instead of /proc/self/mounts.</summary>
 public sealed class FsScratch : IDisposable
 {
+    /// <summary>The fs/netfs backends' tools (mount, umount, mkfs, blkid, showmount, gluster), as a replay runner's installed programs.</summary>
+    public static readonly string[] Tools = ["/bin/mount", "/bin/umount", "/sbin/mkfs", "mkfs.ext4", "mkfs.xfs", "mkfs.vfat", "blkid", "showmount", "gluster"];
+
     public string Root { get; } = Directory.CreateTempSubdirectory("kvmstor-fs-").FullName;
     public string MountTable => Path.Combine(Root, "mounts");
     public string Target => Path.Combine(Root, "pool");

@@ -1,6 +1,5 @@
-using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
-using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;
 

@@ -23,16 +23,6 @@ public enum BackendCapabilities
     WipeVolume = 1 << 13,
 }
 
-[Flags]
-public enum PoolBuildFlags
-{
-    None = 0,
-    /// <summary>pool-start --build / pool-create --build: build before starting.</summary>
-    Build = 1,
-    Overwrite = 2,
-    NoOverwrite = 4,
-}
-
 /// <summary>What a refresh learned about a running pool.</summary>
 public sealed record PoolRefreshResult
 {

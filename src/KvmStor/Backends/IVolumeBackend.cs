@@ -1,45 +1,6 @@
-using KvmStor.Images;
 using KvmStor.Model;
 
 namespace KvmStor.Backends;
-
-[Flags]
-public enum VolumeCreateFlags
-{
-    None = 0,
-    /// <summary>vol-create --prealloc-metadata.</summary>
-    PreallocMetadata = 1,
-    /// <summary>vol-clone / vol-create-from --reflink: share extents or fail.</summary>
-    Reflink = 2,
-    /// <summary>vol-clone / vol-create-from: copy the data even where the pool could share it (rbd: no copy-on-write clone).</summary>
-    FullCopy = 4,
-}
-
-[Flags]
-public enum VolumeResizeFlags
-{
-    None = 0,
-    Allocate = 1,
-    Delta = 2,
-    Shrink = 4,
-}
-
-[Flags]
-public enum VolumeDeleteFlags
-{
-    None = 0,
-    DeleteSnapshots = 2,
-}
-
-/// <summary>A byte range of a volume for upload and download; Length 0 means "to the end".</summary>
-public readonly record struct TransferRange(ulong Offset, ulong Length, bool Sparse)
-{
-    /// <summary>
-    /// Upload only: let the data grow a raw volume past its capacity (libvirt always does). Without it an upload
-    /// must fit between the offset and the capacity.
-    /// </summary>
-    public bool AllowGrow { get; init; }
-}
 
 /// <summary>
 /// The volume half of a backend. Backends look volumes up live (no cache): a file pool reads its directory, a block

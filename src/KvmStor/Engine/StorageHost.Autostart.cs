@@ -1,4 +1,4 @@
-using KvmStor.Backends;
+using KvmStor.Model;
 using KvmStor.State;
 
 namespace KvmStor.Engine;

@@ -30,8 +30,8 @@ internal sealed class VolumeCliSession : IDisposable
     {
         using var host = _dir.OpenHost();
         var pool = host.DefinePool($"<pool type='dir'><name>{name}</name><target><path>{_dir.PoolDir(name)}</path></target></pool>");
-        host.BuildPool(name, KvmStor.Backends.PoolBuildFlags.None);
-        if (start) host.StartPool(name, KvmStor.Backends.PoolBuildFlags.None);
+        host.BuildPool(name, KvmStor.Model.PoolBuildFlags.None);
+        if (start) host.StartPool(name, KvmStor.Model.PoolBuildFlags.None);
         return pool.Uuid;
     }
 

@@ -19,7 +19,7 @@ public class PoolSizeAccountingTests
         Assert.Equal(before.Available - created.Volume.Allocation, afterCreate.Available);
         Assert.Equal(before.Capacity, afterCreate.Capacity);
 
-        pool.Host.DeleteVolume(pool.Volume("dense.img"), KvmStor.Backends.VolumeDeleteFlags.None);
+        pool.Host.DeleteVolume(pool.Volume("dense.img"), KvmStor.Model.VolumeDeleteFlags.None);
         var afterDelete = pool.Host.GetPoolInfo("p");
         Assert.Equal(before.Allocation, afterDelete.Allocation);
         Assert.Equal(before.Available, afterDelete.Available);
@@ -35,8 +35,8 @@ public class StoppedPoolSizesTests
         var host = dir.OpenHost();
         string xml = $"<pool type='dir'><name>p</name><target><path>{dir.PoolDir("p")}</path></target></pool>";
         host.DefinePool(xml);
-        host.BuildPool("p", KvmStor.Backends.PoolBuildFlags.None);
-        host.StartPool("p", KvmStor.Backends.PoolBuildFlags.None);
+        host.BuildPool("p", KvmStor.Model.PoolBuildFlags.None);
+        host.StartPool("p", KvmStor.Model.PoolBuildFlags.None);
         var running = host.GetPoolInfo("p");
         Assert.True(running.Capacity > 0);
 

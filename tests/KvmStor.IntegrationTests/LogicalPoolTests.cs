@@ -2,6 +2,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Logical;
 using KvmStor.Engine;
 using KvmStor.Model;
+using KvmStor.Xml;
 using KvmStor.State;
 
 namespace KvmStor.IntegrationTests;
@@ -63,7 +64,7 @@ public sealed class LogicalPoolTests : IDisposable
     public void FindSourcesListsTheNewGroupWithBothPvs()
     {
         _backend.Build(Pool(), PoolBuildFlags.None);
-        string xml = _backend.FindSources(null);
+        string xml = SourcesXml.Format(PoolType.Logical, _backend.FindSources(null));
         string expected = $"""
                 <device path='{_lvm.Devices[0]}'/>
                 <device path='{_lvm.Devices[1]}'/>

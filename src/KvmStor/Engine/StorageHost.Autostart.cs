@@ -1,3 +1,4 @@
+using KvmStor.Backends;
 using KvmStor.Model;
 using KvmStor.State;
 
@@ -62,7 +63,8 @@ public sealed partial class StorageHost
             var live = _status.Load(name);
             if (live is null) continue;
             bool running;
-            try { running = Backends.Find(live.Type)?.CheckActive(live) ?? false; }
+            // A backend without a check leaves a pool recorded as running running (the next refresh tells).
+            try { running = Backends.Find(live.Type) switch { null => false, IPoolChecker checker => checker.CheckActive(live), _ => true }; }
             catch (StorageException) { running = false; }
             if (!running) _status.Delete(name);
         }

@@ -93,7 +93,7 @@ public sealed partial class StorageHost
         using var poolLock = LockPool(name);
         var record = RequireActive(name);
         var backend = BackendFor(record.Live!.Type);
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live);
+        if (backend is IPoolStopper stopper) stopper.Stop(record.Live);
         if (record.Persistent) RememberLastSizes(record.Live);
         _status.Delete(name);
         MarkPendingDefinition(name, false);
@@ -108,9 +108,7 @@ public sealed partial class StorageHost
         var record = RequireRecord(name);
         if (record.Active) throw StillActive(name);
         var backend = BackendFor(record.Current.Type);
-        if (!backend.Capabilities.HasFlag(BackendCapabilities.Delete))
-            throw StorageException.NoSupport("pool does not support pool deletion");
-        backend.Delete(record.Current);
+        BackendCapabilityTable.Require<IPoolDeleter>(backend).Delete(record.Current);
         _volumeFormats.Drop(record.Current); // the directory and its volumes are gone; undefine keeps them (a redefinition keeps the UUID)
         Emit(record.Current, PoolLifecycleEvent.Deleted);
     }
@@ -148,7 +146,7 @@ public sealed partial class StorageHost
         catch (StorageException)
         {
             // As libvirt: a pool that can no longer be refreshed is stopped.
-            try { if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live); }
+            try { if (backend is IPoolStopper stopper) stopper.Stop(record.Live); }
             catch (StorageException) { }
             _status.Delete(name);
             Emit(record.Live, PoolLifecycleEvent.Stopped);
@@ -171,15 +169,14 @@ public sealed partial class StorageHost
         return PoolXml.Format(shown);
     }
 
-    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document from the type's backend.</summary>
+    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document of what the type's backend finds.</summary>
     public string FindPoolSources(string type, string? sourceSpecXml)
     {
         if (!PoolTypeNames.TryParse(type, out var poolType))
             throw StorageException.Internal($"unknown storage pool type {type}");
         var backend = BackendFor(poolType);
-        if (!backend.Capabilities.HasFlag(BackendCapabilities.FindSources))
-            throw StorageException.NoSupport($"pool type '{type}' does not support source discovery");
-        return backend.FindSources(sourceSpecXml);
+        var finder = BackendCapabilityTable.Require<ISourceFinder>(backend);
+        return SourcesXml.Format(poolType, finder.FindSources(sourceSpecXml));
     }
 
     /// <summary>pool-capabilities, from the backend registry.</summary>
@@ -191,16 +188,16 @@ public sealed partial class StorageHost
     private void Build(IPoolBackend backend, PoolDefinition def, PoolBuildFlags flags)
     {
         // A backend without a build step builds trivially, as in libvirt.
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Build)) backend.Build(def, flags);
+        if (backend is IPoolBuilder builder) builder.Build(def, flags);
         Emit(def, PoolLifecycleEvent.Created);
     }
 
     private static PoolDefinition StartAndRefresh(IPoolBackend backend, PoolDefinition def)
     {
         bool started = false;
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Start))
+        if (backend is IPoolStarter starter)
         {
-            backend.Start(def);
+            starter.Start(def);
             started = true;
         }
         try
@@ -209,8 +206,8 @@ public sealed partial class StorageHost
         }
         catch
         {
-            if (started)
-                try { backend.Stop(def); } catch (StorageException) { }
+            if (started && backend is IPoolStopper stopper)
+                try { stopper.Stop(def); } catch (StorageException) { }
             throw;
         }
     }

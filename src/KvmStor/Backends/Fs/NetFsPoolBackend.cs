@@ -46,7 +46,7 @@ public sealed class NetFsPoolBackend(ICommandRunner? runner = null, string? moun
         if ((flags & (PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)) != 0) RequireDeviceToFormat(pool);
     }
 
-    public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
+    public override IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
 
     protected override T WaitOnServer<T>(string what, Func<T> step) => NetworkTimeout.Run(what, step, networkLimit);
 

@@ -15,6 +15,7 @@ packages+=(ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1) # rbd: a si
 packages+=(inotify-tools)                                        # security tests: the hostile user's inotify watcher
 packages+=(dpkg-dev binutils zlib1g-dev lintian debootstrap groff-base tmux zsh) # the .deb: build, lint, clean-root install, man, Tab
 packages+=(iproute2)                                             # a dead NFS server: a TUN sink in a private network namespace
+packages+=(libvirt-clients python3-libvirt)                      # kvmstor serve: the real virsh 9.0 and /usr/bin/python3's libvirt module as clients
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ public static class HostConnection
     {
         try
         {
-            foreach (var (pool, error) in host.RunAutostartOncePerBoot())
+            foreach (var (pool, error) in host.Pools.RunAutostartOncePerBoot())
                 warn($"pool {pool} failed to autostart: {error.Display}");
         }
         catch (StorageException e)

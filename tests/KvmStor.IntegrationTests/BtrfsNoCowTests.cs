@@ -26,9 +26,9 @@ public sealed class BtrfsNoCowTests : IDisposable
     private string DefineDirPool(string name, string features = "")
     {
         string path = Path.Combine(_disk.Target, name);
-        _host.DefinePool($"<pool type='dir'><name>{name}</name>{features}<target><path>{path}</path></target></pool>");
-        _host.BuildPool(name, PoolBuildFlags.None);
-        _host.StartPool(name, PoolBuildFlags.None);
+        _host.Pools.Define($"<pool type='dir'><name>{name}</name>{features}<target><path>{path}</path></target></pool>");
+        _host.Pools.Build(name, PoolBuildFlags.None);
+        _host.Pools.Start(name, PoolBuildFlags.None);
         return path;
     }
 
@@ -40,7 +40,7 @@ public sealed class BtrfsNoCowTests : IDisposable
     }
 
     private void CreateVolume(string pool, string name, string format, string extra = "") =>
-        _host.CreateVolume(pool, $"<volume><name>{name}</name><capacity>8388608</capacity><target><format type='{format}'/>{extra}</target></volume>",
+        _host.Volumes.Create(pool, $"<volume><name>{name}</name><capacity>8388608</capacity><target><format type='{format}'/>{extra}</target></volume>",
             VolumeCreateFlags.None);
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class FileVolumeGoldenShapeTests : IDisposable
     private void AssertShape(string reference, VolumeHandle volume, bool sizes)
     {
         var expected = XDocument.Load(Path.Combine(Libvirt90Outputs, $"vol-dir-{reference}.dumpxml.xml")).Root!;
-        var actual = XDocument.Parse(_pool.Host.GetVolumeXml(volume)).Root!;
+        var actual = XDocument.Parse(_pool.Host.Volumes.GetXml(volume)).Root!;
         // libvirt prints <clusterSize> only after a pool refresh probed the file (its capture of a fresh volume lacks
         // it); kvmstor always probes, so it is always there: compare the rest.
         if (expected.Element("target")!.Element("clusterSize") is null && actual.Element("target")!.Element("clusterSize") is { } cluster)

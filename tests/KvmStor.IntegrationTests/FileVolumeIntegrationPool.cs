@@ -21,22 +21,22 @@ internal sealed class FileVolumeIntegrationPool : IDisposable
         Target = target;
         Host = new StorageHost(new StatePaths(StatePaths.SessionUri, Path.Combine(_state, "config"), Path.Combine(_state, "autostart"),
             Path.Combine(_state, "run")), BackendRegistry.CreateDefault());
-        Host.DefinePool($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
-        Host.StartPool("p", PoolBuildFlags.None);
+        Host.Pools.Define($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
+        Host.Pools.Start("p", PoolBuildFlags.None);
     }
 
     public string PathOf(string name) => Path.Combine(Target, name);
 
     public VolumeHandle Create(string name, string targetXml, string extra = "", VolumeCreateFlags flags = VolumeCreateFlags.None) =>
-        Host.CreateVolume("p", $"<volume><name>{name}</name>{extra}<target>{targetXml}</target></volume>", flags);
+        Host.Volumes.Create("p", $"<volume><name>{name}</name>{extra}<target>{targetXml}</target></volume>", flags);
 
     public VolumeHandle Clone(string source, string name, string format, VolumeCreateFlags flags = VolumeCreateFlags.None) =>
-        Host.CreateVolumeFrom("p", $"<volume><name>{name}</name><target><format type='{format}'/></target></volume>",
-            Host.LookupVolumeByName("p", source), flags);
+        Host.Volumes.CreateFrom("p", $"<volume><name>{name}</name><target><format type='{format}'/></target></volume>",
+            Host.Lookup.VolumeByName("p", source), flags);
 
     public void Dispose()
     {
-        try { Host.DestroyPool("p"); } catch (StorageException) { }
+        try { Host.Pools.Destroy("p"); } catch (StorageException) { }
         Host.Dispose();
         if (_ownTarget is not null) Directory.Delete(_ownTarget, recursive: true);
         else foreach (var f in Directory.EnumerateFiles(Target)) File.Delete(f);

@@ -72,7 +72,7 @@ public sealed class FileVolumeIntegrationTests : IDisposable
         const long Odd = 1000L * MiB + 512;
         _pool.Create("exact.qcow2", "<format type='qcow2'/>", $"<capacity>{Odd}</capacity>");
         AssertQcow2("exact.qcow2", Odd, "1.1");
-        Assert.Equal((ulong)Odd, _pool.Host.LookupVolumeByName("p", "exact.qcow2").Volume.Capacity);
+        Assert.Equal((ulong)Odd, _pool.Host.Lookup.VolumeByName("p", "exact.qcow2").Volume.Capacity);
         _pool.Create("rounded.qed", "<format type='qed'/>", $"<capacity>{Odd}</capacity>");
         Assert.Equal(1024001L * 1024, Info(_pool.PathOf("rounded.qed")).GetProperty("virtual-size").GetInt64());
     }
@@ -154,23 +154,23 @@ public sealed class FileVolumeIntegrationTests : IDisposable
     {
         var q = _pool.Create("q.qcow2", "<format type='qcow2'/>", "<capacity>16777216</capacity>");
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "write -P 0x11 0 1M");
-        _pool.Host.ResizeVolume(q, 64 * MiB, VolumeResizeFlags.None);
+        _pool.Host.Volumes.Resize(q, 64 * MiB, VolumeResizeFlags.None);
         AssertQcow2("q.qcow2", 64 * MiB, "1.1");
-        _pool.Host.ResizeVolume(_pool.Host.LookupVolumeByName("p", "q.qcow2"), 8 * MiB, VolumeResizeFlags.Shrink);
+        _pool.Host.Volumes.Resize(_pool.Host.Lookup.VolumeByName("p", "q.qcow2"), 8 * MiB, VolumeResizeFlags.Shrink);
         AssertQcow2("q.qcow2", 8 * MiB, "1.1");
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "read -P 0x11 0 1M");
 
-        _pool.Host.WipeVolume(_pool.Host.LookupVolumeByName("p", "q.qcow2"), WipeAlgorithm.Zero);
+        _pool.Host.Volumes.Wipe(_pool.Host.Lookup.VolumeByName("p", "q.qcow2"), WipeAlgorithm.Zero);
         AssertQcow2("q.qcow2", 8 * MiB, "1.1");
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "read -P 0 0 8M");
 
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "write -P 0x22 1M 1M");
-        _pool.Host.WipeVolume(_pool.Host.LookupVolumeByName("p", "q.qcow2"), WipeAlgorithm.Random);
+        _pool.Host.Volumes.Wipe(_pool.Host.Lookup.VolumeByName("p", "q.qcow2"), WipeAlgorithm.Random);
         AssertQcow2("q.qcow2", 8 * MiB, "1.1");
         QemuIo(_pool.PathOf("q.qcow2"), "qcow2", "read -P 0 0 8M");
 
         var raw = _pool.Create("r.img", "<format type='raw'/>", "<capacity>1048576</capacity><allocation>0</allocation>");
-        _pool.Host.ResizeVolume(raw, 4 * MiB, VolumeResizeFlags.None);
+        _pool.Host.Volumes.Resize(raw, 4 * MiB, VolumeResizeFlags.None);
         Assert.Equal(4L * MiB, Info(_pool.PathOf("r.img")).GetProperty("virtual-size").GetInt64());
     }
 
@@ -186,7 +186,7 @@ public sealed class FileVolumeIntegrationTests : IDisposable
             Assert.Equal(format, v.Volume.Target.Format);
             Assert.Equal(0x180, FileSystem.Stat(_pool.PathOf("v." + format)).Mode & 0x1FF);
         }
-        _pool.Host.ResizeVolume(_pool.Host.LookupVolumeByName("p", "v.qed"), 128 * MiB, VolumeResizeFlags.None);
+        _pool.Host.Volumes.Resize(_pool.Host.Lookup.VolumeByName("p", "v.qed"), 128 * MiB, VolumeResizeFlags.None);
         Assert.Equal(128L * MiB, Info(_pool.PathOf("v.qed")).GetProperty("virtual-size").GetInt64());
     }
 }
@@ -217,13 +217,13 @@ public sealed class FileVolumeXfsTests(ImagesXfsLoop xfs) : IClassFixture<Images
 
         var up = pool.Create("up.img", "<format type='raw'/>", "<capacity>67108864</capacity><allocation>0</allocation>");
         using (var input = File.OpenRead(src))
-            pool.Host.UploadVolume(up, input, new TransferRange(0, 0, true));
+            pool.Host.Volumes.Upload(up, input, new TransferRange(0, 0, true));
         Assert.True(FileSystem.Stat(pool.PathOf("up.img")).AllocatedBytes <= 34UL * MiB);
         string back = Path.Combine(xfs.MountPoint, "down-" + Guid.NewGuid().ToString("N")[..8] + ".img");
         try
         {
             using (var output = new FileStream(back, FileMode.CreateNew))
-                pool.Host.DownloadVolume(pool.Host.LookupVolumeByName("p", "up.img"), output, new TransferRange(0, 0, true));
+                pool.Host.Volumes.Download(pool.Host.Lookup.VolumeByName("p", "up.img"), output, new TransferRange(0, 0, true));
             Assert.True(File.ReadAllBytes(src).AsSpan().SequenceEqual(File.ReadAllBytes(back)));
             Assert.True(FileSystem.Stat(back).AllocatedBytes <= 34UL * MiB);
         }

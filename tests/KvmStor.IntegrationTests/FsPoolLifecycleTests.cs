@@ -19,22 +19,22 @@ public sealed class FsPoolLifecycleTests
     {
         using var loop = new FsPoolLoopDevice();
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml(format));
+        host.Pools.Define(loop.PoolXml(format));
 
         // --no-overwrite on an empty device formats it (libvirt's probe finds nothing, so mkfs runs).
         Assert.Null(loop.FileSystemType());
-        host.BuildPool("fs1", PoolBuildFlags.NoOverwrite);
+        host.Pools.Build("fs1", PoolBuildFlags.NoOverwrite);
         Assert.Equal(format, loop.FileSystemType());
         Assert.True(Directory.Exists(loop.Target));
 
         // …and on a formatted one refuses, with libvirt's text.
-        var e = Assert.Throws<StorageException>(() => host.BuildPool("fs1", PoolBuildFlags.NoOverwrite));
+        var e = Assert.Throws<StorageException>(() => host.Pools.Build("fs1", PoolBuildFlags.NoOverwrite));
         Assert.Equal($"Storage pool already built: Device '{loop.Device}' already formatted using '{format}'", e.Display);
 
         // Source discovery (beyond libvirt) offers the freshly formatted device with its filesystem.
-        Assert.Contains($"    <device path='{loop.Device}'/>\n    <format type='{format}'/>\n", host.FindPoolSources("fs", null));
+        Assert.Contains($"    <device path='{loop.Device}'/>\n    <format type='{format}'/>\n", host.Pools.FindSources("fs", null));
 
-        host.StartPool("fs1", PoolBuildFlags.None);
+        host.Pools.Start("fs1", PoolBuildFlags.None);
         var mount = loop.TargetMount();
         Assert.NotNull(mount);
         Assert.Equal(loop.Device, mount.Source);
@@ -44,8 +44,8 @@ public sealed class FsPoolLifecycleTests
 
         // Refresh sizes come from the mounted filesystem.
         File.WriteAllBytes(Path.Combine(loop.Target, "data.img"), new byte[8 << 20]);
-        host.RefreshPool("fs1");
-        var info = host.GetPoolInfo("fs1");
+        host.Pools.Refresh("fs1");
+        var info = host.Pools.Info("fs1");
         var usage = FileSystem.StatVfs(loop.Target);
         Assert.Equal(usage.TotalBytes, info.Capacity);
         Assert.InRange(info.Capacity, 400UL << 20, 512UL << 20);
@@ -54,29 +54,29 @@ public sealed class FsPoolLifecycleTests
 
         // Volumes behave as in a dir pool (the same code): a native qcow2 on the mounted filesystem passes qemu-img check,
         // and a file written there directly is a volume at once.
-        host.CreateVolume("fs1", "<volume><name>q.qcow2</name><capacity>67108864</capacity><target><format type='qcow2'/></target></volume>",
+        host.Volumes.Create("fs1", "<volume><name>q.qcow2</name><capacity>67108864</capacity><target><format type='qcow2'/></target></volume>",
             VolumeCreateFlags.None);
         var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-img", ["check", Path.Combine(loop.Target, "q.qcow2")])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         check.WaitForExit();
         Assert.Equal(0, check.ExitCode);
-        Assert.Contains("data.img", host.ListVolumes("fs1").Select(v => v.Name));
-        host.DeleteVolume(host.LookupVolumeByName("fs1", "q.qcow2"), VolumeDeleteFlags.None);
+        Assert.Contains("data.img", host.Volumes.List("fs1").Select(v => v.Name));
+        host.Volumes.Delete(host.Lookup.VolumeByName("fs1", "q.qcow2"), VolumeDeleteFlags.None);
         Assert.False(File.Exists(Path.Combine(loop.Target, "q.qcow2")));
 
-        host.DestroyPool("fs1");
+        host.Pools.Destroy("fs1");
         Assert.Null(loop.TargetMount());
-        Assert.False(host.GetPoolInfo("fs1").Active);
+        Assert.False(host.Pools.Info("fs1").Active);
 
         // --overwrite makes a new filesystem without asking.
         string before = loop.FileSystemUuid();
-        host.BuildPool("fs1", PoolBuildFlags.Overwrite);
+        host.Pools.Build("fs1", PoolBuildFlags.Overwrite);
         Assert.Equal(format, loop.FileSystemType());
         Assert.NotEqual(before, loop.FileSystemUuid());
 
-        host.DeletePool("fs1");
+        host.Pools.Delete("fs1");
         Assert.False(Directory.Exists(loop.Target));
-        host.UndefinePool("fs1");
+        host.Pools.Undefine("fs1");
     }
 
     [Fact]
@@ -84,8 +84,8 @@ public sealed class FsPoolLifecycleTests
     {
         using var loop = new FsPoolLoopDevice();
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml("ext4"));
-        host.BuildPool("fs1", PoolBuildFlags.None);
+        host.Pools.Define(loop.PoolXml("ext4"));
+        host.Pools.Build("fs1", PoolBuildFlags.None);
         Assert.True(Directory.Exists(loop.Target));
         Assert.Null(loop.FileSystemType());
     }
@@ -96,8 +96,8 @@ public sealed class FsPoolLifecycleTests
         using var loop = new FsPoolLoopDevice();
         FsPoolLoopDevice.Run("mkfs.ext4", "-q", loop.Device);
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml("xfs"));
-        var e = Assert.Throws<StorageException>(() => host.BuildPool("fs1", PoolBuildFlags.NoOverwrite));
+        host.Pools.Define(loop.PoolXml("xfs"));
+        var e = Assert.Throws<StorageException>(() => host.Pools.Build("fs1", PoolBuildFlags.NoOverwrite));
         Assert.Equal($"Storage pool already built: Format of device '{loop.Device}' does not match the expected format 'xfs', forced overwrite is necessary",
             e.Display);
         Assert.Equal("ext4", loop.FileSystemType());
@@ -108,8 +108,8 @@ public sealed class FsPoolLifecycleTests
     {
         using var loop = new FsPoolLoopDevice();
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml("ext4"));
-        host.StartPool("fs1", PoolBuildFlags.Build | PoolBuildFlags.NoOverwrite);
+        host.Pools.Define(loop.PoolXml("ext4"));
+        host.Pools.Start("fs1", PoolBuildFlags.Build | PoolBuildFlags.NoOverwrite);
         string uuid = loop.FileSystemUuid();
 
         // Another pool definition over the same device (the engine would refuse it as a source conflict; the backend refuses too).
@@ -117,7 +117,7 @@ public sealed class FsPoolLifecycleTests
         var e = Assert.Throws<StorageException>(() => new FsPoolBackend().Build(other, PoolBuildFlags.Overwrite));
         Assert.Equal($"Requested operation is not valid: Device '{loop.Device}' is mounted on '{loop.Target}'; unmount it before formatting", e.Display);
         Assert.Equal(uuid, loop.FileSystemUuid());
-        host.DestroyPool("fs1");
+        host.Pools.Destroy("fs1");
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public sealed class FsPoolLifecycleTests
     {
         using var loop = new FsPoolLoopDevice();
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml("vfat"));
-        host.BuildPool("fs1", PoolBuildFlags.Overwrite);
+        host.Pools.Define(loop.PoolXml("vfat"));
+        host.Pools.Build("fs1", PoolBuildFlags.Overwrite);
         Assert.Equal("vfat", loop.FileSystemType());
     }
 
@@ -135,15 +135,15 @@ public sealed class FsPoolLifecycleTests
     {
         using var loop = new FsPoolLoopDevice();
         using var host = loop.OpenHost();
-        host.DefinePool(loop.PoolXml("xfs", "reffs", "/tmp/" + Path.GetFileName(loop.Root) + "-reffs"));
+        host.Pools.Define(loop.PoolXml("xfs", "reffs", "/tmp/" + Path.GetFileName(loop.Root) + "-reffs"));
         string target = "/tmp/" + Path.GetFileName(loop.Root) + "-reffs";
         try
         {
-            host.StartPool("reffs", PoolBuildFlags.Build | PoolBuildFlags.Overwrite);
-            string ours = host.GetPoolXml("reffs", inactive: false);
+            host.Pools.Start("reffs", PoolBuildFlags.Build | PoolBuildFlags.Overwrite);
+            string ours = host.Pools.GetXml("reffs", inactive: false);
             string golden = File.ReadAllText(Path.Combine(ImagesTestSupport.Libvirt90Outputs, "pool-fs-xfs-loop.dumpxml.xml"));
             Assert.Equal(Normalize(golden, "/dev/loop0", "/var/lib/libvirt/ref-pools/reffs"), Normalize(ours, loop.Device, target));
-            host.DestroyPool("reffs");
+            host.Pools.Destroy("reffs");
         }
         finally
         {

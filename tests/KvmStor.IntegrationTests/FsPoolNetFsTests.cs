@@ -20,21 +20,21 @@ public sealed class FsPoolNetFsTests
     {
         using var host = FsPoolLoopDevice.OpenHost(root);
         string target = Path.Combine(root, "pools", "nfs1");
-        host.DefinePool($"""
+        host.Pools.Define($"""
             <pool type='netfs'>
               <name>nfs1</name>
               <source><host name='127.0.0.1'/><dir path='/export'/><format type='nfs'/></source>
               <target><path>{target}</path></target>
             </pool>
             """);
-        host.BuildPool("nfs1", PoolBuildFlags.None);
+        host.Pools.Build("nfs1", PoolBuildFlags.None);
         Assert.Equal((UnixFileMode)0b111_001_001, File.GetUnixFileMode(target));
-        Assert.False(host.GetPoolInfo("nfs1").Active);
+        Assert.False(host.Pools.Info("nfs1").Active);
 
-        var e = Assert.Throws<StorageException>(() => host.BuildPool("nfs1", PoolBuildFlags.NoOverwrite));
+        var e = Assert.Throws<StorageException>(() => host.Pools.Build("nfs1", PoolBuildFlags.NoOverwrite));
         Assert.Equal("Requested operation is not valid: No source device specified when formatting pool 'nfs1'", e.Display);
 
-        host.DeletePool("nfs1");
+        host.Pools.Delete("nfs1");
         Assert.False(Directory.Exists(target));
     }
 }

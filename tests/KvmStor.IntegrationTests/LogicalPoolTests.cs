@@ -146,16 +146,16 @@ public sealed class LogicalPoolTests : IDisposable
         var paths = new StatePaths(StatePaths.SessionUri, Path.Combine(state, "config"), Path.Combine(state, "autostart"), Path.Combine(state, "run"));
         using var host = new StorageHost(paths, BackendRegistry.CreateDefault());
         string vg = _lvm.VolumeGroup;
-        host.DefinePool($"""
+        host.Pools.Define($"""
             <pool type='logical'>
               <name>{vg}</name>
               <source><device path='{_lvm.Devices[0]}'/><device path='{_lvm.Devices[1]}'/><name>{vg}</name></source>
               <target><path>/dev/{vg}</path></target>
             </pool>
             """);
-        host.BuildPool(vg, PoolBuildFlags.None);
-        host.StartPool(vg, PoolBuildFlags.None);
-        var info = host.GetPoolInfo(vg);
+        host.Pools.Build(vg, PoolBuildFlags.None);
+        host.Pools.Start(vg, PoolBuildFlags.None);
+        var info = host.Pools.Info(vg);
         Assert.Equal((PoolState.Running, 120 * MiB, 120 * MiB), (info.State, info.Capacity, info.Available));
 
         // libvirt 9.0's pool-dumpxml of a two-PV logical pool, with this pool's name, uuid, devices and sizes.
@@ -165,11 +165,11 @@ public sealed class LogicalPoolTests : IDisposable
             .Replace("/dev/loop1", "\u0001PV0").Replace("/dev/loop2", "\u0001PV1")
             .Replace("\u0001PV0", _lvm.Devices[0]).Replace("\u0001PV1", _lvm.Devices[1])
             .Replace("1065353216", (120 * MiB).ToString());
-        Assert.Equal(expected.TrimEnd('\n'), host.GetPoolXml(vg, inactive: false).TrimEnd('\n'));
+        Assert.Equal(expected.TrimEnd('\n'), host.Pools.GetXml(vg, inactive: false).TrimEnd('\n'));
 
-        host.DestroyPool(vg);
-        host.DeletePool(vg);
-        host.UndefinePool(vg);
+        host.Pools.Destroy(vg);
+        host.Pools.Delete(vg);
+        host.Pools.Undefine(vg);
         Assert.False(_lvm.VolumeGroupExists());
     }
 

@@ -18,7 +18,7 @@ public static class AutostartCommand
     private static bool Run(CommandContext context, ParsedCommand command)
     {
         bool ok = true;
-        foreach (var (pool, error) in context.Host.StartAutostartPools())
+        foreach (var (pool, error) in context.Host.Pools.StartAutostartPools())
         {
             if (error is null)
             {

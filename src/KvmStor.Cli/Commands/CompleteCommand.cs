@@ -61,22 +61,22 @@ public static class CompleteCommand
         {
             ValueKind.Pool => values.States switch
             {
-                PoolStates.Active => context.Host.PoolNames(active: true),
-                PoolStates.Inactive => context.Host.PoolNames(active: false),
-                PoolStates.Persistent => context.Host.PoolNames(persistent: true),
-                _ => context.Host.PoolNames(),
+                PoolStates.Active => context.Host.Pools.Names(active: true),
+                PoolStates.Inactive => context.Host.Pools.Names(active: false),
+                PoolStates.Persistent => context.Host.Pools.Names(persistent: true),
+                _ => context.Host.Pools.Names(),
             },
-            ValueKind.PoolUuid => context.Host.ListPools(new Engine.PoolListFilter()).Select(p => p.Uuid.ToString("D")),
+            ValueKind.PoolUuid => context.Host.Pools.List(new Engine.PoolListFilter()).Select(p => p.Uuid.ToString("D")),
             ValueKind.Volume => VolumesIn(scope(values.Scope!), current),
-            ValueKind.VolumeKey => context.Host.VolumesOfRunningPools().Select(v => v.Volume.Key).OfType<string>(),
+            ValueKind.VolumeKey => context.Host.Volumes.OfRunningPools().Select(v => v.Volume.Key).OfType<string>(),
             ValueKind.PoolType => PoolTypeNames.All.Select(t => t.ToXmlName()),
             ValueKind.PoolTypeList => PoolTypeList(current),
             ValueKind.VolumeFormat => VolumeFormatsOf(values.Scope is null ? null : scope(values.Scope)),
             ValueKind.WipeAlgorithm => Enum.GetValues<WipeAlgorithm>().Select(a => a.ToName()),
-            ValueKind.Secret => context.Host.ListSecrets().SelectMany(s => new[] { s.Uuid.ToString("D"), s.UsageId }).OfType<string>(),
-            ValueKind.SecretUuid => context.Host.ListSecrets().Select(s => s.Uuid.ToString("D")),
-            ValueKind.SecretUsage => context.Host.ListSecrets().Select(s => s.UsageId).OfType<string>(),
-            ValueKind.Guest => GuestLookup.Host(context).GuestNames(),
+            ValueKind.Secret => context.Host.Secrets.List().SelectMany(s => new[] { s.Uuid.ToString("D"), s.UsageId }).OfType<string>(),
+            ValueKind.SecretUuid => context.Host.Secrets.List().Select(s => s.Uuid.ToString("D")),
+            ValueKind.SecretUsage => context.Host.Secrets.List().Select(s => s.UsageId).OfType<string>(),
+            ValueKind.Guest => GuestLookup.Host(context).Guests.Names(),
             ValueKind.GuestDisk => DiskTargets(scope(values.Scope!)),
             ValueKind.Command => context.Table.Groups.SelectMany(g => g.Commands.Where(c => !c.Internal).Select(c => c.Name).Append(g.Keyword)),
             ValueKind.File => UserFiles(current, context.Services.Variable("HOME")),
@@ -89,14 +89,14 @@ public static class CompleteCommand
         {
             var host = context.Host;
             if (poolWord is not null)
-                return host.ListVolumes(host.LookupPool(poolWord).Name).Select(v => v.Name);
-            return current.StartsWith('/') ? host.VolumesOfRunningPools().Select(v => v.Volume.Target.Path).OfType<string>() : [];
+                return host.Volumes.List(host.Lookup.PoolByNameOrUuid(poolWord).Name).Select(v => v.Name);
+            return current.StartsWith('/') ? host.Volumes.OfRunningPools().Select(v => v.Volume.Target.Path).OfType<string>() : [];
         }
 
         /// <summary>The formats the pool on the line takes for its volumes; image formats when there is no pool.</summary>
         private IEnumerable<string> VolumeFormatsOf(string? poolWord)
         {
-            var rule = poolWord is null ? VolumeFormatRule.ImageFiles : VolumeFormats.RuleFor(context.Host.LookupPool(poolWord).Type);
+            var rule = poolWord is null ? VolumeFormatRule.ImageFiles : VolumeFormats.RuleFor(context.Host.Lookup.PoolByNameOrUuid(poolWord).Type);
             return rule.Names.Where(rule.Accepts);
         }
 
@@ -104,7 +104,7 @@ public static class CompleteCommand
         {
             if (guestWord is null) return [];
             var host = GuestLookup.Host(context);
-            return host.GuestDisks(host.LookupGuest(guestWord).Name).Select(d => d.TargetDev);
+            return host.Guests.Disks(host.Lookup.Guest(guestWord).Name).Select(d => d.TargetDev);
         }
 
         /// <summary>pool-list --type dir,fs,…: the types that may follow the last comma, after what is typed before it.</summary>

@@ -46,7 +46,7 @@ public static class GuestDefinitionCommands
     {
         string file = command.Required("file");
         string xml = UserFile.ReadXml(file);
-        var guest = EngineCall.Run($"Failed to define domain from {file}", () => GuestLookup.Host(context).DefineGuest(xml));
+        var guest = EngineCall.Run($"Failed to define domain from {file}", () => GuestLookup.Host(context).Guests.Define(xml));
         context.Output.PrintExtra($"Domain '{guest.Name}' defined from {file}\n");
         return true;
     }
@@ -54,7 +54,7 @@ public static class GuestDefinitionCommands
     private static bool RunUndefine(CommandContext context, ParsedCommand command)
     {
         var guest = GuestLookup.Find(context, command);
-        EngineCall.Run($"Failed to undefine domain '{guest.Name}'", () => GuestLookup.Host(context).UndefineGuest(guest.Name));
+        EngineCall.Run($"Failed to undefine domain '{guest.Name}'", () => GuestLookup.Host(context).Guests.Undefine(guest.Name));
         context.Output.PrintExtra($"Domain '{guest.Name}' has been undefined\n");
         return true;
     }
@@ -63,7 +63,7 @@ public static class GuestDefinitionCommands
     {
         string? xpath = command.String("xpath");
         var guest = GuestLookup.Find(context, command);
-        string xml = EngineCall.Run($"failed to get domain '{guest.Name}'", () => GuestLookup.Host(context).GetGuestXml(guest.Name));
+        string xml = EngineCall.Run($"failed to get domain '{guest.Name}'", () => GuestLookup.Host(context).Guests.GetXml(guest.Name));
         if (xpath is not null) xml = XPathPrinter.Print(xml, xpath, command.Flag("wrap"), "domain");
         context.Output.Print(xml.EndsWith('\n') ? xml : xml + "\n");
         return true;
@@ -76,7 +76,7 @@ public static class GuestDefinitionCommands
         // Every kvmstor guest is persistent and shut off: only the filters that admit those show anything.
         bool showInactive = command.Flag("all") || command.Flag("inactive");
         bool shown = showInactive && !command.Flag("transient");
-        var guests = shown ? GuestLookup.Host(context).ListGuests() : [];
+        var guests = shown ? GuestLookup.Host(context).Guests.List() : [];
         var output = context.Output;
         if (command.Flag("name") || command.Flag("uuid"))
         {

@@ -85,10 +85,10 @@ public static class GuestDiskCommands
         var host = GuestLookup.Host(context);
         if (command.Flag("print-xml"))
         {
-            context.Output.Print(EngineCall.Run("Failed to attach disk", () => host.BuildDiskXml(guest.Name, request)));
+            context.Output.Print(EngineCall.Run("Failed to attach disk", () => host.Guests.BuildDiskXml(guest.Name, request)));
             return true;
         }
-        EngineCall.Run("Failed to attach disk", () => host.AttachDisk(guest.Name, request));
+        EngineCall.Run("Failed to attach disk", () => host.Guests.AttachDisk(guest.Name, request));
         context.Output.PrintExtra("Disk attached successfully\n");
         return true;
     }
@@ -101,12 +101,12 @@ public static class GuestDiskCommands
         var host = GuestLookup.Host(context);
         if (command.Flag("print-xml"))
         {
-            string xml = host.GetGuestDiskXml(guest.Name, target)
+            string xml = host.Guests.GetDiskXml(guest.Name, target)
                 ?? throw new CommandError($"No disk found whose source path or target is {target}");
             context.Output.Print(xml);
             return true;
         }
-        var removed = EngineCall.Run("Failed to detach disk", () => host.DetachDisk(guest.Name, target));
+        var removed = EngineCall.Run("Failed to detach disk", () => host.Guests.DetachDisk(guest.Name, target));
         if (removed is null) throw new CommandError($"No disk found whose source path or target is {target}");
         context.Output.PrintExtra("Disk detached successfully\n");
         return true;
@@ -127,7 +127,7 @@ public static class GuestDiskCommands
     {
         bool details = command.Flag("details");
         var guest = GuestLookup.Find(context, command);
-        var disks = EngineCall.Run($"failed to get domain '{guest.Name}'", () => GuestLookup.Host(context).GuestDisks(guest.Name));
+        var disks = EngineCall.Run($"failed to get domain '{guest.Name}'", () => GuestLookup.Host(context).Guests.Disks(guest.Name));
         var table = details ? new VirshTable("Type", "Device", "Target", "Source") : new VirshTable("Target", "Source");
         foreach (var disk in disks)
         {

@@ -15,7 +15,7 @@ public static class GuestEditCommand
     {
         var guest = GuestLookup.Find(context, command);
         var host = GuestLookup.Host(context);
-        string original = host.GetGuestXml(guest.Name);
+        string original = host.Guests.GetXml(guest.Name);
         string directory = context.Services.Variable("TMPDIR") ?? "/tmp";
         string file = Path.Combine(directory, $"kvmstor-{Path.GetRandomFileName()[..8]}.xml");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
@@ -29,9 +29,9 @@ public static class GuestEditCommand
                 context.Output.PrintExtra($"Domain '{guest.Name}' XML configuration not changed.\n");
                 return true;
             }
-            if (host.GetGuestXml(guest.Name) != original)
+            if (host.Guests.GetXml(guest.Name) != original)
                 throw new CommandError("The XML configuration was changed by another user.");
-            var defined = EngineCall.Run("Failed.", () => host.DefineGuest(edited));
+            var defined = EngineCall.Run("Failed.", () => host.Guests.Define(edited));
             context.Output.PrintExtra($"Domain '{defined.Name}' XML configuration edited.\n");
             return true;
         }

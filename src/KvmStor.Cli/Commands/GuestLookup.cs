@@ -16,8 +16,8 @@ public static class GuestLookup
     {
         var host = context.Host;
         if (context.Services.Variable("KVMSTOR_GUEST_DIR") is { } directory
-            && host.Guests.Directory != Path.GetFullPath(directory))
-            host.UseGuestDirectory(directory);
+            && host.Guests.Store.Directory != Path.GetFullPath(directory))
+            host.Guests.UseDirectory(directory);
         return host;
     }
 

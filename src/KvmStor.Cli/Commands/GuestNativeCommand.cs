@@ -32,7 +32,7 @@ public static class GuestNativeCommand
             argv = EngineCall.Run("Failed to convert domain XML", () =>
             {
                 CheckFormat(format);
-                return GuestLookup.Host(context).GuestQemuArgv(guest.Name);
+                return GuestLookup.Host(context).Guests.QemuArgv(guest.Name);
             });
         }
         else if (file is not null)
@@ -41,7 +41,7 @@ public static class GuestNativeCommand
             argv = EngineCall.Run("Failed to convert domain XML", () =>
             {
                 CheckFormat(format);
-                return GuestLookup.Host(context).QemuArgvFromXml(xml);
+                return GuestLookup.Host(context).Guests.QemuArgvFromXml(xml);
             });
         }
         else

@@ -23,20 +23,9 @@ public static class GuestVolumeUseCommand
 
     private static bool RunAttachInfo(CommandContext context, ParsedCommand command)
     {
-        string vol = command.Required("vol");
-        string? poolArgument = command.String("pool");
         var host = GuestLookup.Host(context);
-        VolumeHandle volume;
-        if (poolArgument is not null)
-        {
-            var pool = PoolLookup.Find(context, poolArgument);
-            volume = EngineCall.Run($"failed to get vol '{vol}'", () => host.LookupVolumeByName(pool.Name, vol));
-        }
-        else
-        {
-            volume = EngineCall.Run($"failed to get vol '{vol}', specifying --pool might help", () => host.LookupVolumeByKeyOrPath(vol));
-        }
-        var uses = host.GuestsUsing(volume.PoolName, volume.Name);
+        var volume = VolumeLookup.Find(context, command);
+        var uses = host.Guests.Using(volume.PoolName, volume.Name);
         context.Output.Print(command.Flag("json") ? Json(uses) : Table(uses));
         return true;
     }

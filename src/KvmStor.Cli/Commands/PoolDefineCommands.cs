@@ -33,7 +33,7 @@ public static class PoolDefineCommands
         string failure = $"Failed to define pool from {file}";
         if (command.Flag("validate"))
             EngineCall.Run(failure, () => SafeXml.Parse(xml, "storage_pool_definition"));
-        var pool = EngineCall.Run(failure, () => context.Host.DefinePool(xml));
+        var pool = EngineCall.Run(failure, () => context.Host.Pools.Define(xml));
         context.Output.PrintExtra($"Pool {pool.Name} defined from {file}\n");
         return true;
     }
@@ -43,7 +43,7 @@ public static class PoolDefineCommands
         var flags = PoolOptions.StartFlags(command);
         string file = command.Required("file");
         string xml = UserFile.ReadXml(file);
-        var pool = EngineCall.Run($"Failed to create pool from {file}", () => context.Host.CreatePool(xml, flags));
+        var pool = EngineCall.Run($"Failed to create pool from {file}", () => context.Host.Pools.Create(xml, flags));
         context.Output.PrintExtra($"Pool {pool.Name} created from {file}\n");
         return true;
     }
@@ -57,7 +57,7 @@ public static class PoolDefineCommands
             context.Output.Print(xml);
             return true;
         }
-        EngineCall.Run($"Failed to define pool {arguments.Name}", () => context.Host.DefinePool(xml));
+        EngineCall.Run($"Failed to define pool {arguments.Name}", () => context.Host.Pools.Define(xml));
         context.Output.PrintExtra($"Pool {arguments.Name} defined\n");
         return true;
     }
@@ -72,7 +72,7 @@ public static class PoolDefineCommands
             context.Output.Print(xml);
             return true;
         }
-        EngineCall.Run($"Failed to create pool {arguments.Name}", () => context.Host.CreatePool(xml, flags));
+        EngineCall.Run($"Failed to create pool {arguments.Name}", () => context.Host.Pools.Create(xml, flags));
         context.Output.PrintExtra($"Pool {arguments.Name} created\n");
         return true;
     }

@@ -16,8 +16,8 @@ public static class PoolEditCommand
         var pool = PoolLookup.Find(context, command);
         var host = context.Host;
         var session = new PoolEditSession(
-            () => host.GetPoolXml(pool.Name, inactive: true),
-            host.DefinePool,
+            () => host.Pools.GetXml(pool.Name, inactive: true),
+            host.Pools.Define,
             context.Services,
             context.Output);
         return session.Run(pool.Name);

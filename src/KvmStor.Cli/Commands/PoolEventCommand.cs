@@ -58,7 +58,7 @@ public static class PoolEventCommand
 
         var interrupt = context.Services.Interrupt;
         using (interrupt.Listen())
-            return Watch(context.Host.WatchEvents, poolUuid, eventType, loop, timestamp, timeout, context.Output, interrupt.Token);
+            return Watch(context.Host.Pools.WatchEvents, poolUuid, eventType, loop, timestamp, timeout, context.Output, interrupt.Token);
     }
 
     /// <summary>

@@ -24,13 +24,13 @@ public static class PoolLifecycleCommands
     public static CommandDefinition Destroy => new("pool-destroy", "stop a pool",
         "Deactivates a running pool; its data stays where it is. A transient pool disappears.",
         [PoolOptions.PoolIn(PoolStates.Active)],
-        (c, p) => Simple(c, p, "destroy", "destroyed", (host, name) => host.DestroyPool(name)));
+        (c, p) => Simple(c, p, "destroy", "destroyed", (pools, name) => pools.Destroy(name)));
 
     public static CommandDefinition Delete => new("pool-delete", "remove the storage of a pool",
         "Removes what pool-build created (directory, label, volume group). The definition is kept. "
         + "Refused while a defined guest uses one of the pool's volumes, unless --force.",
         [PoolOptions.PoolIn(PoolStates.Inactive), PoolOptions.Force],
-        (c, p) => Simple(c, p, "delete", "deleted", (host, name) => host.DeletePool(name, p.Flag("force"))));
+        (c, p) => Simple(c, p, "delete", "deleted", (pools, name) => pools.Delete(name, p.Flag("force"))));
 
     public static CommandDefinition Undefine => new("pool-undefine", "forget an inactive pool",
         "Removes the persistent definition of a pool that is not running. "
@@ -41,15 +41,15 @@ public static class PoolLifecycleCommands
     public static CommandDefinition Refresh => new("pool-refresh", "rescan a pool",
         "Reads the pool's volumes and sizes again from the storage.",
         [PoolOptions.PoolIn(PoolStates.Active)],
-        (c, p) => Simple(c, p, "refresh", "refreshed", (host, name) => host.RefreshPool(name)));
+        (c, p) => Simple(c, p, "refresh", "refreshed", (pools, name) => pools.Refresh(name)));
 
     private static bool Simple(CommandContext context, ParsedCommand command, string verb, string done,
-        Action<Engine.StorageHost, string> action, Action<ParsedCommand>? checkAfterLookup = null)
+        Action<Engine.PoolService, string> action, Action<ParsedCommand>? checkAfterLookup = null)
     {
         string argument = command.Required(PoolLookup.PoolOption);
         var pool = PoolLookup.Find(context, argument);
         checkAfterLookup?.Invoke(command);
-        EngineCall.Run($"Failed to {verb} pool {argument}", () => action(context.Host, pool.Name));
+        EngineCall.Run($"Failed to {verb} pool {argument}", () => action(context.Host.Pools, pool.Name));
         context.Output.PrintExtra($"Pool {argument} {done}\n");
         return true;
     }
@@ -60,14 +60,14 @@ public static class PoolLifecycleCommands
         if (command.Flag("no-overwrite")) flags |= PoolBuildFlags.NoOverwrite;
         if (command.Flag("overwrite")) flags |= PoolBuildFlags.Overwrite;
         // Both flags together reach the engine, which refuses them as libvirt's backends do.
-        return Simple(context, command, "build", "built", (host, name) => host.BuildPool(name, flags));
+        return Simple(context, command, "build", "built", (pools, name) => pools.Build(name, flags));
     }
 
     private static bool RunStart(CommandContext context, ParsedCommand command)
     {
         // virsh 9.0 looks the pool up before it checks --overwrite against --no-overwrite.
         var flags = PoolBuildFlags.None;
-        return Simple(context, command, "start", "started", (host, name) => host.StartPool(name, flags),
+        return Simple(context, command, "start", "started", (pools, name) => pools.Start(name, flags),
             checkAfterLookup: c => flags = PoolOptions.StartFlags(c));
     }
 
@@ -75,7 +75,7 @@ public static class PoolLifecycleCommands
     {
         string argument = command.Required(PoolLookup.PoolOption);
         var pool = PoolLookup.Find(context, argument);
-        EngineCall.Run($"Failed to undefine pool {argument}", () => context.Host.UndefinePool(pool.Name, command.Flag("force")));
+        EngineCall.Run($"Failed to undefine pool {argument}", () => context.Host.Pools.Undefine(pool.Name, command.Flag("force")));
         context.Output.PrintExtra($"Pool {argument} has been undefined\n");
         return true;
     }
@@ -86,7 +86,7 @@ public static class PoolLifecycleCommands
         bool enable = !command.Flag("disable");
         var pool = PoolLookup.Find(context, argument);
         EngineCall.Run(enable ? $"failed to mark pool {argument} as autostarted" : $"failed to unmark pool {argument} as autostarted",
-            () => context.Host.SetAutostart(pool.Name, enable));
+            () => context.Host.Pools.SetAutostart(pool.Name, enable));
         context.Output.PrintExtra(enable ? $"Pool {argument} marked as autostarted\n" : $"Pool {argument} unmarked as autostarted\n");
         return true;
     }

@@ -71,7 +71,7 @@ public static class PoolListCommands
         command.Exclusive("details", "uuid");
         command.Exclusive("details", "name");
         var filter = Filter(command);
-        var pools = EngineCall.Run("Failed to list pools", () => context.Host.ListPools(filter));
+        var pools = EngineCall.Run("Failed to list pools", () => context.Host.Pools.List(filter));
         var output = context.Output;
         if (command.Flag("json")) output.Print(PoolJson.Serialize(pools));
         else if (command.Flag("details")) output.Print(PoolFormatting.DetailsTable(pools));

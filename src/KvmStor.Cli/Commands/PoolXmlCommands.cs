@@ -49,14 +49,14 @@ public static class PoolXmlCommands
         string? xpath = command.String("xpath");
         bool wrap = command.Flag("wrap");
         var pool = PoolLookup.Find(context, command);
-        string xml = context.Host.GetPoolXml(pool.Name, inactive);
+        string xml = context.Host.Pools.GetXml(pool.Name, inactive);
         context.Output.Print(xpath is null ? xml : XPathPrinter.Print(xml, xpath, wrap, "pool"));
         return true;
     }
 
     private static bool RunCapabilities(CommandContext context, ParsedCommand command)
     {
-        string caps = EngineCall.Run("failed to get storage pool capabilities", () => context.Host.GetCapabilitiesXml());
+        string caps = EngineCall.Run("failed to get storage pool capabilities", () => context.Host.Pools.GetCapabilitiesXml());
         context.Output.Print(caps + "\n");
         return true;
     }
@@ -80,7 +80,7 @@ public static class PoolXmlCommands
 
     private static bool PrintSources(CommandContext context, string type, string? spec)
     {
-        string sources = EngineCall.Run($"Failed to find any {type} pool sources", () => context.Host.FindPoolSources(type, spec));
+        string sources = EngineCall.Run($"Failed to find any {type} pool sources", () => context.Host.Pools.FindSources(type, spec));
         context.Output.Print(sources);
         return true;
     }

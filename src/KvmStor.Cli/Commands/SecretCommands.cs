@@ -70,7 +70,7 @@ public static class SecretCommands
     {
         string file = command.Required("file");
         string xml = UserFile.ReadXml(file);
-        var secret = EngineCall.Run($"Failed to set attributes from {file}", () => context.Host.DefineSecret(xml));
+        var secret = EngineCall.Run($"Failed to set attributes from {file}", () => context.Host.Secrets.Define(xml));
         context.Output.PrintExtra($"Secret {secret.Uuid:D} created\n");
         return true;
     }
@@ -78,14 +78,14 @@ public static class SecretCommands
     private static bool RunUndefine(CommandContext context, ParsedCommand command)
     {
         var secret = Lookup(context, command);
-        EngineCall.Run($"Failed to delete secret {secret.Uuid:D}", () => context.Host.UndefineSecret(secret.Uuid.ToString("D")));
+        EngineCall.Run($"Failed to delete secret {secret.Uuid:D}", () => context.Host.Secrets.Undefine(secret.Uuid.ToString("D")));
         context.Output.PrintExtra($"Secret {secret.Uuid:D} deleted\n");
         return true;
     }
 
     private static bool RunList(CommandContext context, ParsedCommand command)
     {
-        var secrets = EngineCall.Run("Failed to list secrets", () => context.Host.ListSecrets());
+        var secrets = EngineCall.Run("Failed to list secrets", () => context.Host.Secrets.List());
         var table = new VirshTable("UUID", "Usage");
         foreach (var secret in secrets)
         {
@@ -101,7 +101,7 @@ public static class SecretCommands
         string? xpath = command.String("xpath");
         bool wrap = command.Flag("wrap");
         var secret = Lookup(context, command);
-        string xml = context.Host.GetSecretXml(secret.Uuid.ToString("D"));
+        string xml = context.Host.Secrets.GetXml(secret.Uuid.ToString("D"));
         context.Output.Print(xpath is null ? xml : XPathPrinter.Print(xml, xpath, wrap, "secret"));
         return true;
     }
@@ -114,7 +114,7 @@ public static class SecretCommands
         command.Exclusive("plain", "base64");
         var secret = Lookup(context, command);
         byte[] value = ReadValue(context, command);
-        EngineCall.Run("Failed to set secret value", () => context.Host.SetSecretValue(secret.Uuid.ToString("D"), value));
+        EngineCall.Run("Failed to set secret value", () => context.Host.Secrets.SetValue(secret.Uuid.ToString("D"), value));
         context.Output.PrintExtra("Secret value set\n");
         return true;
     }
@@ -122,7 +122,7 @@ public static class SecretCommands
     private static bool RunGetValue(CommandContext context, ParsedCommand command)
     {
         var secret = Lookup(context, command);
-        byte[] value = context.Host.GetSecretValue(secret.Uuid.ToString("D"));
+        byte[] value = context.Host.Secrets.GetValue(secret.Uuid.ToString("D"));
         if (command.Flag("plain"))
             context.Output.WriteBytes(value);
         else
@@ -134,7 +134,7 @@ public static class SecretCommands
     private static SecretDefinition Lookup(CommandContext context, ParsedCommand command)
     {
         string name = command.Required(SecretOption);
-        return EngineCall.Run($"failed to get secret '{name}'", () => context.Host.LookupSecret(name));
+        return EngineCall.Run($"failed to get secret '{name}'", () => context.Host.Secrets.Lookup(name));
     }
 
     /// <summary>The value's bytes from wherever the user gave them; never echoed back in a message.</summary>

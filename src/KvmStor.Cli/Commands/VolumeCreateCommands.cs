@@ -72,7 +72,7 @@ public static class VolumeCreateCommands
         if (command.Flag("validate"))
             EngineCall.Run(failure, () => SafeXml.Parse(xml, VolumeXml.DocumentName));
         var volume = LongOperation.Run(context, "Creating", failure,
-            (progress, cancel) => context.Host.CreateVolume(pool.Name, xml, flags, progress, cancel));
+            (progress, cancel) => context.Host.Volumes.Create(pool.Name, xml, flags, progress, cancel));
         context.Output.PrintExtra($"Vol {volume.Name} created from {file}\n");
         return true;
     }
@@ -102,7 +102,7 @@ public static class VolumeCreateCommands
             return true;
         }
         LongOperation.Run(context, "Creating", $"Failed to create vol {name}",
-            (progress, cancel) => context.Host.CreateVolume(pool.Name, xml, flags, progress, cancel));
+            (progress, cancel) => context.Host.Volumes.Create(pool.Name, xml, flags, progress, cancel));
         context.Output.PrintExtra($"Vol {name} created\n");
         return true;
     }
@@ -118,7 +118,7 @@ public static class VolumeCreateCommands
         if (command.Flag("validate"))
             EngineCall.Run(failure, () => SafeXml.Parse(xml, VolumeXml.DocumentName));
         var volume = LongOperation.Run(context, "Copying", failure,
-            (progress, cancel) => context.Host.CreateVolumeFrom(pool.Name, xml, source, flags, progress, cancel));
+            (progress, cancel) => context.Host.Volumes.CreateFrom(pool.Name, xml, source, flags, progress, cancel));
         context.Output.PrintExtra($"Vol {volume.Name} created from input vol {source.Name}\n");
         return true;
     }
@@ -129,14 +129,14 @@ public static class VolumeCreateCommands
         string newName = command.Required("newname");
         var flags = VolumeOptions.CreateFlags(command);
         string failure = $"Failed to clone vol from {source.Name}";
-        string xml = EngineCall.Run(failure, () => VolumeArgumentsXml.Clone(context.Host.GetVolumeXml(source), newName));
+        string xml = EngineCall.Run(failure, () => VolumeArgumentsXml.Clone(context.Host.Volumes.GetXml(source), newName));
         if (command.Flag("print-xml"))
         {
             context.Output.Print(xml);
             return true;
         }
         LongOperation.Run(context, "Cloning", failure,
-            (progress, cancel) => context.Host.CreateVolumeFrom(source.PoolName, xml, source, flags, progress, cancel));
+            (progress, cancel) => context.Host.Volumes.CreateFrom(source.PoolName, xml, source, flags, progress, cancel));
         context.Output.PrintExtra($"Vol {newName} cloned from {source.Name}\n");
         return true;
     }
@@ -146,7 +146,7 @@ public static class VolumeCreateCommands
         var volume = VolumeLookup.Find(context, command);
         string word = command.Required(VolumeLookup.VolOption);
         var flags = command.Flag("delete-snapshots") ? VolumeDeleteFlags.DeleteSnapshots : VolumeDeleteFlags.None;
-        EngineCall.Run($"Failed to delete vol {word}", () => context.Host.DeleteVolume(volume, flags, command.Flag("force")));
+        EngineCall.Run($"Failed to delete vol {word}", () => context.Host.Volumes.Delete(volume, flags, command.Flag("force")));
         context.Output.PrintExtra($"Vol {word} deleted\n");
         return true;
     }

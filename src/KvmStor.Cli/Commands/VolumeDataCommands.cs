@@ -74,7 +74,7 @@ public static class VolumeDataCommands
             {
                 try
                 {
-                    context.Host.UploadVolume(volume, (Stream?)counted ?? source, range, progress, cancel, command.Flag("force"));
+                    context.Host.Volumes.Upload(volume, (Stream?)counted ?? source, range, progress, cancel, command.Flag("force"));
                 }
                 catch (StorageException e) when (Started())
                 {
@@ -98,13 +98,13 @@ public static class VolumeDataCommands
             using (destination)
             {
                 // The volume's own file would be emptied by the truncation before a byte is read: ask first.
-                EngineCall.Run($"cannot download from volume {word}", () => context.Host.CheckDownloadDestination(volume, destination.SafeFileHandle));
+                EngineCall.Run($"cannot download from volume {word}", () => context.Host.Volumes.CheckDownloadDestination(volume, destination.SafeFileHandle));
                 if (!created) TruncateRegularFile(destination, file);
                 LongOperation.Run(context, "Downloading", $"cannot download from volume {word}", (progress, cancel) =>
                 {
                     try
                     {
-                        context.Host.DownloadVolume(volume, destination, range, progress, cancel);
+                        context.Host.Volumes.Download(volume, destination, range, progress, cancel);
                     }
                     catch (StorageException e) when (destination.Position > 0)
                     {
@@ -179,7 +179,7 @@ public static class VolumeDataCommands
         if (command.String("algorithm") is { } name && !WipeAlgorithmNames.TryParse(name, out algorithm))
             throw new CommandError($"Unsupported algorithm '{name}'");
         LongOperation.Run(context, "Wiping", $"Failed to wipe vol {word}",
-            (progress, cancel) => context.Host.WipeVolume(volume, algorithm, progress, cancel, command.Flag("force")));
+            (progress, cancel) => context.Host.Volumes.Wipe(volume, algorithm, progress, cancel, command.Flag("force")));
         context.Output.PrintExtra($"Vol {word} wiped\n");
         return true;
     }
@@ -208,9 +208,9 @@ public static class VolumeDataCommands
         string failure = $"Failed to change size of volume '{volume.Name}' {how} {sizeText}";
         bool force = command.Flag("force");
         if (flags.HasFlag(VolumeResizeFlags.Allocate))
-            LongOperation.Run(context, "Allocating", failure, (progress, cancel) => context.Host.ResizeVolume(volume, size, flags, force, progress, cancel));
+            LongOperation.Run(context, "Allocating", failure, (progress, cancel) => context.Host.Volumes.Resize(volume, size, flags, force, progress, cancel));
         else
-            EngineCall.Run(failure, () => context.Host.ResizeVolume(volume, size, flags, force));
+            EngineCall.Run(failure, () => context.Host.Volumes.Resize(volume, size, flags, force));
         context.Output.PrintExtra($"Size of volume '{volume.Name}' successfully changed {how} {sizeText}\n");
         return true;
     }

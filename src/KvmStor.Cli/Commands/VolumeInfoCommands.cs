@@ -49,9 +49,9 @@ public static class VolumeInfoCommands
     private static bool RunList(CommandContext context, ParsedCommand command)
     {
         var pool = PoolLookup.Find(context, command.Required(VolumeLookup.PoolOption));
-        var volumes = EngineCall.Run("Failed to list volumes", () => context.Host.ListVolumes(pool.Name));
+        var volumes = EngineCall.Run("Failed to list volumes", () => context.Host.Volumes.List(pool.Name));
         var output = context.Output;
-        if (command.Flag("json")) output.Print(VolumeJson.Serialize(volumes, context.Host.GuestsUsing(pool.Name)));
+        if (command.Flag("json")) output.Print(VolumeJson.Serialize(volumes, context.Host.Guests.Using(pool.Name)));
         else output.Print(command.Flag("details") ? VolumeFormatting.DetailsTable(volumes) : VolumeFormatting.Table(volumes));
         return true;
     }
@@ -61,7 +61,7 @@ public static class VolumeInfoCommands
         var handle = VolumeLookup.Find(context, command);
         var volume = handle.Volume;
         context.Output.Print(command.Flag("json")
-            ? VolumeJson.Serialize(volume, context.Host.GuestsUsing(handle.PoolName, volume.Name))
+            ? VolumeJson.Serialize(volume, context.Host.Guests.Using(handle.PoolName, volume.Name))
             : VolumeFormatting.Info(volume, command.Flag("bytes"), command.Flag("physical")));
         return true;
     }
@@ -71,7 +71,7 @@ public static class VolumeInfoCommands
         string? xpath = command.String("xpath");
         bool wrap = command.Flag("wrap");
         var volume = VolumeLookup.Find(context, command);
-        string xml = context.Host.GetVolumeXml(volume);
+        string xml = context.Host.Volumes.GetXml(volume);
         context.Output.Print(xpath is null ? xml : XPathPrinter.Print(xml, xpath, wrap, "volume"));
         return true;
     }

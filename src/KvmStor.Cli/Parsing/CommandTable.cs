@@ -100,6 +100,7 @@ public sealed class CommandTable
             AutostartCommand.Autostart,
             CompleteCommand.Complete,
             ManCommand.Man,
+            ServeCommand.Serve,
         ]),
     ]);
 }

@@ -13,13 +13,21 @@ namespace KvmStor.Engine;
 public sealed class Lookups
 {
     private const int UuidStringLength = 36;
-    private readonly StorageHost _host;
+    private readonly PoolRecords _records;
+    private readonly EngineLocks _locks;
+    private readonly Func<GuestService> _guests;
 
-    internal Lookups(StorageHost host) => _host = host;
+    /// <param name="guests">the guest service, reached when first needed: it is built after the lookups, which it uses to find a disk's volume</param>
+    internal Lookups(PoolRecords records, EngineLocks locks, Func<GuestService> guests)
+    {
+        _records = records;
+        _locks = locks;
+        _guests = guests;
+    }
 
     // ---- libvirt's lookups ----
 
-    public PoolInfo PoolByName(string name) => _host.RequireRecord(name).ToInfo();
+    public PoolInfo PoolByName(string name) => _records.Require(name).ToInfo();
 
     public PoolInfo PoolByUuid(string uuid) =>
         FindPoolRecordByUuid(uuid)?.ToInfo()
@@ -39,7 +47,7 @@ public sealed class Lookups
     public PoolInfo PoolByTargetPath(string path)
     {
         string wanted = TidyPath(path);
-        return _host.LoadAllRecords()
+        return _records.LoadAll()
                    .Where(r => r.Active && r.Live!.TargetPath is { } target && TidyPath(target) == wanted)
                    .OrderBy(r => r.Name, StringComparer.Ordinal)
                    .FirstOrDefault()?.ToInfo()
@@ -48,8 +56,8 @@ public sealed class Lookups
 
     public VolumeHandle VolumeByName(string poolName, string name)
     {
-        using var shared = _host.LockPoolShared(poolName);
-        var (pool, backend) = _host.ActivePool(poolName);
+        using var shared = _locks.PoolShared(poolName);
+        var (pool, backend) = _records.ActivePool(poolName);
         var volume = backend.FindVolume(pool, name)
             ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, volume);
@@ -75,7 +83,7 @@ public sealed class Lookups
     public VolumeHandle VolumeByKeyOrPath(string keyOrPath) => VolumeByPath(keyOrPath);
 
     /// <summary>A defined guest by name, then by UUID; libvirt's "Domain not found" when neither matches.</summary>
-    public GuestInfo Guest(string nameOrUuid) => _host.LookupGuestRecord(nameOrUuid);
+    public GuestInfo Guest(string nameOrUuid) => _guests().Find(nameOrUuid);
 
     // ---- virsh's argument rules ----
 
@@ -175,14 +183,14 @@ public sealed class Lookups
     }
 
     private PoolRecord? FindPoolRecordByUuid(string text) =>
-        Guid.TryParse(text, out var uuid) ? _host.LoadAllRecords().FirstOrDefault(r => r.Current.Uuid == uuid) : null;
+        Guid.TryParse(text, out var uuid) ? _records.LoadAll().FirstOrDefault(r => r.Current.Uuid == uuid) : null;
 
     /// <summary>The first running pool (in name order) with a volume whose key or path is <paramref name="keyOrPath"/> and that <paramref name="accept"/>s it.</summary>
     private VolumeHandle? FindAcrossPools(string keyOrPath, Func<VolumeDefinition, bool>? accept = null)
     {
-        foreach (var record in _host.LoadAllRecords().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        foreach (var record in _records.LoadAll().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            if (_host.Backends.Find(record.Live!.Type) is not IVolumeBackend backend) continue;
+            if (_records.Backends.Find(record.Live!.Type) is not IVolumeBackend backend) continue;
             VolumeDefinition? found;
             try { found = backend.FindVolumeByKeyOrPath(record.Live, keyOrPath); }
             catch (StorageException) { continue; }

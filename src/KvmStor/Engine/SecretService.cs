@@ -7,7 +7,7 @@ namespace KvmStor.Engine;
 
 /// <summary>
 /// The secret driver: definitions and values that pool &lt;auth&gt; refers to. Values are only ever returned by
-/// <see cref="GetSecretValue"/> / <see cref="GetSecretValueForBackend"/>; no message or XML carries them. Backends
+/// <see cref="GetValue"/> / <see cref="GetValueForBackend"/>; no message or XML carries them. Backends
 /// reach the values through <see cref="IPoolSecrets"/>.
 /// </summary>
 public sealed class SecretService : IPoolSecrets
@@ -25,7 +25,7 @@ public sealed class SecretService : IPoolSecrets
     private FileLock LockSecrets() => _lockSecrets();
 
     /// <summary>Defines a secret, or redefines the one with the same UUID (its usage must not change).</summary>
-    public SecretDefinition DefineSecret(string xml)
+    public SecretDefinition Define(string xml)
     {
         var secret = SecretXml.Parse(xml);
         using var _ = LockSecrets();
@@ -59,7 +59,7 @@ public sealed class SecretService : IPoolSecrets
     }
 
     /// <summary>Removes a secret and its value. Takes its UUID or, as kvmstor's convenience, its usage ID.</summary>
-    public SecretDefinition UndefineSecret(string uuidOrUsage)
+    public SecretDefinition Undefine(string uuidOrUsage)
     {
         using var _ = LockSecrets();
         var store = _store;
@@ -69,14 +69,14 @@ public sealed class SecretService : IPoolSecrets
     }
 
     /// <summary>Every secret, ordered by UUID as virsh lists them.</summary>
-    public IReadOnlyList<SecretDefinition> ListSecrets() =>
+    public IReadOnlyList<SecretDefinition> List() =>
         [.. _store.LoadAll().OrderBy(s => s.Uuid.ToString("D"), StringComparer.Ordinal)];
 
-    public SecretDefinition LookupSecret(string uuidOrUsage) => Resolve(_store, uuidOrUsage);
+    public SecretDefinition Lookup(string uuidOrUsage) => Resolve(_store, uuidOrUsage);
 
-    public string GetSecretXml(string uuidOrUsage) => SecretXml.Format(LookupSecret(uuidOrUsage));
+    public string GetXml(string uuidOrUsage) => SecretXml.Format(Lookup(uuidOrUsage));
 
-    public void SetSecretValue(string uuidOrUsage, byte[] value)
+    public void SetValue(string uuidOrUsage, byte[] value)
     {
         using var _ = LockSecrets();
         var store = _store;
@@ -84,20 +84,20 @@ public sealed class SecretService : IPoolSecrets
     }
 
     /// <summary>A value for the user: refused for private secrets, as libvirt refuses them to its clients.</summary>
-    public byte[] GetSecretValue(string uuidOrUsage)
+    public byte[] GetValue(string uuidOrUsage)
     {
-        var secret = LookupSecret(uuidOrUsage);
+        var secret = Lookup(uuidOrUsage);
         if (secret.Private)
             throw new StorageException(ErrorCode.InvalidSecret, "secret is private");
         return ValueOf(secret);
     }
 
     /// <summary>A value for a backend logging in (CHAP, cephx): private secrets are readable here.</summary>
-    public byte[] GetSecretValueForBackend(Guid uuid) =>
+    public byte[] GetValueForBackend(Guid uuid) =>
         ValueOf(_store.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D")));
 
     /// <summary>The secret a pool's &lt;auth&gt;&lt;secret usage='…'/&gt; names.</summary>
-    public SecretDefinition LookupSecretByUsage(SecretUsageType type, string usage) =>
+    public SecretDefinition LookupByUsage(SecretUsageType type, string usage) =>
         FindByUsage(_store, type, usage)
         ?? throw new StorageException(ErrorCode.NoSecret, $"no secret with matching usage '{usage}'");
 
@@ -111,7 +111,7 @@ public sealed class SecretService : IPoolSecrets
     /// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, mode 0600), for qemu's secret objects:
     /// a guest's command line refers to it instead of carrying the value.
     /// </summary>
-    public string SecretValueFileFor(PoolDefinition pool, PoolAuth auth)
+    public string ValueFileFor(PoolDefinition pool, PoolAuth auth)
     {
         var secret = SecretOf(pool, auth);
         string file = _store.ValueFile(secret);
@@ -123,7 +123,7 @@ public sealed class SecretService : IPoolSecrets
         auth.SecretUuid is { } uuid
             ? _store.Load(uuid) ?? throw NoSecretWithUuid(uuid.ToString("D"))
             : auth.SecretUsage is { } usage
-                ? LookupSecretByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
+                ? LookupByUsage(auth.Type == AuthType.Ceph ? SecretUsageType.Ceph : SecretUsageType.Iscsi, usage)
                 : throw StorageException.Xml($"pool '{pool.Name}': <auth> has no <secret> with a uuid or usage");
 
     private byte[] ValueOf(SecretDefinition secret) =>

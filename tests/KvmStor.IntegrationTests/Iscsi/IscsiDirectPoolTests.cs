@@ -288,7 +288,7 @@ public sealed class IscsiDirectPoolTests : IDisposable
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
         }
         string stderr = download.StandardError.ReadToEnd();
-        Assert.Equal(1, download.ExitCode);
+        Assert.True(download.ExitCode == 1, $"exit status {download.ExitCode}, stderr: {stderr}");
         Assert.True(stderr.Contains("error: internal error: iSCSI READ(16) failed on " + target.Iqn), stderr);
     }
 

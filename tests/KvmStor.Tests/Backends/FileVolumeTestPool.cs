@@ -21,20 +21,20 @@ public sealed class FileVolumeTestPool : IDisposable
         var registry = new BackendRegistry();
         registry.Register(new DirPoolBackend(runner ?? ProcessCommandRunner.Instance));
         Host = _dir.OpenHost(registry);
-        Host.DefinePool($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
-        Host.BuildPool("p", PoolBuildFlags.None);
-        Host.StartPool("p", PoolBuildFlags.None);
+        Host.Pools.Define($"<pool type='dir'><name>p</name><target><path>{Target}</path></target></pool>");
+        Host.Pools.Build("p", PoolBuildFlags.None);
+        Host.Pools.Start("p", PoolBuildFlags.None);
     }
 
     public string PathOf(string name) => Path.Combine(Target, name);
 
     public VolumeHandle Create(string name, string capacity, string format = "raw", string extra = "", VolumeCreateFlags flags = VolumeCreateFlags.None) =>
-        Host.CreateVolume("p", VolumeXmlFor(name, capacity, format, extra), flags);
+        Host.Volumes.Create("p", VolumeXmlFor(name, capacity, format, extra), flags);
 
     public static string VolumeXmlFor(string name, string capacity, string format = "raw", string extra = "") =>
         $"<volume><name>{name}</name>{(capacity.Length == 0 ? "" : $"<capacity>{capacity}</capacity>")}{extra}<target><format type='{format}'/></target></volume>";
 
-    public VolumeHandle Volume(string name) => Host.LookupVolumeByName("p", name);
+    public VolumeHandle Volume(string name) => Host.Lookup.VolumeByName("p", name);
 
     /// <summary>Entries of the pool directory, hidden partial files included.</summary>
     public string[] Entries() => Directory.GetFileSystemEntries(Target).Select(Path.GetFileName).Order().ToArray()!;

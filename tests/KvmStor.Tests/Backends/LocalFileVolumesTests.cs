@@ -43,7 +43,7 @@ public sealed class LocalFileVolumesTests : IDisposable
         Assert.Equal(0x180, st.Mode & 0x1FF);
         Assert.Equal(_pool.PathOf("r1.img"), v.Volume.Key);
         Assert.Equal("raw", v.Volume.Target.Format);
-        Assert.Contains(_pool.Host.ListVolumes("p"), x => x.Name == "r1.img");
+        Assert.Contains(_pool.Host.Volumes.List("p"), x => x.Name == "r1.img");
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     public void Iso_volumes_are_sparse_raw_files_and_creation_reports_progress()
     {
         var calls = new List<(long Done, long Total)>();
-        _pool.Host.CreateVolume("p", FileVolumeTestPool.VolumeXmlFor("cd.iso", "1048576", "iso"), VolumeCreateFlags.None, (d, t) => calls.Add((d, t)));
+        _pool.Host.Volumes.Create("p", FileVolumeTestPool.VolumeXmlFor("cd.iso", "1048576", "iso"), VolumeCreateFlags.None, (d, t) => calls.Add((d, t)));
         var st = FileSystem.Stat(_pool.PathOf("cd.iso"));
         Assert.Equal(1UL * MiB, st.Size);
         Assert.Equal(0UL, st.AllocatedBytes);
@@ -90,7 +90,7 @@ public sealed class LocalFileVolumesTests : IDisposable
         File.WriteAllBytes(_pool.PathOf("sneaky.img"), new byte[4096]);
         Assert.Equal(4096UL, _pool.Volume("sneaky.img").Volume.Capacity);
         Assert.Equal("storage volume 'sneaky.img' exists already", Fails(() => _pool.Create("sneaky.img", "1048576")));
-        Assert.Equal("sneaky.img", _pool.Host.LookupVolumeByPath(_pool.PathOf("sneaky.img")).Name);
+        Assert.Equal("sneaky.img", _pool.Host.Lookup.VolumeByPath(_pool.PathOf("sneaky.img")).Name);
     }
 
     [Fact]
@@ -153,11 +153,11 @@ public sealed class LocalFileVolumesTests : IDisposable
         File.SetUnixFileMode(_pool.PathOf("sub"), (UnixFileMode)0b111_000_000);
         File.WriteAllText(Path.Combine(_pool.PathOf("sub"), "x"), "x");
         Assert.Equal($"cannot remove directory '{_pool.PathOf("sub")}': Directory not empty",
-            Fails(() => _pool.Host.DeleteVolume(_pool.Volume("sub"), VolumeDeleteFlags.None)));
+            Fails(() => _pool.Host.Volumes.Delete(_pool.Volume("sub"), VolumeDeleteFlags.None)));
         Assert.Equal("Failed to open storage volume with path '" + _pool.PathOf("sub") + "': Is a directory",
-            Fails(() => _pool.Host.WipeVolume(_pool.Volume("sub"), WipeAlgorithm.Zero)));
+            Fails(() => _pool.Host.Volumes.Wipe(_pool.Volume("sub"), WipeAlgorithm.Zero)));
         File.Delete(Path.Combine(_pool.PathOf("sub"), "x"));
-        _pool.Host.DeleteVolume(_pool.Volume("sub"), VolumeDeleteFlags.None);
+        _pool.Host.Volumes.Delete(_pool.Volume("sub"), VolumeDeleteFlags.None);
         Assert.False(Directory.Exists(_pool.PathOf("sub")));
     }
 
@@ -166,11 +166,11 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         var v = _pool.Create("d.img", "1048576");
         Assert.Equal("invalid argument: unsupported flags (0x2) in function virStorageBackendVolDeleteLocal",
-            Fails(() => _pool.Host.DeleteVolume(v, VolumeDeleteFlags.DeleteSnapshots)));
+            Fails(() => _pool.Host.Volumes.Delete(v, VolumeDeleteFlags.DeleteSnapshots)));
         File.Delete(_pool.PathOf("d.img"));
-        _pool.Host.DeleteVolume(v, VolumeDeleteFlags.None); // ENOENT ignored, as libvirt
+        _pool.Host.Volumes.Delete(v, VolumeDeleteFlags.None); // ENOENT ignored, as libvirt
         _pool.Create("e.img", "1048576");
-        _pool.Host.DeleteVolume(_pool.Volume("e.img"), VolumeDeleteFlags.None);
+        _pool.Host.Volumes.Delete(_pool.Volume("e.img"), VolumeDeleteFlags.None);
         Assert.Empty(_pool.Entries());
     }
 
@@ -179,7 +179,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         string src = HalfHoleRaw("src.img");
         var calls = new List<(long, long)>();
-        var clone = _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("c.img", ""), _pool.Volume("src.img"),
+        var clone = _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("c.img", ""), _pool.Volume("src.img"),
             VolumeCreateFlags.None, (d, t) => calls.Add((d, t)));
         Assert.Equal(8UL * MiB, clone.Volume.Capacity);
         Assert.True(File.ReadAllBytes(src).AsSpan().SequenceEqual(File.ReadAllBytes(_pool.PathOf("c.img"))));
@@ -187,16 +187,16 @@ public sealed class LocalFileVolumesTests : IDisposable
         Assert.NotEmpty(calls);
         Assert.Equal(calls[^1].Item2, calls[^1].Item1);
         Assert.Equal("internal error: storage volume name 'c.img' already in use.",
-            Fails(() => _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("c.img", ""), _pool.Volume("src.img"), VolumeCreateFlags.None)));
+            Fails(() => _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("c.img", ""), _pool.Volume("src.img"), VolumeCreateFlags.None)));
     }
 
     [Fact]
     public void Clone_grows_to_a_larger_requested_capacity()
     {
         HalfHoleRaw("src.img");
-        var clone = _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("big.img", "16777216"), _pool.Volume("src.img"), VolumeCreateFlags.None);
+        var clone = _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("big.img", "16777216"), _pool.Volume("src.img"), VolumeCreateFlags.None);
         Assert.Equal(16UL * MiB, clone.Volume.Capacity);
-        var small = _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("small.img", "1024"), _pool.Volume("src.img"), VolumeCreateFlags.None);
+        var small = _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("small.img", "1024"), _pool.Volume("src.img"), VolumeCreateFlags.None);
         Assert.Equal(8UL * MiB, small.Volume.Capacity);
     }
 
@@ -205,7 +205,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         string src = HalfHoleRaw("src.img");
         byte[] expected = File.ReadAllBytes(src);
-        _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("q.qcow2", "", "qcow2"), _pool.Volume("src.img"), VolumeCreateFlags.None);
+        _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("q.qcow2", "", "qcow2"), _pool.Volume("src.img"), VolumeCreateFlags.None);
         _pool.Create("ov.qcow2", "", "qcow2", extra: $"<backingStore><path>{_pool.PathOf("q.qcow2")}</path></backingStore>");
         using (var ov = Qcow2Image.Open(_pool.PathOf("ov.qcow2"), writable: true))
         {
@@ -214,11 +214,11 @@ public sealed class LocalFileVolumesTests : IDisposable
         }
         Pattern(4096, 3).CopyTo(expected, 7 * MiB);
 
-        var flat = _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("flat.img", "", "raw"), _pool.Volume("ov.qcow2"), VolumeCreateFlags.None);
+        var flat = _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("flat.img", "", "raw"), _pool.Volume("ov.qcow2"), VolumeCreateFlags.None);
         Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(_pool.PathOf("flat.img"))));
         Assert.Null(flat.Volume.BackingStore);
 
-        var flatQ = _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("flat.qcow2", "", "qcow2"), _pool.Volume("ov.qcow2"), VolumeCreateFlags.None);
+        var flatQ = _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("flat.qcow2", "", "qcow2"), _pool.Volume("ov.qcow2"), VolumeCreateFlags.None);
         Assert.Null(flatQ.Volume.BackingStore);
         using var image = Qcow2Image.Open(_pool.PathOf("flat.qcow2"), writable: false);
         var actual = new byte[expected.Length];
@@ -231,7 +231,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         HalfHoleRaw("src.img");
         using var cts = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => _pool.Host.CreateVolumeFrom("p", FileVolumeTestPool.VolumeXmlFor("q.qcow2", "", "qcow2"),
+        Assert.ThrowsAny<OperationCanceledException>(() => _pool.Host.Volumes.CreateFrom("p", FileVolumeTestPool.VolumeXmlFor("q.qcow2", "", "qcow2"),
             _pool.Volume("src.img"), VolumeCreateFlags.None, (_, _) => cts.Cancel(), cts.Token));
         Assert.Equal(["src.img"], _pool.Entries());
     }
@@ -282,7 +282,7 @@ public sealed class LocalFileVolumesTests : IDisposable
         File.CreateSymbolicLink(_pool.PathOf(p + $"{host}.999999998.{new string('b', 24)}"), victim);
         try
         {
-            Assert.Empty(_pool.Host.ListVolumes("p"));
+            Assert.Empty(_pool.Host.Volumes.List("p"));
             string[] left = [p + $"{host}.999999998.{new string('b', 24)}", p + $"live.img.{host}.1", p + "remote.img.otherhost.999999999"];
             Assert.Equal(left.Order(), _pool.Entries());
             Assert.Equal("k", File.ReadAllText(Path.Combine(victim, "keep")));
@@ -295,19 +295,19 @@ public sealed class LocalFileVolumesTests : IDisposable
     public void Resize_follows_libvirts_rules()
     {
         var v = _pool.Create("r.img", "1073741824", extra: "<allocation>0</allocation>");
-        Assert.Equal(2UL << 30, _pool.Host.ResizeVolume(v, 2UL << 30, VolumeResizeFlags.None));
+        Assert.Equal(2UL << 30, _pool.Host.Volumes.Resize(v, 2UL << 30, VolumeResizeFlags.None));
         Assert.Equal(2UL << 30, FileSystem.Stat(_pool.PathOf("r.img")).Size);
         // "+1G" without --delta reaches the engine as an absolute 1 GiB: a shrink without the flag.
         Assert.Equal("invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified",
-            Fails(() => _pool.Host.ResizeVolume(v, 1UL << 30, VolumeResizeFlags.None)));
-        Assert.Equal(1536UL << 20, _pool.Host.ResizeVolume(v, 512UL << 20, VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink));
-        Assert.Equal(2UL << 30, _pool.Host.ResizeVolume(v, 512UL << 20, VolumeResizeFlags.Delta));
-        Assert.Equal(0UL, _pool.Host.ResizeVolume(v, 4UL << 30, VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink)); // clamped at 0
+            Fails(() => _pool.Host.Volumes.Resize(v, 1UL << 30, VolumeResizeFlags.None)));
+        Assert.Equal(1536UL << 20, _pool.Host.Volumes.Resize(v, 512UL << 20, VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink));
+        Assert.Equal(2UL << 30, _pool.Host.Volumes.Resize(v, 512UL << 20, VolumeResizeFlags.Delta));
+        Assert.Equal(0UL, _pool.Host.Volumes.Resize(v, 4UL << 30, VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink)); // clamped at 0
 
         var dense = _pool.Create("d.img", "1048576");
         Assert.Equal("invalid argument: can't shrink capacity below existing allocation",
-            Fails(() => _pool.Host.ResizeVolume(dense, 0, VolumeResizeFlags.Shrink)));
-        _pool.Host.ResizeVolume(dense, 4 * MiB, VolumeResizeFlags.Allocate);
+            Fails(() => _pool.Host.Volumes.Resize(dense, 0, VolumeResizeFlags.Shrink)));
+        _pool.Host.Volumes.Resize(dense, 4 * MiB, VolumeResizeFlags.Allocate);
         Assert.True(FileSystem.Stat(_pool.PathOf("d.img")).AllocatedBytes >= 4UL * MiB);
     }
 
@@ -315,13 +315,13 @@ public sealed class LocalFileVolumesTests : IDisposable
     public void Qcow2_resize_is_native_and_refuses_allocate_and_shrinking_over_data()
     {
         var q = _pool.Create("q.qcow2", "8388608", "qcow2");
-        _pool.Host.ResizeVolume(q, 16 * MiB, VolumeResizeFlags.None);
+        _pool.Host.Volumes.Resize(q, 16 * MiB, VolumeResizeFlags.None);
         Assert.Equal(16L * MiB, Qcow2Image.ReadHeaderInfo(_pool.PathOf("q.qcow2")).VirtualSize);
         Assert.Equal("Operation not supported: preallocate is only supported for raw type volume",
-            Fails(() => _pool.Host.ResizeVolume(q, 32 * MiB, VolumeResizeFlags.Allocate)));
+            Fails(() => _pool.Host.Volumes.Resize(q, 32 * MiB, VolumeResizeFlags.Allocate)));
         using (var image = Qcow2Image.Open(_pool.PathOf("q.qcow2"), writable: true)) { image.Write(12 * MiB, Pattern(4096, 4)); image.Flush(); }
-        Assert.ThrowsAny<StorageException>(() => _pool.Host.ResizeVolume(_pool.Volume("q.qcow2"), 4 * MiB, VolumeResizeFlags.Shrink));
-        _pool.Host.ResizeVolume(_pool.Volume("q.qcow2"), 14 * MiB, VolumeResizeFlags.Shrink);
+        Assert.ThrowsAny<StorageException>(() => _pool.Host.Volumes.Resize(_pool.Volume("q.qcow2"), 4 * MiB, VolumeResizeFlags.Shrink));
+        _pool.Host.Volumes.Resize(_pool.Volume("q.qcow2"), 14 * MiB, VolumeResizeFlags.Shrink);
         Assert.Equal(14L * MiB, Qcow2Image.ReadHeaderInfo(_pool.PathOf("q.qcow2")).VirtualSize);
     }
 
@@ -330,18 +330,18 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         var v = _pool.Create("u.img", "1048576", extra: "<allocation>0</allocation>");
         byte[] data = Pattern(MiB, 5);
-        _pool.Host.UploadVolume(v, new MemoryStream(data), new TransferRange(0, 0, false));
+        _pool.Host.Volumes.Upload(v, new MemoryStream(data), new TransferRange(0, 0, false));
         Assert.True(data.AsSpan().SequenceEqual(File.ReadAllBytes(_pool.PathOf("u.img"))));
 
-        string error = Fails(() => _pool.Host.UploadVolume(v, new MemoryStream(data), new TransferRange(4096, 0, false)));
+        string error = Fails(() => _pool.Host.Volumes.Upload(v, new MemoryStream(data), new TransferRange(4096, 0, false)));
         Assert.Equal("invalid argument: upload of 1048576 bytes at offset 4096 exceeds the capacity of volume 'u.img' (1048576 bytes); resize the volume first", error);
         Assert.True(data.AsSpan().SequenceEqual(File.ReadAllBytes(_pool.PathOf("u.img"))));
 
-        _pool.Host.UploadVolume(v, new MemoryStream(data), new TransferRange(4096, 0, false) { AllowGrow = true });
+        _pool.Host.Volumes.Upload(v, new MemoryStream(data), new TransferRange(4096, 0, false) { AllowGrow = true });
         Assert.Equal(MiB + 4096L, new FileInfo(_pool.PathOf("u.img")).Length);
 
         Assert.Equal("cannot write to stream: No space left on device",
-            Fails(() => _pool.Host.UploadVolume(v, new MemoryStream(data), new TransferRange(0, 1000, false))));
+            Fails(() => _pool.Host.Volumes.Upload(v, new MemoryStream(data), new TransferRange(0, 1000, false))));
     }
 
     [Fact]
@@ -350,19 +350,19 @@ public sealed class LocalFileVolumesTests : IDisposable
         var v = _pool.Create("h.img", "8388608", extra: "<allocation>8388608</allocation>");
         byte[] content = new byte[8 * MiB];
         Pattern(MiB, 6).CopyTo(content, 2 * MiB);
-        _pool.Host.UploadVolume(v, new MemoryStream(content), new TransferRange(0, 0, true));
+        _pool.Host.Volumes.Upload(v, new MemoryStream(content), new TransferRange(0, 0, true));
         Assert.True(FileSystem.Stat(_pool.PathOf("h.img")).AllocatedBytes <= 2UL * MiB);
         string outFile = Path.Combine(_pool.Target, "..", "download.bin");
         using (var fs = new FileStream(outFile, FileMode.Create))
-            _pool.Host.DownloadVolume(_pool.Volume("h.img"), fs, new TransferRange(0, 0, true));
+            _pool.Host.Volumes.Download(_pool.Volume("h.img"), fs, new TransferRange(0, 0, true));
         Assert.True(content.AsSpan().SequenceEqual(File.ReadAllBytes(outFile)));
         Assert.True(FileSystem.Stat(outFile).AllocatedBytes <= 2UL * MiB);
 
         using var part = new MemoryStream();
-        _pool.Host.DownloadVolume(_pool.Volume("h.img"), part, new TransferRange(2 * MiB, 4096, false));
+        _pool.Host.Volumes.Download(_pool.Volume("h.img"), part, new TransferRange(2 * MiB, 4096, false));
         Assert.True(content.AsSpan(2 * MiB, 4096).SequenceEqual(part.ToArray()));
         Assert.StartsWith("invalid argument: offset 9999999999 is beyond the end",
-            Fails(() => _pool.Host.DownloadVolume(_pool.Volume("h.img"), new MemoryStream(), new TransferRange(9999999999, 0, false))));
+            Fails(() => _pool.Host.Volumes.Download(_pool.Volume("h.img"), new MemoryStream(), new TransferRange(9999999999, 0, false))));
     }
 
     [Fact]
@@ -370,7 +370,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         _pool.Create("q.qcow2", "8388608", "qcow2");
         using var ms = new MemoryStream();
-        _pool.Host.DownloadVolume(_pool.Volume("q.qcow2"), ms, new TransferRange(0, 0, false));
+        _pool.Host.Volumes.Download(_pool.Volume("q.qcow2"), ms, new TransferRange(0, 0, false));
         Assert.True(File.ReadAllBytes(_pool.PathOf("q.qcow2")).AsSpan().SequenceEqual(ms.ToArray()));
     }
 
@@ -379,7 +379,7 @@ public sealed class LocalFileVolumesTests : IDisposable
     {
         // 2 MiB allocated, data at 5 MiB: libvirt's wipe of `allocation` bytes from 0 would leave it readable.
         string path = HalfHoleRaw("s.img");
-        _pool.Host.WipeVolume(_pool.Volume("s.img"), WipeAlgorithm.Dod);
+        _pool.Host.Volumes.Wipe(_pool.Volume("s.img"), WipeAlgorithm.Dod);
         var content = File.ReadAllBytes(path);
         Assert.Equal(8 * MiB, content.Length);
         Assert.False(content.AsSpan(5 * MiB, MiB).SequenceEqual(Pattern(MiB, 2)));
@@ -394,14 +394,14 @@ public sealed class LocalFileVolumesTests : IDisposable
         var r = _pool.Create("w.img", "1048576");
         File.WriteAllBytes(_pool.PathOf("w.img"), Pattern(MiB, 7));
         var calls = 0;
-        _pool.Host.WipeVolume(_pool.Volume("w.img"), WipeAlgorithm.Zero, (_, _) => calls++);
+        _pool.Host.Volumes.Wipe(_pool.Volume("w.img"), WipeAlgorithm.Zero, (_, _) => calls++);
         Assert.DoesNotContain(File.ReadAllBytes(_pool.PathOf("w.img")), b => b != 0);
         Assert.True(calls > 0);
-        Assert.Equal("argument unsupported: 'trim' algorithm not supported", Fails(() => _pool.Host.WipeVolume(r, WipeAlgorithm.Trim)));
+        Assert.Equal("argument unsupported: 'trim' algorithm not supported", Fails(() => _pool.Host.Volumes.Wipe(r, WipeAlgorithm.Trim)));
 
         var q = _pool.Create("w.qcow2", "8388608", "qcow2");
         using (var image = Qcow2Image.Open(_pool.PathOf("w.qcow2"), writable: true)) { image.Write(0, Pattern(MiB, 8)); image.Flush(); }
-        _pool.Host.WipeVolume(_pool.Volume("w.qcow2"), WipeAlgorithm.Zero);
+        _pool.Host.Volumes.Wipe(_pool.Volume("w.qcow2"), WipeAlgorithm.Zero);
         var wiped = _pool.Volume("w.qcow2").Volume;
         Assert.Equal("qcow2", wiped.Target.Format);
         Assert.Equal(8UL * MiB, wiped.Capacity);
@@ -416,7 +416,7 @@ public sealed class LocalFileVolumesTests : IDisposable
         byte[] secret = Pattern(MiB, 9);
         using (var image = Qcow2Image.Open(_pool.PathOf("p.qcow2"), writable: true)) { image.Write(MiB, secret); image.Flush(); }
         var calls = 0;
-        _pool.Host.WipeVolume(_pool.Volume("p.qcow2"), WipeAlgorithm.Random, (_, _) => calls++);
+        _pool.Host.Volumes.Wipe(_pool.Volume("p.qcow2"), WipeAlgorithm.Random, (_, _) => calls++);
         Assert.True(calls > 0);
         var wiped = _pool.Volume("p.qcow2").Volume;
         Assert.Equal("qcow2", wiped.Target.Format);
@@ -432,12 +432,12 @@ public sealed class LocalFileVolumesTests : IDisposable
     public void Key_and_path_lookups_only_match_entries_of_the_target_directory()
     {
         _pool.Create("k.img", "4096");
-        Assert.Equal("k.img", _pool.Host.LookupVolumeByKey(_pool.PathOf("k.img")).Name);
-        Assert.Equal("k.img", _pool.Host.LookupVolumeByPath(Path.Combine(_pool.Target, "..", "p", "k.img")).Name);
+        Assert.Equal("k.img", _pool.Host.Lookup.VolumeByKey(_pool.PathOf("k.img")).Name);
+        Assert.Equal("k.img", _pool.Host.Lookup.VolumeByPath(Path.Combine(_pool.Target, "..", "p", "k.img")).Name);
         string outside = Path.Combine(_pool.Target, "..", "outside.img");
         File.WriteAllBytes(outside, new byte[512]);
-        Assert.Equal($"Storage volume not found: no storage vol with matching path '{outside}'", Fails(() => _pool.Host.LookupVolumeByPath(outside)));
-        Assert.Equal("Storage volume not found: no storage vol with matching key k.img", Fails(() => _pool.Host.LookupVolumeByKey("k.img")));
+        Assert.Equal($"Storage volume not found: no storage vol with matching path '{outside}'", Fails(() => _pool.Host.Lookup.VolumeByPath(outside)));
+        Assert.Equal("Storage volume not found: no storage vol with matching key k.img", Fails(() => _pool.Host.Lookup.VolumeByKey("k.img")));
         Assert.Equal("Requested operation is not valid: volume name 'a?b' cannot contain control characters",
             Fails(() => _pool.Create("a\tb", "1")));
     }

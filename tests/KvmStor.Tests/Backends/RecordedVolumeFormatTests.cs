@@ -34,12 +34,12 @@ public sealed class RecordedVolumeFormatTests : IDisposable
         var v = _pool.Volume("r.img").Volume;
         Assert.Equal(("raw", 4UL << 20), (v.Target.Format, v.Capacity));
         Assert.Null(v.BackingStore);
-        Assert.All(_pool.Host.ListVolumes("p"), l => Assert.Equal("raw", l.Target.Format));
-        Assert.DoesNotContain("shadow", _pool.Host.GetVolumeXml(_pool.Volume("r.img")));
+        Assert.All(_pool.Host.Volumes.List("p"), l => Assert.Equal("raw", l.Target.Format));
+        Assert.DoesNotContain("shadow", _pool.Host.Volumes.GetXml(_pool.Volume("r.img")));
 
         // A second host object (a later command, after a restart) reads the same record.
         using var again = new KvmStor.Engine.StorageHost(_pool.Host.Paths, KvmStor.Backends.BackendRegistry.CreateDefault());
-        Assert.Equal("raw", again.LookupVolumeByName("p", "r.img").Volume.Target.Format);
+        Assert.Equal("raw", again.Lookup.VolumeByName("p", "r.img").Volume.Target.Format);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class RecordedVolumeFormatTests : IDisposable
     public void A_new_file_under_an_old_name_is_a_new_file_and_deleting_a_volume_drops_its_record()
     {
         _pool.Create("v.img", "1048576");
-        _pool.Host.DeleteVolume(_pool.Volume("v.img"), VolumeDeleteFlags.None);
+        _pool.Host.Volumes.Delete(_pool.Volume("v.img"), VolumeDeleteFlags.None);
         Assert.Empty(Records());
 
         _pool.Create("w.img", "1048576");
@@ -86,11 +86,11 @@ public sealed class RecordedVolumeFormatTests : IDisposable
         Assert.All(Directory.GetFiles(directory), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
         Assert.Contains(" qcow2 a.qcow2", Records().Single());
 
-        _pool.Host.DeleteVolume(_pool.Volume("a.qcow2"), VolumeDeleteFlags.None);
+        _pool.Host.Volumes.Delete(_pool.Volume("a.qcow2"), VolumeDeleteFlags.None);
         _pool.Create("b.img", "1048576");
-        _pool.Host.DeleteVolume(_pool.Volume("b.img"), VolumeDeleteFlags.None);
-        _pool.Host.DestroyPool("p");
-        _pool.Host.DeletePool("p");
+        _pool.Host.Volumes.Delete(_pool.Volume("b.img"), VolumeDeleteFlags.None);
+        _pool.Host.Pools.Destroy("p");
+        _pool.Host.Pools.Delete("p");
         Assert.Empty(Directory.GetFileSystemEntries(directory)); // no file per pool or per name is left behind
     }
 

@@ -36,12 +36,12 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
     public void AGuestWithAZvolAsBlockDiskCountsAsUsingThatVolume()
     {
         var host = _state.OpenHost(BackendRegistry.CreateDefault());
-        host.DefinePool("<pool type='zfs'><name>tank</name><source><name>tank/vms</name></source></pool>");
-        host.DefineGuest("<domain type='kvm'><name>vm1</name><memory>65536</memory><devices>" +
+        host.Pools.Define("<pool type='zfs'><name>tank</name><source><name>tank/vms</name></source></pool>");
+        host.Guests.Define("<domain type='kvm'><name>vm1</name><memory>65536</memory><devices>" +
             "<disk type='block' device='disk'><source dev='/dev/zvol/tank/vms/root'/><target dev='vda' bus='virtio'/></disk>" +
             "</devices></domain>");
-        Assert.Equal([new KvmStor.Guests.GuestDiskUse("vm1", "vda", "tank", "root")], host.GuestsUsing("tank", "root"));
-        Assert.Empty(host.GuestsUsing("tank", "other"));
+        Assert.Equal([new KvmStor.Guests.GuestDiskUse("vm1", "vda", "tank", "root")], host.Guests.Using("tank", "root"));
+        Assert.Empty(host.Guests.Using("tank", "other"));
     }
 
     [Fact]
@@ -61,22 +61,22 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
         var registry = new BackendRegistry();
         registry.Register(new SheepdogPoolBackend(dog));
         var host = _state.OpenHost(registry);
-        host.DefinePool(SheepdogXml);
-        host.StartPool("sheepdog", PoolBuildFlags.None);
+        host.Pools.Define(SheepdogXml);
+        host.Pools.Start("sheepdog", PoolBuildFlags.None);
 
-        Assert.Contains("<capacity unit='bytes'>161061273600</capacity>", host.GetPoolXml("sheepdog", inactive: false));
-        var alice = host.LookupVolumeByName("sheepdog", "alice");
+        Assert.Contains("<capacity unit='bytes'>161061273600</capacity>", host.Pools.GetXml("sheepdog", inactive: false));
+        var alice = host.Lookup.VolumeByName("sheepdog", "alice");
         Assert.Equal("sheepdog/alice", alice.Volume.Key);
         Assert.Equal("<volume type='network'>\n  <name>alice</name>\n  <key>sheepdog/alice</key>\n" +
             "  <capacity unit='bytes'>10737418240</capacity>\n  <allocation unit='bytes'>2147483648</allocation>\n" +
-            "  <target>\n    <path>alice</path>\n  </target>\n</volume>\n", host.GetVolumeXml(alice));
+            "  <target>\n    <path>alice</path>\n  </target>\n</volume>\n", host.Volumes.GetXml(alice));
 
-        var upload = Assert.Throws<StorageException>(() => host.UploadVolume(alice, new MemoryStream([1]), new TransferRange(0, 0, false)));
+        var upload = Assert.Throws<StorageException>(() => host.Volumes.Upload(alice, new MemoryStream([1]), new TransferRange(0, 0, false)));
         Assert.Equal("this function is not supported by the connection driver: storage pool doesn't support volume upload", upload.Display);
-        var sources = Assert.Throws<StorageException>(() => host.FindPoolSources("sheepdog", null));
+        var sources = Assert.Throws<StorageException>(() => host.Pools.FindSources("sheepdog", null));
         Assert.Equal("this function is not supported by the connection driver: pool type 'sheepdog' does not support source discovery", sources.Display);
-        host.DestroyPool("sheepdog");
-        var delete = Assert.Throws<StorageException>(() => host.DeletePool("sheepdog"));
+        host.Pools.Destroy("sheepdog");
+        var delete = Assert.Throws<StorageException>(() => host.Pools.Delete("sheepdog"));
         Assert.Equal("this function is not supported by the connection driver: pool does not support pool deletion", delete.Display);
     }
 
@@ -89,15 +89,15 @@ public sealed class SheepdogZfsVstorageEngineTests : IDisposable
         var registry = new BackendRegistry();
         registry.Register(new ZfsPoolBackend(zfs));
         var host = _state.OpenHost(registry);
-        host.DefinePool("<pool type='zfs'><name>zp</name><source><name>tank</name></source></pool>");
-        host.StartPool("zp", PoolBuildFlags.None);
+        host.Pools.Define("<pool type='zfs'><name>zp</name><source><name>tank</name></source></pool>");
+        host.Pools.Start("zp", PoolBuildFlags.None);
 
-        Assert.Equal(["half", "thin", "vm1"], host.ListVolumes("zp").Select(v => v.Name));
-        var vm1 = host.LookupVolumeByPath("/dev/zvol/tank/vm1");
+        Assert.Equal(["half", "thin", "vm1"], host.Volumes.List("zp").Select(v => v.Name));
+        var vm1 = host.Lookup.VolumeByPath("/dev/zvol/tank/vm1");
         Assert.Equal("<volume type='block'>\n  <name>vm1</name>\n  <key>/dev/zvol/tank/vm1</key>\n" +
             "  <capacity unit='bytes'>21474836480</capacity>\n  <allocation unit='bytes'>21474836480</allocation>\n" +
-            "  <target>\n    <path>/dev/zvol/tank/vm1</path>\n  </target>\n</volume>\n", host.GetVolumeXml(vm1));
-        var sources = Assert.Throws<StorageException>(() => host.FindPoolSources("zfs", null));
+            "  <target>\n    <path>/dev/zvol/tank/vm1</path>\n  </target>\n</volume>\n", host.Volumes.GetXml(vm1));
+        var sources = Assert.Throws<StorageException>(() => host.Pools.FindSources("zfs", null));
         Assert.Equal("this function is not supported by the connection driver: pool type 'zfs' does not support source discovery", sources.Display);
     }
 

@@ -54,7 +54,7 @@ public sealed class CompletionTests : IDisposable
     public void PoolsInTheStateTheCommandNeeds()
     {
         using (var host = _s.OpenHost())
-            host.CreatePool($"<pool type='dir'><name>t1</name><target><path>{_s.PoolDir("p1")}/t</path></target></pool>", PoolBuildFlags.Build);
+            host.Pools.Create($"<pool type='dir'><name>t1</name><target><path>{_s.PoolDir("p1")}/t</path></target></pool>", PoolBuildFlags.Build);
         Assert.Equal(["p2"], Values("pool-start", ""));
         Assert.Equal(["p2"], Values("pool-build", ""));
         Assert.Equal(["p2"], Values("pool-delete", ""));
@@ -262,7 +262,7 @@ public sealed class CompletionTests : IDisposable
         string State()
         {
             using var host = _s.OpenHost();
-            return host.LookupPool("p2").Active ? "running" : "inactive";
+            return host.Lookup.PoolByNameOrUuid("p2").Active ? "running" : "inactive";
         }
     }
 

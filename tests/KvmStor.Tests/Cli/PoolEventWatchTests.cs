@@ -4,7 +4,7 @@ using KvmStor.Engine;
 
 namespace KvmStor.Tests.Cli;
 
-/// <summary>pool-event's loop over a scripted event stream standing in for StorageHost.WatchEvents.</summary>
+/// <summary>pool-event's loop over a scripted event stream standing in for PoolService.WatchEvents.</summary>
 public class PoolEventWatchTests
 {
     private static readonly Guid P1 = Guid.NewGuid(), P2 = Guid.NewGuid();

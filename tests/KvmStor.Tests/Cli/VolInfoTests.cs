@@ -138,7 +138,7 @@ public sealed class VolInfoTests : IDisposable
     public void KeyPathNamePool()
     {
         Guid uuid;
-        using (var host = _s.OpenHost()) uuid = host.LookupPoolByName("p1").Uuid;
+        using (var host = _s.OpenHost()) uuid = host.Lookup.PoolByName("p1").Uuid;
         _s.Ok("vol-create-as", "p1", "v1", "1M");
         Assert.Equal(P("v1") + "\n\n", _s.Ok("vol-path", "v1", "--pool", "p1"));
         Assert.Equal(P("v1") + "\n\n", _s.Ok("vol-key", "v1", "--pool", "p1"));

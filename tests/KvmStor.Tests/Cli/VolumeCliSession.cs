@@ -29,9 +29,9 @@ internal sealed class VolumeCliSession : IDisposable
     public Guid AddPool(string name, bool start = true)
     {
         using var host = _dir.OpenHost();
-        var pool = host.DefinePool($"<pool type='dir'><name>{name}</name><target><path>{_dir.PoolDir(name)}</path></target></pool>");
-        host.BuildPool(name, KvmStor.Model.PoolBuildFlags.None);
-        if (start) host.StartPool(name, KvmStor.Model.PoolBuildFlags.None);
+        var pool = host.Pools.Define($"<pool type='dir'><name>{name}</name><target><path>{_dir.PoolDir(name)}</path></target></pool>");
+        host.Pools.Build(name, KvmStor.Model.PoolBuildFlags.None);
+        if (start) host.Pools.Start(name, KvmStor.Model.PoolBuildFlags.None);
         return pool.Uuid;
     }
 

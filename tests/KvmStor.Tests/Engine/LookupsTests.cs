@@ -17,12 +17,12 @@ public sealed class LookupsTests : IDisposable
         _host = _dir.OpenHost();
         foreach (var (name, uuid) in new[] { ("p1", Uuid1), ("p2", (string?)null) })
         {
-            _host.DefinePool($"<pool type='dir'><name>{name}</name>{(uuid is null ? "" : $"<uuid>{uuid}</uuid>")}<target><path>{_dir.PoolDir(name)}</path></target></pool>");
-            _host.BuildPool(name, PoolBuildFlags.None);
-            _host.StartPool(name, PoolBuildFlags.None);
+            _host.Pools.Define($"<pool type='dir'><name>{name}</name>{(uuid is null ? "" : $"<uuid>{uuid}</uuid>")}<target><path>{_dir.PoolDir(name)}</path></target></pool>");
+            _host.Pools.Build(name, PoolBuildFlags.None);
+            _host.Pools.Start(name, PoolBuildFlags.None);
         }
-        _host.CreateVolume("p1", "<volume><name>a.img</name><capacity>1024</capacity></volume>", VolumeCreateFlags.None);
-        _host.CreateVolume("p2", "<volume><name>b.img</name><capacity>1024</capacity></volume>", VolumeCreateFlags.None);
+        _host.Volumes.Create("p1", "<volume><name>a.img</name><capacity>1024</capacity></volume>", VolumeCreateFlags.None);
+        _host.Volumes.Create("p2", "<volume><name>b.img</name><capacity>1024</capacity></volume>", VolumeCreateFlags.None);
     }
 
     public void Dispose()
@@ -54,7 +54,7 @@ public sealed class LookupsTests : IDisposable
     [Fact]
     public void A_stopped_pool_has_no_target_path_lookup()
     {
-        _host.DestroyPool("p2");
+        _host.Pools.Destroy("p2");
         Assert.Equal($"Storage pool not found: no storage pool with matching target path '{_dir.PoolDir("p2")}'",
             Fails(() => Lookup.PoolByTargetPath(_dir.PoolDir("p2"))));
     }
@@ -110,7 +110,7 @@ public sealed class LookupsTests : IDisposable
         Assert.Equal($"Requested volume '{PathIn("p2", "b.img")}' is not in pool 'p1'", elsewhere.Message);
         Assert.Null(elsewhere.Reason);
 
-        _host.DestroyPool("p2");
+        _host.Pools.Destroy("p2");
         Assert.Equal("pool 'p2' is not active", Assert.Throws<LookupFailedException>(() => Lookup.VolumeArgument("b.img", "p2")).Message);
         Assert.Equal("failed to get pool 'p3'", Assert.Throws<LookupFailedException>(() => Lookup.VolumeArgument("b.img", "p3")).Message);
     }
@@ -128,7 +128,7 @@ public sealed class LookupsTests : IDisposable
     [Fact]
     public void Guests_are_found_by_name_or_uuid()
     {
-        var defined = _host.DefineGuest(GuestSamples.Minimal);
+        var defined = _host.Guests.Define(GuestSamples.Minimal);
         Assert.Equal("mini", Lookup.Guest("mini").Name);
         Assert.Equal("mini", Lookup.Guest(defined.Uuid.ToString()).Name);
         Assert.Equal("Domain not found: no domain with matching name 'nope'", Fails(() => Lookup.Guest("nope")));

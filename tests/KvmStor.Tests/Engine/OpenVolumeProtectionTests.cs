@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KvmStor.Backends;
 using KvmStor.Engine;
 using KvmStor.Host;
 using KvmStor.Model;
@@ -54,17 +55,17 @@ public sealed class OpenVolumeProtectionTests : IDisposable
 
         var volume = _pool.Volume("busy.img");
         string expected = $"operation forbidden: storage volume 'busy.img' is open in process {pid} (sleep); use --force to override";
-        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.DeleteVolume(volume, VolumeDeleteFlags.None)).Display);
-        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.WipeVolume(volume, KvmStor.Model.WipeAlgorithm.Zero)).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.Volumes.Delete(volume, VolumeDeleteFlags.None)).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.Volumes.Wipe(volume, KvmStor.Model.WipeAlgorithm.Zero)).Display);
         Assert.Equal(expected, Assert.Throws<StorageException>(() =>
-            _pool.Host.UploadVolume(volume, new MemoryStream(new byte[512]), new TransferRange(0, 0, false))).Display);
+            _pool.Host.Volumes.Upload(volume, new MemoryStream(new byte[512]), new TransferRange(0, 0, false))).Display);
         Assert.Equal(expected, Assert.Throws<StorageException>(() =>
-            _pool.Host.ResizeVolume(volume, FileVolumeTestPool.MiB, VolumeResizeFlags.Shrink)).Display);
+            _pool.Host.Volumes.Resize(volume, FileVolumeTestPool.MiB, VolumeResizeFlags.Shrink)).Display);
         // Growing cannot hurt the holder, so it is allowed.
-        _pool.Host.ResizeVolume(volume, 8UL * FileVolumeTestPool.MiB, VolumeResizeFlags.None);
+        _pool.Host.Volumes.Resize(volume, 8UL * FileVolumeTestPool.MiB, VolumeResizeFlags.None);
         Assert.True(File.Exists(_pool.PathOf("busy.img")));
 
-        _pool.Host.DeleteVolume(_pool.Volume("busy.img"), VolumeDeleteFlags.None, force: true);
+        _pool.Host.Volumes.Delete(_pool.Volume("busy.img"), VolumeDeleteFlags.None, force: true);
         Assert.False(File.Exists(_pool.PathOf("busy.img")));
     }
 
@@ -73,7 +74,7 @@ public sealed class OpenVolumeProtectionTests : IDisposable
     {
         _pool.Create("free.img", FileVolumeTestPool.MiB.ToString());
         Assert.Empty(OpenFileHolders.Find(_pool.PathOf("free.img")));
-        _pool.Host.DeleteVolume(_pool.Volume("free.img"), VolumeDeleteFlags.None);
+        _pool.Host.Volumes.Delete(_pool.Volume("free.img"), VolumeDeleteFlags.None);
         Assert.False(File.Exists(_pool.PathOf("free.img")));
     }
 }

@@ -22,179 +22,179 @@ public sealed class PoolLifecycleTests : IDisposable
     [Fact]
     public void Define_build_start_destroy_delete_undefine_follows_libvirt()
     {
-        var info = _host.DefinePool(DirPoolXml("p1"));
+        var info = _host.Pools.Define(DirPoolXml("p1"));
         Assert.Equal(PoolState.Inactive, info.State);
         Assert.True(info.Persistent);
         Assert.False(info.Autostart);
 
-        var e = Fails(() => _host.StartPool("p1", PoolBuildFlags.None));
+        var e = Fails(() => _host.Pools.Start("p1", PoolBuildFlags.None));
         Assert.Equal($"cannot open directory '{_dir.PoolDir("p1")}': No such file or directory", e.Display);
 
-        _host.BuildPool("p1", PoolBuildFlags.None);
+        _host.Pools.Build("p1", PoolBuildFlags.None);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute,
             File.GetUnixFileMode(_dir.PoolDir("p1")));
 
-        _host.StartPool("p1", PoolBuildFlags.None);
-        var running = _host.GetPoolInfo("p1");
+        _host.Pools.Start("p1", PoolBuildFlags.None);
+        var running = _host.Pools.Info("p1");
         Assert.Equal(PoolState.Running, running.State);
         Assert.True(running.Capacity > 0);
         Assert.Equal(running.Capacity, running.Allocation + running.Available);
 
         Assert.Equal("Requested operation is not valid: storage pool 'p1' is already active",
-            Fails(() => _host.StartPool("p1", PoolBuildFlags.None)).Display);
+            Fails(() => _host.Pools.Start("p1", PoolBuildFlags.None)).Display);
         Assert.Equal("Requested operation is not valid: storage pool 'p1' is already active",
-            Fails(() => _host.BuildPool("p1", PoolBuildFlags.None)).Display);
+            Fails(() => _host.Pools.Build("p1", PoolBuildFlags.None)).Display);
         Assert.Equal("Requested operation is not valid: storage pool 'p1' is still active",
-            Fails(() => _host.UndefinePool("p1")).Display);
+            Fails(() => _host.Pools.Undefine("p1")).Display);
         Assert.Equal("Requested operation is not valid: storage pool 'p1' is still active",
-            Fails(() => _host.DeletePool("p1")).Display);
+            Fails(() => _host.Pools.Delete("p1")).Display);
 
         File.WriteAllText(Path.Combine(_dir.PoolDir("p1"), "manual.txt"), "x\n");
-        _host.DestroyPool("p1");
+        _host.Pools.Destroy("p1");
         Assert.Equal("Requested operation is not valid: storage pool 'p1' is not active",
-            Fails(() => _host.DestroyPool("p1")).Display);
+            Fails(() => _host.Pools.Destroy("p1")).Display);
         Assert.Equal($"failed to remove pool '{_dir.PoolDir("p1")}': Directory not empty",
-            Fails(() => _host.DeletePool("p1")).Display);
+            Fails(() => _host.Pools.Delete("p1")).Display);
 
         File.Delete(Path.Combine(_dir.PoolDir("p1"), "manual.txt"));
-        _host.DeletePool("p1");
+        _host.Pools.Delete("p1");
         Assert.False(Directory.Exists(_dir.PoolDir("p1")));
-        _host.UndefinePool("p1");
-        Assert.Empty(_host.ListPools(new PoolListFilter()));
+        _host.Pools.Undefine("p1");
+        Assert.Empty(_host.Pools.List(new PoolListFilter()));
         Assert.Equal("Storage pool not found: no storage pool with matching name 'p1'",
-            Fails(() => _host.GetPoolInfo("p1")).Display);
+            Fails(() => _host.Pools.Info("p1")).Display);
     }
 
     [Fact]
     public void Duplicate_names_uuids_and_sources_are_refused_with_libvirts_texts()
     {
-        var p1 = _host.DefinePool(DirPoolXml("p1"));
+        var p1 = _host.Pools.Define(DirPoolXml("p1"));
         Assert.Equal($"operation failed: pool 'p1' already exists with uuid {p1.Uuid}",
-            Fails(() => _host.DefinePool(DirPoolXml("p1", _dir.PoolDir("p1b")))).Display);
+            Fails(() => _host.Pools.Define(DirPoolXml("p1", _dir.PoolDir("p1b")))).Display);
         Assert.Equal("operation failed: Storage source conflict with pool: 'p1'",
-            Fails(() => _host.DefinePool(DirPoolXml("p2", _dir.PoolDir("p1")))).Display);
+            Fails(() => _host.Pools.Define(DirPoolXml("p2", _dir.PoolDir("p1")))).Display);
         Assert.Equal($"operation failed: pool 'p1' is already defined with uuid {p1.Uuid}",
-            Fails(() => _host.DefinePool(DirPoolXml("d1", _dir.PoolDir("d1"), p1.Uuid.ToString()))).Display);
+            Fails(() => _host.Pools.Define(DirPoolXml("d1", _dir.PoolDir("d1"), p1.Uuid.ToString()))).Display);
         Assert.Equal($"operation failed: pool 'p1' already exists with uuid {p1.Uuid}",
-            Fails(() => _host.CreatePool(DirPoolXml("p1", _dir.PoolDir("other")), PoolBuildFlags.Build)).Display);
+            Fails(() => _host.Pools.Create(DirPoolXml("p1", _dir.PoolDir("other")), PoolBuildFlags.Build)).Display);
 
         // Same name and uuid: a redefinition, allowed.
-        _host.DefinePool(DirPoolXml("p1", _dir.PoolDir("p1"), p1.Uuid.ToString()));
-        Assert.Single(_host.ListPools(new PoolListFilter()));
+        _host.Pools.Define(DirPoolXml("p1", _dir.PoolDir("p1"), p1.Uuid.ToString()));
+        Assert.Single(_host.Pools.List(new PoolListFilter()));
     }
 
     [Fact]
     public void A_partition_of_another_pools_disk_is_a_source_conflict()
     {
-        _host.DefinePool("<pool type='disk'><name>whole</name><source><device path='/dev/loop7'/></source><target><path>/dev</path></target></pool>");
+        _host.Pools.Define("<pool type='disk'><name>whole</name><source><device path='/dev/loop7'/></source><target><path>/dev</path></target></pool>");
         Assert.Equal("operation failed: Storage source conflict with pool: 'whole'",
-            Fails(() => _host.DefinePool($"<pool type='fs'><name>part</name><source><device path='/dev/loop7p1'/></source><target><path>{_dir.PoolDir("part")}</path></target></pool>")).Display);
+            Fails(() => _host.Pools.Define($"<pool type='fs'><name>part</name><source><device path='/dev/loop7p1'/></source><target><path>{_dir.PoolDir("part")}</path></target></pool>")).Display);
         // Another disk's partition is fine.
-        _host.DefinePool($"<pool type='fs'><name>other</name><source><device path='/dev/loop8p1'/></source><target><path>{_dir.PoolDir("other")}</path></target></pool>");
+        _host.Pools.Define($"<pool type='fs'><name>other</name><source><device path='/dev/loop8p1'/></source><target><path>{_dir.PoolDir("other")}</path></target></pool>");
     }
 
     [Fact]
     public void Transient_pool_vanishes_on_destroy_and_cannot_autostart()
     {
         Assert.Equal($"cannot open directory '{_dir.PoolDir("t1")}': No such file or directory",
-            Fails(() => _host.CreatePool(DirPoolXml("t1"), PoolBuildFlags.None)).Display);
-        Assert.Empty(_host.ListPools(new PoolListFilter()));
+            Fails(() => _host.Pools.Create(DirPoolXml("t1"), PoolBuildFlags.None)).Display);
+        Assert.Empty(_host.Pools.List(new PoolListFilter()));
 
-        var t1 = _host.CreatePool(DirPoolXml("t1"), PoolBuildFlags.Build);
+        var t1 = _host.Pools.Create(DirPoolXml("t1"), PoolBuildFlags.Build);
         Assert.False(t1.Persistent);
         Assert.Equal(PoolState.Running, t1.State);
-        Assert.Equal("internal error: pool has no config file", Fails(() => _host.SetAutostart("t1", true)).Display);
+        Assert.Equal("internal error: pool has no config file", Fails(() => _host.Pools.SetAutostart("t1", true)).Display);
         Assert.Equal("Requested operation is not valid: pool is already active as 't1'",
-            Fails(() => _host.CreatePool(DirPoolXml("t1", null, t1.Uuid.ToString()), PoolBuildFlags.None)).Display);
+            Fails(() => _host.Pools.Create(DirPoolXml("t1", null, t1.Uuid.ToString()), PoolBuildFlags.None)).Display);
 
-        _host.DestroyPool("t1");
-        Assert.Empty(_host.ListPools(new PoolListFilter()));
+        _host.Pools.Destroy("t1");
+        Assert.Empty(_host.Pools.List(new PoolListFilter()));
         Assert.True(Directory.Exists(_dir.PoolDir("t1")));
     }
 
     [Fact]
     public void Redefining_a_running_pool_takes_effect_at_next_start()
     {
-        var p = _host.DefinePool(DirPoolXml("p1"));
-        _host.StartPool("p1", PoolBuildFlags.Build);
+        var p = _host.Pools.Define(DirPoolXml("p1"));
+        _host.Pools.Start("p1", PoolBuildFlags.Build);
         string newTarget = _dir.PoolDir("p1-new");
-        _host.DefinePool(DirPoolXml("p1", newTarget, p.Uuid.ToString()));
+        _host.Pools.Define(DirPoolXml("p1", newTarget, p.Uuid.ToString()));
 
-        Assert.Contains($"<path>{_dir.PoolDir("p1")}</path>", _host.GetPoolXml("p1", inactive: false));
-        Assert.Contains($"<path>{newTarget}</path>", _host.GetPoolXml("p1", inactive: true));
+        Assert.Contains($"<path>{_dir.PoolDir("p1")}</path>", _host.Pools.GetXml("p1", inactive: false));
+        Assert.Contains($"<path>{newTarget}</path>", _host.Pools.GetXml("p1", inactive: true));
 
-        _host.DestroyPool("p1");
-        Assert.Contains($"<path>{newTarget}</path>", _host.GetPoolXml("p1", inactive: false));
+        _host.Pools.Destroy("p1");
+        Assert.Contains($"<path>{newTarget}</path>", _host.Pools.GetXml("p1", inactive: false));
     }
 
     [Fact]
     public void Inactive_dumpxml_of_a_running_pool_without_pending_definition_is_the_live_one()
     {
-        _host.DefinePool(DirPoolXml("p1"));
-        _host.StartPool("p1", PoolBuildFlags.Build);
-        Assert.Equal(_host.GetPoolXml("p1", inactive: false), _host.GetPoolXml("p1", inactive: true));
-        Assert.Contains("<mode>0711</mode>", _host.GetPoolXml("p1", inactive: false));
+        _host.Pools.Define(DirPoolXml("p1"));
+        _host.Pools.Start("p1", PoolBuildFlags.Build);
+        Assert.Equal(_host.Pools.GetXml("p1", inactive: false), _host.Pools.GetXml("p1", inactive: true));
+        Assert.Contains("<mode>0711</mode>", _host.Pools.GetXml("p1", inactive: false));
     }
 
     [Fact]
     public void Overwrite_flags_on_a_dir_pool_fail_as_in_libvirt()
     {
-        _host.DefinePool(DirPoolXml("d1"));
+        _host.Pools.Define(DirPoolXml("d1"));
         Assert.Equal("Requested operation is not valid: No source device specified when formatting pool 'd1'",
-            Fails(() => _host.StartPool("d1", PoolBuildFlags.Build | PoolBuildFlags.Overwrite)).Display);
+            Fails(() => _host.Pools.Start("d1", PoolBuildFlags.Build | PoolBuildFlags.Overwrite)).Display);
         Assert.Equal("invalid argument: Options --overwrite and --no-overwrite are mutually exclusive",
-            Fails(() => _host.BuildPool("d1", PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)).Display);
+            Fails(() => _host.Pools.Build("d1", PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)).Display);
     }
 
     [Fact]
     public void Autostart_links_and_list_filters()
     {
-        _host.DefinePool(DirPoolXml("b"));
-        _host.DefinePool(DirPoolXml("A"));
-        _host.CreatePool(DirPoolXml("c"), PoolBuildFlags.Build);
-        _host.SetAutostart("b", true);
+        _host.Pools.Define(DirPoolXml("b"));
+        _host.Pools.Define(DirPoolXml("A"));
+        _host.Pools.Create(DirPoolXml("c"), PoolBuildFlags.Build);
+        _host.Pools.SetAutostart("b", true);
 
         string link = Path.Combine(_dir.Paths.AutostartDirectory, "b.xml");
         Assert.Equal(Path.Combine(_dir.Paths.ConfigDirectory, "b.xml"), new FileInfo(link).LinkTarget);
 
-        Assert.Equal(["A", "b", "c"], _host.ListPools(new PoolListFilter()).Select(p => p.Name));
-        Assert.Equal(["c"], _host.ListPools(new PoolListFilter { Active = true }).Select(p => p.Name));
-        Assert.Equal(["A", "b"], _host.ListPools(new PoolListFilter { Persistent = true }).Select(p => p.Name));
-        Assert.Equal(["b"], _host.ListPools(new PoolListFilter { Autostart = true }).Select(p => p.Name));
-        Assert.Equal(["c"], _host.ListPools(new PoolListFilter { Persistent = false }).Select(p => p.Name));
+        Assert.Equal(["A", "b", "c"], _host.Pools.List(new PoolListFilter()).Select(p => p.Name));
+        Assert.Equal(["c"], _host.Pools.List(new PoolListFilter { Active = true }).Select(p => p.Name));
+        Assert.Equal(["A", "b"], _host.Pools.List(new PoolListFilter { Persistent = true }).Select(p => p.Name));
+        Assert.Equal(["b"], _host.Pools.List(new PoolListFilter { Autostart = true }).Select(p => p.Name));
+        Assert.Equal(["c"], _host.Pools.List(new PoolListFilter { Persistent = false }).Select(p => p.Name));
 
-        _host.SetAutostart("b", false);
+        _host.Pools.SetAutostart("b", false);
         Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);
-        Assert.Empty(_host.ListPools(new PoolListFilter { Autostart = true }));
+        Assert.Empty(_host.Pools.List(new PoolListFilter { Autostart = true }));
     }
 
     [Fact]
     public void Autostart_runs_once_per_boot_and_starts_marked_pools()
     {
-        _host.DefinePool(DirPoolXml("auto1"));
-        _host.BuildPool("auto1", PoolBuildFlags.None);
-        _host.SetAutostart("auto1", true);
-        _host.DefinePool(DirPoolXml("broken"));
-        _host.SetAutostart("broken", true);
+        _host.Pools.Define(DirPoolXml("auto1"));
+        _host.Pools.Build("auto1", PoolBuildFlags.None);
+        _host.Pools.SetAutostart("auto1", true);
+        _host.Pools.Define(DirPoolXml("broken"));
+        _host.Pools.SetAutostart("broken", true);
 
-        var failures = _host.RunAutostartOncePerBoot();
-        Assert.Equal(PoolState.Running, _host.GetPoolInfo("auto1").State);
+        var failures = _host.Pools.RunAutostartOncePerBoot();
+        Assert.Equal(PoolState.Running, _host.Pools.Info("auto1").State);
         Assert.Equal("broken", Assert.Single(failures).Pool);
 
-        _host.DestroyPool("auto1");
-        Assert.Empty(_host.RunAutostartOncePerBoot()); // same boot: nothing again
-        Assert.Equal(PoolState.Inactive, _host.GetPoolInfo("auto1").State);
+        _host.Pools.Destroy("auto1");
+        Assert.Empty(_host.Pools.RunAutostartOncePerBoot()); // same boot: nothing again
+        Assert.Equal(PoolState.Inactive, _host.Pools.Info("auto1").State);
 
         // A marker from another boot means the host restarted: status is rechecked and autostart runs again.
         File.WriteAllText(Path.Combine(_dir.Paths.StateDirectory, "autostarted"), "another-boot\n");
-        _host.RunAutostartOncePerBoot();
-        Assert.Equal(PoolState.Running, _host.GetPoolInfo("auto1").State);
+        _host.Pools.RunAutostartOncePerBoot();
+        Assert.Equal(PoolState.Running, _host.Pools.Info("auto1").State);
     }
 
     [Fact]
     public void Config_file_is_written_atomically_with_mode_0600()
     {
-        _host.DefinePool(DirPoolXml("p1"));
+        _host.Pools.Define(DirPoolXml("p1"));
         string config = Path.Combine(_dir.Paths.ConfigDirectory, "p1.xml");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
         Assert.StartsWith("<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE.", File.ReadAllText(config));
@@ -204,11 +204,11 @@ public sealed class PoolLifecycleTests : IDisposable
     [Fact]
     public void Lookup_by_uuid_and_by_36_character_argument()
     {
-        var p = _host.DefinePool(DirPoolXml("p1"));
-        Assert.Equal("p1", _host.LookupPoolByUuid(p.Uuid.ToString()).Name);
-        Assert.Equal("p1", _host.LookupPool(p.Uuid.ToString()).Name);
+        var p = _host.Pools.Define(DirPoolXml("p1"));
+        Assert.Equal("p1", _host.Lookup.PoolByUuid(p.Uuid.ToString()).Name);
+        Assert.Equal("p1", _host.Lookup.PoolByNameOrUuid(p.Uuid.ToString()).Name);
         Assert.Equal("Storage pool not found: no storage pool with matching uuid '00000000-0000-0000-0000-000000000000'",
-            Fails(() => _host.LookupPoolByUuid("00000000-0000-0000-0000-000000000000")).Display);
+            Fails(() => _host.Lookup.PoolByUuid("00000000-0000-0000-0000-000000000000")).Display);
     }
 
     [Fact]
@@ -216,7 +216,7 @@ public sealed class PoolLifecycleTests : IDisposable
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = new List<PoolEvent>();
-        var events = _host.WatchEvents(cancel.Token);
+        var events = _host.Pools.WatchEvents(cancel.Token);
         var follower = Task.Run(() =>
         {
             foreach (var e in events)
@@ -225,12 +225,12 @@ public sealed class PoolLifecycleTests : IDisposable
                 if (received.Count == 6) break;
             }
         });
-        _host.DefinePool(DirPoolXml("ev"));
-        _host.BuildPool("ev", PoolBuildFlags.None);
-        _host.StartPool("ev", PoolBuildFlags.None);
-        _host.RefreshPool("ev");
-        _host.DestroyPool("ev");
-        _host.UndefinePool("ev");
+        _host.Pools.Define(DirPoolXml("ev"));
+        _host.Pools.Build("ev", PoolBuildFlags.None);
+        _host.Pools.Start("ev", PoolBuildFlags.None);
+        _host.Pools.Refresh("ev");
+        _host.Pools.Destroy("ev");
+        _host.Pools.Undefine("ev");
         follower.Wait(TimeSpan.FromSeconds(10));
         Assert.Equal(
             new PoolLifecycleEvent?[] { PoolLifecycleEvent.Defined, PoolLifecycleEvent.Created, PoolLifecycleEvent.Started, null, PoolLifecycleEvent.Stopped, PoolLifecycleEvent.Undefined },
@@ -241,11 +241,11 @@ public sealed class PoolLifecycleTests : IDisposable
     [Fact]
     public void Failed_refresh_stops_the_pool()
     {
-        _host.DefinePool(DirPoolXml("p1"));
-        _host.StartPool("p1", PoolBuildFlags.Build);
+        _host.Pools.Define(DirPoolXml("p1"));
+        _host.Pools.Start("p1", PoolBuildFlags.Build);
         Directory.Delete(_dir.PoolDir("p1"));
         Assert.Equal($"cannot open directory '{_dir.PoolDir("p1")}': No such file or directory",
-            Fails(() => _host.RefreshPool("p1")).Display);
-        Assert.Equal(PoolState.Inactive, _host.GetPoolInfo("p1").State);
+            Fails(() => _host.Pools.Refresh("p1")).Display);
+        Assert.Equal(PoolState.Inactive, _host.Pools.Info("p1").State);
     }
 }

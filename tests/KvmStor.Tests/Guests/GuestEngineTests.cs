@@ -13,11 +13,11 @@ public sealed class GuestEngineTests : IDisposable
     [Fact]
     public void DefaultStoreIsBesideThePoolDefinitions()
     {
-        Assert.Equal(_f.GuestDirectory, _f.Host.Guests.Directory);
-        var info = _f.Host.DefineGuest(GuestSamples.Minimal);
+        Assert.Equal(_f.GuestDirectory, _f.Host.Guests.Store.Directory);
+        var info = _f.Host.Guests.Define(GuestSamples.Minimal);
         Assert.Equal("mini", info.Name);
         Assert.True(File.Exists(_f.GuestFile("mini")));
-        Assert.Equal(["mini"], _f.Host.ListGuests().Select(g => g.Name));
+        Assert.Equal(["mini"], _f.Host.Guests.List().Select(g => g.Name));
     }
 
     [Fact]
@@ -26,9 +26,9 @@ public sealed class GuestEngineTests : IDisposable
         string libvirtDir = Path.Combine(_f.State.Root, "etc-libvirt-qemu");
         Directory.CreateDirectory(libvirtDir);
         File.WriteAllText(Path.Combine(libvirtDir, "rich.xml"), GuestSamples.Rich);
-        _f.Host.UseGuestDirectory(libvirtDir);
-        Assert.Equal(["rich"], _f.Host.ListGuests().Select(g => g.Name));
-        _f.Host.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
+        _f.Host.Guests.UseDirectory(libvirtDir);
+        Assert.Equal(["rich"], _f.Host.Guests.List().Select(g => g.Name));
+        _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
         Assert.Contains("<source pool='images' volume='data.raw'/>", File.ReadAllText(Path.Combine(libvirtDir, "rich.xml")));
         Assert.False(Directory.Exists(_f.GuestDirectory));
     }
@@ -46,46 +46,46 @@ public sealed class GuestEngineTests : IDisposable
     [Fact]
     public void DefineKeepsTheTextAndAddsAUuid()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
+        _f.Host.Guests.Define(GuestSamples.Minimal);
         string stored = File.ReadAllText(_f.GuestFile("mini"));
         Assert.Matches("^<domain type='kvm'>\n  <name>mini</name>\n  <uuid>[0-9a-f-]{36}</uuid>\n  <memory unit='KiB'>131072</memory>", stored);
         // Defining the stored text again replaces the guest; its uuid stays.
-        var again = _f.Host.DefineGuest(stored);
-        Assert.Equal(stored, _f.Host.GetGuestXml("mini"));
-        Assert.Equal(_f.Host.LookupGuest("mini").Uuid, again.Uuid);
+        var again = _f.Host.Guests.Define(stored);
+        Assert.Equal(stored, _f.Host.Guests.GetXml("mini"));
+        Assert.Equal(_f.Host.Lookup.Guest("mini").Uuid, again.Uuid);
     }
 
     [Fact]
     public void DefineRefusesNameAndUuidClashes()
     {
-        _f.Host.DefineGuest(GuestSamples.Rich);
+        _f.Host.Guests.Define(GuestSamples.Rich);
         string otherUuid = GuestSamples.Rich.Replace("0d3f0e9e-3bd5-4b43-9d0a-3f2c1f1c1a11", "99999999-3bd5-4b43-9d0a-3f2c1f1c1a11");
         Assert.Equal("operation failed: domain 'rich' is already defined with uuid 0d3f0e9e-3bd5-4b43-9d0a-3f2c1f1c1a11",
-            Fails(() => _f.Host.DefineGuest(otherUuid)).Display);
+            Fails(() => _f.Host.Guests.Define(otherUuid)).Display);
         string otherName = GuestSamples.Rich.Replace("<name>rich</name>", "<name>copy</name>");
         Assert.Equal("operation failed: domain 'rich' already exists with uuid 0d3f0e9e-3bd5-4b43-9d0a-3f2c1f1c1a11",
-            Fails(() => _f.Host.DefineGuest(otherName)).Display);
+            Fails(() => _f.Host.Guests.Define(otherName)).Display);
         string twoVda = GuestSamples.Minimal.Replace("<devices>", "<devices><disk type='file'><source file='/a'/><target dev='vda'/></disk><disk type='file'><source file='/b'/><target dev='vda'/></disk>");
-        Assert.Equal("XML error: target 'vda' duplicated for disk sources '/a' and '/b'", Fails(() => _f.Host.DefineGuest(twoVda)).Display);
+        Assert.Equal("XML error: target 'vda' duplicated for disk sources '/a' and '/b'", Fails(() => _f.Host.Guests.Define(twoVda)).Display);
         Assert.False(File.Exists(_f.GuestFile("copy")));
     }
 
     [Fact]
     public void UndefineRemovesTheFileOnly()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
-        _f.Host.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
-        _f.Host.UndefineGuest("mini");
+        _f.Host.Guests.Define(GuestSamples.Minimal);
+        _f.Host.Guests.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
+        _f.Host.Guests.Undefine("mini");
         Assert.False(File.Exists(_f.GuestFile("mini")));
         Assert.True(File.Exists(Path.Combine(_f.PoolPath, "data.raw")));
-        Assert.Equal("Domain not found: no domain with matching name 'mini'", Fails(() => _f.Host.UndefineGuest("mini")).Display);
+        Assert.Equal("Domain not found: no domain with matching name 'mini'", Fails(() => _f.Host.Guests.Undefine("mini")).Display);
     }
 
     [Fact]
     public void AttachPoolVolumeTakesTheFormatAndNextTarget()
     {
-        _f.Host.DefineGuest(GuestSamples.Rich);
-        var disk = _f.Host.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "disk.qcow2" });
+        _f.Host.Guests.Define(GuestSamples.Rich);
+        var disk = _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "disk.qcow2" });
         Assert.Equal(("volume", "vdb", "qcow2", "images", "disk.qcow2"), (disk.Type, disk.TargetDev, disk.DriverType, disk.SourcePool, disk.SourceVolume));
         Assert.Contains("""
                 <disk type='volume' device='disk'>
@@ -94,9 +94,9 @@ public sealed class GuestEngineTests : IDisposable
                   <target dev='vdb' bus='virtio'/>
                 </disk>
             """, File.ReadAllText(_f.GuestFile("rich")));
-        var next = _f.Host.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
+        var next = _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
         Assert.Equal(("vdc", "raw"), (next.TargetDev, next.DriverType));
-        var sata = _f.Host.AttachDisk("rich", new DiskAttachRequest { Source = "/tmp/x.iso", DeviceType = "cdrom", TargetBus = "sata" });
+        var sata = _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Source = "/tmp/x.iso", DeviceType = "cdrom", TargetBus = "sata" });
         Assert.Equal(("sda", "cdrom", "file"), (sata.TargetDev, sata.Device, sata.Type));
     }
 
@@ -104,20 +104,20 @@ public sealed class GuestEngineTests : IDisposable
     public void AttachThenDetachLeavesTheRichDefinitionAsItWas()
     {
         string original = GuestSamples.Rich.Replace('"', '\'');
-        _f.Host.DefineGuest(original);
-        _f.Host.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "disk.qcow2", Cache = "none", Serial = "S1" });
-        _f.Host.AttachDisk("rich", new DiskAttachRequest { Source = "/tmp/plain.img", Target = "sdb", TargetBus = "scsi", Mode = "readonly" });
-        Assert.NotNull(_f.Host.DetachDisk("rich", "images/disk.qcow2"));
-        Assert.NotNull(_f.Host.DetachDisk("rich", "/tmp/plain.img"));
+        _f.Host.Guests.Define(original);
+        _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Pool = "images", Volume = "disk.qcow2", Cache = "none", Serial = "S1" });
+        _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Source = "/tmp/plain.img", Target = "sdb", TargetBus = "scsi", Mode = "readonly" });
+        Assert.NotNull(_f.Host.Guests.DetachDisk("rich", "images/disk.qcow2"));
+        Assert.NotNull(_f.Host.Guests.DetachDisk("rich", "/tmp/plain.img"));
         Assert.Equal(original, File.ReadAllText(_f.GuestFile("rich")));
-        Assert.Null(_f.Host.DetachDisk("rich", "vdz"));
+        Assert.Null(_f.Host.Guests.DetachDisk("rich", "vdz"));
     }
 
     [Fact]
     public void AttachWritesEveryVirshOption()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
-        string xml = _f.Host.BuildDiskXml("mini", new DiskAttachRequest
+        _f.Host.Guests.Define(GuestSamples.Minimal);
+        string xml = _f.Host.Guests.BuildDiskXml("mini", new DiskAttachRequest
         {
             Source = "/var/lib/x.img", Target = "sdc", TargetBus = "scsi", Driver = "qemu", Subdriver = "raw",
             Cache = "writeback", Io = "threads", DeviceType = "lun", Mode = "shareable", SourceType = "block",
@@ -140,21 +140,21 @@ public sealed class GuestEngineTests : IDisposable
     [Fact]
     public void WithoutDriverOptionsNoDriverElementAndATargetWithoutBusKeepsNone()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
+        _f.Host.Guests.Define(GuestSamples.Minimal);
         Assert.Equal("<disk type='file' device='disk'>\n  <source file='/a.img'/>\n  <target dev='vdb'/>\n</disk>\n",
-            _f.Host.BuildDiskXml("mini", new DiskAttachRequest { Source = "/a.img", Target = "vdb" }));
+            _f.Host.Guests.BuildDiskXml("mini", new DiskAttachRequest { Source = "/a.img", Target = "vdb" }));
         Assert.Contains("<source protocol='rbd' name='rbd/img'>",
-            _f.Host.BuildDiskXml("mini", new DiskAttachRequest { Source = "rbd:rbd/img@10.0.0.1:6789", SourceType = "network" }));
+            _f.Host.Guests.BuildDiskXml("mini", new DiskAttachRequest { Source = "rbd:rbd/img@10.0.0.1:6789", SourceType = "network" }));
     }
 
     [Fact]
     public void SourceTypeIsProbedBlockDeviceOrFile()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
+        _f.Host.Guests.Define(GuestSamples.Minimal);
         string? blockDevice = Directory.EnumerateFileSystemEntries("/dev", "loop*").FirstOrDefault(p => char.IsDigit(p[^1]));
         if (blockDevice is not null)
-            Assert.StartsWith("<disk type='block'", _f.Host.BuildDiskXml("mini", new DiskAttachRequest { Source = blockDevice }));
-        Assert.StartsWith("<disk type='file'", _f.Host.BuildDiskXml("mini", new DiskAttachRequest { Source = "/etc/hostname" }));
+            Assert.StartsWith("<disk type='block'", _f.Host.Guests.BuildDiskXml("mini", new DiskAttachRequest { Source = blockDevice }));
+        Assert.StartsWith("<disk type='file'", _f.Host.Guests.BuildDiskXml("mini", new DiskAttachRequest { Source = "/etc/hostname" }));
     }
 
     public static TheoryData<DiskAttachRequest, string> BadAttaches => new()
@@ -182,44 +182,44 @@ public sealed class GuestEngineTests : IDisposable
     public void BadAttachLeavesTheDefinitionUnchanged(DiskAttachRequest request, string error)
     {
         string xml = GuestSamples.Minimal.Replace("<devices>", "<devices>\n    <disk type='file'><source file='/v'/><target dev='vda'/></disk>");
-        _f.Host.DefineGuest(xml);
+        _f.Host.Guests.Define(xml);
         string before = File.ReadAllText(_f.GuestFile("mini"));
-        Assert.Equal(error, Fails(() => _f.Host.AttachDisk("mini", request)).Display);
+        Assert.Equal(error, Fails(() => _f.Host.Guests.AttachDisk("mini", request)).Display);
         Assert.Equal(before, File.ReadAllText(_f.GuestFile("mini")));
     }
 
     [Fact]
     public void AttachToInactivePoolOrMissingGuestFails()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
-        _f.Host.DestroyPool("images");
+        _f.Host.Guests.Define(GuestSamples.Minimal);
+        _f.Host.Pools.Destroy("images");
         string before = File.ReadAllText(_f.GuestFile("mini"));
         Assert.Equal("Requested operation is not valid: storage pool 'images' is not active",
-            Fails(() => _f.Host.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" })).Display);
+            Fails(() => _f.Host.Guests.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" })).Display);
         Assert.Equal(before, File.ReadAllText(_f.GuestFile("mini")));
         Assert.Equal("Domain not found: no domain with matching name 'ghost'",
-            Fails(() => _f.Host.AttachDisk("ghost", new DiskAttachRequest { Source = "/a" })).Display);
+            Fails(() => _f.Host.Guests.AttachDisk("ghost", new DiskAttachRequest { Source = "/a" })).Display);
     }
 
     [Fact]
     public void GuestsUsingFindsVolumeAndPathDisks()
     {
-        _f.Host.DefineGuest(GuestSamples.Minimal);
-        _f.Host.DefineGuest(GuestSamples.Rich);
-        _f.Host.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
-        _f.Host.AttachDisk("rich", new DiskAttachRequest { Source = Path.Combine(_f.PoolPath, "disk.qcow2"), Subdriver = "qcow2" });
+        _f.Host.Guests.Define(GuestSamples.Minimal);
+        _f.Host.Guests.Define(GuestSamples.Rich);
+        _f.Host.Guests.AttachDisk("mini", new DiskAttachRequest { Pool = "images", Volume = "data.raw" });
+        _f.Host.Guests.AttachDisk("rich", new DiskAttachRequest { Source = Path.Combine(_f.PoolPath, "disk.qcow2"), Subdriver = "qcow2" });
 
-        Assert.Equal([new GuestDiskUse("mini", "vda", "images", "data.raw")], _f.Host.GuestsUsing("images", "data.raw"));
-        Assert.Equal([new GuestDiskUse("rich", "vdb", "images", "disk.qcow2")], _f.Host.GuestsUsing("images", "disk.qcow2"));
-        Assert.Equal(2, _f.Host.GuestsUsing("images").Count);
-        Assert.Empty(_f.Host.GuestsUsing("other"));
+        Assert.Equal([new GuestDiskUse("mini", "vda", "images", "data.raw")], _f.Host.Guests.Using("images", "data.raw"));
+        Assert.Equal([new GuestDiskUse("rich", "vdb", "images", "disk.qcow2")], _f.Host.Guests.Using("images", "disk.qcow2"));
+        Assert.Equal(2, _f.Host.Guests.Using("images").Count);
+        Assert.Empty(_f.Host.Guests.Using("other"));
 
-        var e = Fails(() => _f.Host.CheckNotUsedByGuests("images", "data.raw", force: false));
+        var e = Fails(() => _f.Host.Guests.CheckNotUsed("images", "data.raw", force: false));
         Assert.Equal("operation forbidden: storage volume 'data.raw' is used by guest 'mini' (vda); use --force to override", e.Display);
         Assert.StartsWith("operation forbidden: storage pool 'images' is used by guest 'mini' (vda), 'rich' (vdb)",
-            Fails(() => _f.Host.CheckNotUsedByGuests("images", null, force: false)).Display);
-        _f.Host.CheckNotUsedByGuests("images", "data.raw", force: true);
-        _f.Host.DetachDisk("mini", "vda");
-        _f.Host.CheckNotUsedByGuests("images", "data.raw", force: false);
+            Fails(() => _f.Host.Guests.CheckNotUsed("images", null, force: false)).Display);
+        _f.Host.Guests.CheckNotUsed("images", "data.raw", force: true);
+        _f.Host.Guests.DetachDisk("mini", "vda");
+        _f.Host.Guests.CheckNotUsed("images", "data.raw", force: false);
     }
 }

@@ -15,9 +15,9 @@ internal sealed class GuestHostFixture : IDisposable
     public GuestHostFixture()
     {
         Host = State.OpenHost();
-        Host.DefinePool($"<pool type='dir'><name>images</name><target><path>{PoolPath}</path></target></pool>");
-        Host.BuildPool("images", PoolBuildFlags.None);
-        Host.StartPool("images", PoolBuildFlags.None);
+        Host.Pools.Define($"<pool type='dir'><name>images</name><target><path>{PoolPath}</path></target></pool>");
+        Host.Pools.Build("images", PoolBuildFlags.None);
+        Host.Pools.Start("images", PoolBuildFlags.None);
         // The volumes' files, made directly: a sparse raw file and a native qcow2 image.
         using (var raw = File.Create(Path.Combine(PoolPath, "data.raw"))) raw.SetLength(4 << 20);
         KvmStor.Images.Qcow2.Qcow2Image.Create(Path.Combine(PoolPath, "disk.qcow2"), new() { VirtualSize = 4 << 20 });

@@ -21,8 +21,8 @@ public class SecretDriverTests : IDisposable
     public void DefineAndSetValueWriteOwnerOnlyFilesInAnOwnerOnlyDirectory()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        host.SetSecretValue(Uuid, Value);
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        host.Secrets.SetValue(Uuid, Value);
 
         string dir = _dir.Paths.SecretsDirectory;
         Assert.Equal(Path.Combine(_dir.Root, "secrets"), dir);
@@ -30,7 +30,7 @@ public class SecretDriverTests : IDisposable
         foreach (var name in new[] { Uuid + ".xml", Uuid + ".base64" })
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, name)));
         Assert.Equal(Convert.ToBase64String(Value), File.ReadAllText(Path.Combine(dir, Uuid + ".base64")));
-        Assert.Equal(Value, host.GetSecretValue(Uuid));
+        Assert.Equal(Value, host.Secrets.GetValue(Uuid));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class SecretDriverTests : IDisposable
         Directory.CreateDirectory(_dir.Paths.SecretsDirectory);
         File.SetUnixFileMode(_dir.Paths.SecretsDirectory, (UnixFileMode)0b111_101_101);
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
         Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(_dir.Paths.SecretsDirectory));
     }
 
@@ -47,10 +47,10 @@ public class SecretDriverTests : IDisposable
     public void ValueNeverAppearsInXmlOrDefinitionFile()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        host.SetSecretValue(Uuid, Value);
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        host.Secrets.SetValue(Uuid, Value);
         string plain = Encoding.ASCII.GetString(Value), b64 = Convert.ToBase64String(Value);
-        string xml = host.GetSecretXml(Uuid);
+        string xml = host.Secrets.GetXml(Uuid);
         string file = File.ReadAllText(Path.Combine(_dir.Paths.SecretsDirectory, Uuid + ".xml"));
         foreach (var text in new[] { xml, file })
         {
@@ -63,86 +63,86 @@ public class SecretDriverTests : IDisposable
     public void PrivateSecretValueIsRefusedToUsersButGivenToBackends()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt", " private='yes'"));
-        host.SetSecretValue(Uuid, Value);
-        var e = Assert.Throws<StorageException>(() => host.GetSecretValue(Uuid));
+        host.Secrets.Define(Iscsi(Uuid, "tgt", " private='yes'"));
+        host.Secrets.SetValue(Uuid, Value);
+        var e = Assert.Throws<StorageException>(() => host.Secrets.GetValue(Uuid));
         Assert.Equal("Invalid secret: secret is private", e.Display);
         Assert.DoesNotContain(Convert.ToBase64String(Value), e.ToString());
-        Assert.Equal(Value, host.GetSecretValueForBackend(Guid.Parse(Uuid)));
+        Assert.Equal(Value, host.Secrets.GetValueForBackend(Guid.Parse(Uuid)));
     }
 
     [Fact]
     public void SecondSecretForTheSameUsageIsRefused()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        var e = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Other, "tgt")));
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        var e = Assert.Throws<StorageException>(() => host.Secrets.Define(Iscsi(Other, "tgt")));
         Assert.Equal($"internal error: a secret with UUID {Uuid} already defined for use with tgt", e.Display);
-        Assert.Single(host.ListSecrets());
+        Assert.Single(host.Secrets.List());
     }
 
     [Fact]
     public void RedefiningMayNotChangeUsageNorDropPrivate()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt", " private='yes'"));
-        var usage = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Uuid, "other", " private='yes'")));
+        host.Secrets.Define(Iscsi(Uuid, "tgt", " private='yes'"));
+        var usage = Assert.Throws<StorageException>(() => host.Secrets.Define(Iscsi(Uuid, "other", " private='yes'")));
         Assert.Equal($"a secret with UUID {Uuid} is already defined for use with tgt", usage.Message);
-        var priv = Assert.Throws<StorageException>(() => host.DefineSecret(Iscsi(Uuid, "tgt")));
+        var priv = Assert.Throws<StorageException>(() => host.Secrets.Define(Iscsi(Uuid, "tgt")));
         Assert.Equal("cannot change private flag on existing secret", priv.Message);
         // A new description is a legitimate redefinition.
-        host.DefineSecret($"<secret private='yes'><uuid>{Uuid}</uuid><description>new</description><usage type='iscsi'><target>tgt</target></usage></secret>");
-        Assert.Contains("<description>new</description>", host.GetSecretXml(Uuid));
+        host.Secrets.Define($"<secret private='yes'><uuid>{Uuid}</uuid><description>new</description><usage type='iscsi'><target>tgt</target></usage></secret>");
+        Assert.Contains("<description>new</description>", host.Secrets.GetXml(Uuid));
     }
 
     [Fact]
     public void EphemeralSecretsLiveInTheRuntimeDirectoryAndKeepTheirValueWhenMadePersistent()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt", " ephemeral='yes'"));
-        host.SetSecretValue(Uuid, Value);
+        host.Secrets.Define(Iscsi(Uuid, "tgt", " ephemeral='yes'"));
+        host.Secrets.SetValue(Uuid, Value);
         Assert.True(File.Exists(Path.Combine(_dir.Paths.EphemeralSecretsDirectory, Uuid + ".base64")));
         Assert.False(Directory.Exists(_dir.Paths.SecretsDirectory));
 
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
         Assert.False(File.Exists(Path.Combine(_dir.Paths.EphemeralSecretsDirectory, Uuid + ".base64")));
-        Assert.Equal(Value, host.GetSecretValue(Uuid));
+        Assert.Equal(Value, host.Secrets.GetValue(Uuid));
     }
 
     [Fact]
     public void LookupsByUuidAndUsageAndTheirFailures()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        Assert.Equal(Guid.Parse(Uuid), host.LookupSecretByUsage(SecretUsageType.Iscsi, "tgt").Uuid);
-        Assert.Equal(Guid.Parse(Uuid), host.LookupSecret("tgt").Uuid);
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        Assert.Equal(Guid.Parse(Uuid), host.Secrets.LookupByUsage(SecretUsageType.Iscsi, "tgt").Uuid);
+        Assert.Equal(Guid.Parse(Uuid), host.Secrets.Lookup("tgt").Uuid);
 
         Assert.Equal("Secret not found: no secret with matching usage 'nope'",
-            Assert.Throws<StorageException>(() => host.LookupSecretByUsage(SecretUsageType.Iscsi, "nope")).Display);
+            Assert.Throws<StorageException>(() => host.Secrets.LookupByUsage(SecretUsageType.Iscsi, "nope")).Display);
         Assert.Equal($"Secret not found: no secret with matching uuid '{Other}'",
-            Assert.Throws<StorageException>(() => host.GetSecretXml(Other)).Display);
+            Assert.Throws<StorageException>(() => host.Secrets.GetXml(Other)).Display);
         Assert.Equal($"Secret not found: secret '{Uuid}' does not have a value",
-            Assert.Throws<StorageException>(() => host.GetSecretValue(Uuid)).Display);
+            Assert.Throws<StorageException>(() => host.Secrets.GetValue(Uuid)).Display);
     }
 
     [Fact]
     public void UndefineRemovesDefinitionAndValue()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        host.SetSecretValue(Uuid, Value);
-        host.UndefineSecret(Uuid);
-        Assert.Empty(host.ListSecrets());
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        host.Secrets.SetValue(Uuid, Value);
+        host.Secrets.Undefine(Uuid);
+        Assert.Empty(host.Secrets.List());
         Assert.Empty(Directory.GetFiles(_dir.Paths.SecretsDirectory));
-        Assert.Throws<StorageException>(() => host.UndefineSecret(Uuid));
+        Assert.Throws<StorageException>(() => host.Secrets.Undefine(Uuid));
     }
 
     [Fact]
     public void ListIsOrderedByUuid()
     {
         using var host = _dir.OpenHost();
-        host.DefineSecret(Iscsi(Uuid, "tgt"));
-        host.DefineSecret(Iscsi(Other, "tgt2"));
-        Assert.Equal([Guid.Parse(Other), Guid.Parse(Uuid)], host.ListSecrets().Select(s => s.Uuid));
+        host.Secrets.Define(Iscsi(Uuid, "tgt"));
+        host.Secrets.Define(Iscsi(Other, "tgt2"));
+        Assert.Equal([Guid.Parse(Other), Guid.Parse(Uuid)], host.Secrets.List().Select(s => s.Uuid));
     }
 }

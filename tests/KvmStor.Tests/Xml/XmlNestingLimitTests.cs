@@ -76,9 +76,9 @@ public sealed class XmlNestingLimitTests : IDisposable
         using var host = _s.OpenHost();
         foreach (var (document, act) in new (string, Action)[]
         {
-            ("storage_pool_definition", () => host.DefinePool(Pool(Huge))),
-            ("storage_volume_definition", () => host.CreateVolume("p1", Volume(Huge), default)),
-            ("definition_of_secret", () => host.DefineSecret(Secret(Huge))),
+            ("storage_pool_definition", () => host.Pools.Define(Pool(Huge))),
+            ("storage_volume_definition", () => host.Volumes.Create("p1", Volume(Huge), default)),
+            ("definition_of_secret", () => host.Secrets.Define(Secret(Huge))),
         })
         {
             var watch = Stopwatch.StartNew();

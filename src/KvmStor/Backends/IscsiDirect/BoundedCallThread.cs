@@ -18,6 +18,7 @@ internal sealed class BoundedCallThread : IDisposable
     private ExceptionDispatchInfo? _failure;
     private bool _done;
     private bool _closing;
+    private bool _stuck;
 
     public BoundedCallThread()
     {
@@ -42,6 +43,7 @@ internal sealed class BoundedCallThread : IDisposable
                 if (left <= TimeSpan.Zero)
                 {
                     _closing = true; // the thread is stuck in the call; nothing more may be queued behind it
+                    _stuck = true;
                     throw NetworkTimeout.TimedOut(what, bound);
                 }
                 Monitor.Wait(_gate, left);
@@ -79,12 +81,20 @@ internal sealed class BoundedCallThread : IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the thread and waits for it, unless it is stuck in a call that ran out of time. A thread still parked in
+    /// Monitor.Wait when the process exits can die there with an unhandled NullReferenceException from the runtime's
+    /// wait handle (seen under NativeAOT: exit status 134 instead of kvmstor's own), so none is left waiting.
+    /// </summary>
     public void Dispose()
     {
+        bool stuck;
         lock (_gate)
         {
             _closing = true;
+            stuck = _stuck;
             Monitor.PulseAll(_gate);
         }
+        if (!stuck && Thread.CurrentThread != _thread) _thread.Join();
     }
 }

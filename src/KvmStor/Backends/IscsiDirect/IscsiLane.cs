@@ -59,7 +59,10 @@ internal sealed class IscsiLane : IDisposable
         }
     }
 
-    /// <summary>Lets the thread finish what is queued and end; the caller has already waited for its tasks.</summary>
+    /// <summary>
+    /// Lets the thread finish what is queued and waits for it to end (the caller has already waited for its tasks, and
+    /// every command is bounded), so no lane thread is left parked in a wait when the process exits.
+    /// </summary>
     public void Dispose()
     {
         lock (_queue)
@@ -67,5 +70,6 @@ internal sealed class IscsiLane : IDisposable
             _closing = true;
             Monitor.Pulse(_queue);
         }
+        if (Thread.CurrentThread != _thread) _thread.Join();
     }
 }

@@ -130,6 +130,10 @@ internal sealed unsafe class IscsiSession : IDisposable
 
     private ScsiResult ExecuteOnce(string what, int lun, byte[] cdb, int direction, byte[]? buffer, int offset, int length)
     {
+        // A lost session's context may still hold an earlier command: its task, its data buffer (pinned only during that
+        // call) and libiscsi's wait state on this thread's stack. Driving the context again could complete that command
+        // into memory long since reused, so a later command fails here without touching libiscsi.
+        if (_abandoned) throw StorageException.Internal($"iSCSI {what} failed on {Login}: {Error()}");
         return Bounded($"iSCSI {what} on {Login} LUN {lun.ToString(CultureInfo.InvariantCulture)}", () =>
         {
             byte* sense = stackalloc byte[64];
@@ -154,9 +158,10 @@ internal sealed unsafe class IscsiSession : IDisposable
                 }
                 int status = LibIscsi.TaskGetStatus(done, sense);
                 LibIscsi.FreeTask(done);
+                // libiscsi's own statuses (timeout, cancelled, error) sit above every SCSI status: the connection is gone.
+                if (status >= 0x0F000000) _abandoned = true;
                 if (status == LibIscsi.StatusTimeout)
                     throw new StorageException(ErrorCode.OperationTimeout, $"iSCSI {what} on {Login}: libiscsi's task timeout passed ({NetworkTimeout.EnvironmentVariable})");
-                // libiscsi's own statuses (cancelled, error) sit above every SCSI status.
                 if (status >= 0x0F000000)
                     throw StorageException.Internal($"iSCSI {what} failed on {Login}: {Error()}");
                 return new ScsiResult(status, *(int*)(sense + 4), *(int*)(sense + 8));

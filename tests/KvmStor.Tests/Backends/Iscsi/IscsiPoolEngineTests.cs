@@ -41,12 +41,12 @@ public class IscsiPoolEngineTests : IDisposable
 
     private void DefineSecret(string? value = Password)
     {
-        _host.DefineSecret($"<secret ephemeral='no' private='yes'><uuid>{SecretUuid}</uuid><usage type='iscsi'><target>{Usage}</target></usage></secret>");
-        if (value is not null) _host.SetSecretValue(SecretUuid, Encoding.UTF8.GetBytes(value));
+        _host.Secrets.Define($"<secret ephemeral='no' private='yes'><uuid>{SecretUuid}</uuid><usage type='iscsi'><target>{Usage}</target></usage></secret>");
+        if (value is not null) _host.Secrets.SetValue(SecretUuid, Encoding.UTF8.GetBytes(value));
     }
 
     private void DefinePool(string secret, string extraSource = "") =>
-        _host.DefinePool(KvmStor.Xml.PoolXml.Format(IscsiTestHost.Pool(
+        _host.Pools.Define(KvmStor.Xml.PoolXml.Format(IscsiTestHost.Pool(
             $"{extraSource}<auth type='chap' username='chapuser'>{secret}</auth>")));
 
     private ReplayRunner ExpectLoginWithChap(string loginSuffix = "")
@@ -93,12 +93,12 @@ public class IscsiPoolEngineTests : IDisposable
         ExpectLoginWithChap();
         ExpectRefresh();
 
-        _host.StartPool("iscsi1", PoolBuildFlags.None);
+        _host.Pools.Start("iscsi1", PoolBuildFlags.None);
 
         Runner.AssertDone();
         AssertPasswordOnlyInRecords(record);
-        Assert.True(_host.GetPoolInfo("iscsi1").Active);
-        string live = _host.GetPoolXml("iscsi1", inactive: false);
+        Assert.True(_host.Pools.Info("iscsi1").Active);
+        string live = _host.Pools.GetXml("iscsi1", inactive: false);
         Assert.Contains("<host name='127.0.0.1' port='3260'/>", live);
         Assert.Contains($"<capacity unit='bytes'>{(8L << 20) + (1L << 30) + (4L << 20)}</capacity>", live);
         Assert.DoesNotContain(Password, live);
@@ -116,7 +116,7 @@ public class IscsiPoolEngineTests : IDisposable
         ExpectLoginWithChap(" --interface kvmstor-iface-57e62aa1");
         ExpectRefresh();
 
-        _host.StartPool("iscsi1", PoolBuildFlags.None);
+        _host.Pools.Start("iscsi1", PoolBuildFlags.None);
 
         Runner.AssertDone();
         AssertPasswordOnlyInRecords(records);
@@ -128,10 +128,10 @@ public class IscsiPoolEngineTests : IDisposable
         DefinePool($"<secret usage='{Usage}'/>");
         _iscsi.WriteNodeRecord();
         ExpectNewNode();
-        var e = Assert.Throws<StorageException>(() => _host.StartPool("iscsi1", PoolBuildFlags.None));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Start("iscsi1", PoolBuildFlags.None));
         Assert.Equal($"Secret not found: no secret with matching usage '{Usage}'", e.Display);
         Runner.AssertDone();
-        Assert.False(_host.GetPoolInfo("iscsi1").Active);
+        Assert.False(_host.Pools.Info("iscsi1").Active);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class IscsiPoolEngineTests : IDisposable
     {
         DefinePool($"<secret uuid='{SecretUuid}'/>");
         ExpectNewNode();
-        var e = Assert.Throws<StorageException>(() => _host.StartPool("iscsi1", PoolBuildFlags.None));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Start("iscsi1", PoolBuildFlags.None));
         Assert.Equal($"Secret not found: no secret with matching uuid '{SecretUuid}'", e.Display);
     }
 
@@ -152,7 +152,7 @@ public class IscsiPoolEngineTests : IDisposable
         ExpectNewNode()
             .Expect($"{Update} node.session.auth.authmethod --value CHAP")
             .Expect($"{Update} node.session.auth.username --value chapuser");
-        var e = Assert.Throws<StorageException>(() => _host.StartPool("iscsi1", PoolBuildFlags.None));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Start("iscsi1", PoolBuildFlags.None));
         Assert.Equal("invalid argument: the CHAP secret contains control characters or leading/trailing blanks, which an iSCSI node record cannot hold", e.Display);
         Runner.AssertDone();
         Assert.Equal(Read("node-record-default.txt"), File.ReadAllText(record));
@@ -166,7 +166,7 @@ public class IscsiPoolEngineTests : IDisposable
         ExpectNewNode()
             .Expect($"{Update} node.session.auth.authmethod --value CHAP")
             .Expect($"{Update} node.session.auth.username --value chapuser");
-        var e = Assert.Throws<StorageException>(() => _host.StartPool("iscsi1", PoolBuildFlags.None));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Start("iscsi1", PoolBuildFlags.None));
         Assert.Equal($"internal error: cannot store the CHAP password: no iSCSI node record for target '{Target}' at {Portal} under '{_iscsi.Paths.NodesDirectory}'", e.Display);
     }
 
@@ -179,12 +179,12 @@ public class IscsiPoolEngineTests : IDisposable
         ExpectNewNode();
         ExpectLoginWithChap();
         ExpectRefresh();
-        _host.StartPool("iscsi1", PoolBuildFlags.None);
+        _host.Pools.Start("iscsi1", PoolBuildFlags.None);
         Runner.Expect("iscsiadm --mode session", Read("session-list.txt"))
             .Expect($"iscsiadm --mode node --portal {Portal} --targetname {Target} --logout", Read("logout.txt"));
-        _host.DestroyPool("iscsi1");
+        _host.Pools.Destroy("iscsi1");
         Runner.AssertDone();
-        Assert.False(_host.GetPoolInfo("iscsi1").Active);
+        Assert.False(_host.Pools.Info("iscsi1").Active);
     }
 
     [Theory]
@@ -256,15 +256,15 @@ public class IscsiPoolEngineTests : IDisposable
         """, null)]
     public void DefinitionsRoundTripUnchanged(string input, string? expected)
     {
-        var info = _host.DefinePool(input);
-        Assert.Equal((expected ?? input) + "\n", _host.GetPoolXml(info.Name, inactive: true));
+        var info = _host.Pools.Define(input);
+        Assert.Equal((expected ?? input) + "\n", _host.Pools.GetXml(info.Name, inactive: true));
     }
 
     [Fact]
     public void PoolCapabilitiesSayIscsiIsSupported()
     {
         using var defaults = _state.OpenHost();
-        string caps = defaults.GetCapabilitiesXml();
+        string caps = defaults.Pools.GetCapabilitiesXml();
         Assert.Contains("<pool type='iscsi' supported='yes'>", caps);
         Assert.IsType<IscsiPoolBackend>(BackendRegistry.CreateDefault().Find(Model.PoolType.Iscsi));
     }

@@ -86,9 +86,9 @@ public sealed class ScsiMpathEngineTests : IDisposable
     public void ManagedFcHostDefinitionRoundTrips()
     {
         string xml = FcPool.Replace("parent='scsi_host5'", "parent='scsi_host5' managed='yes'");
-        _host.DefinePool(xml);
+        _host.Pools.Define(xml);
         Assert.Contains("<adapter type='fc_host' parent='scsi_host5' managed='yes' wwnn='20000000c9831b4b' wwpn='10000000c9831b4b'/>",
-            _host.GetPoolXml("hba0", inactive: true));
+            _host.Pools.GetXml("hba0", inactive: true));
     }
 
     [Fact]
@@ -99,19 +99,19 @@ public sealed class ScsiMpathEngineTests : IDisposable
         foreach (var lun in new[] { "lun-0", "lun-1" })
             _runner.On(ScsiSerial.ExportCommand(_sysfs.Roots.OnHost($"/dev/disk/by-path/pci-0000:04:00.1-fc-0x5006016844602198-{lun}")).ToString(),
                 0, Read("scsi_id-export-sdb.txt").Replace("ID_TARGET_PORT=1", "ID_TARGET_PORT=" + lun[^1]));
-        _host.DefinePool(FcPool);
+        _host.Pools.Define(FcPool);
 
-        _host.StartPool("hba0", PoolBuildFlags.None);
+        _host.Pools.Start("hba0", PoolBuildFlags.None);
 
-        Assert.Contains("managed='yes'", _host.GetPoolXml("hba0", inactive: false));
-        Assert.Equal(["unit:0:0:0", "unit:0:0:1"], _host.ListVolumes("hba0").Select(v => v.Name));
-        Assert.Equal(12UL << 20, _host.GetPoolInfo("hba0").Capacity);
+        Assert.Contains("managed='yes'", _host.Pools.GetXml("hba0", inactive: false));
+        Assert.Equal(["unit:0:0:0", "unit:0:0:1"], _host.Volumes.List("hba0").Select(v => v.Name));
+        Assert.Equal(12UL << 20, _host.Pools.Info("hba0").Capacity);
 
-        _host.DestroyPool("hba0");
+        _host.Pools.Destroy("hba0");
         SpinWait.SpinUntil(() => kernel.Log.Count == 2, TimeSpan.FromSeconds(5));
         Assert.Equal(["vport_create", "vport_delete"], kernel.Log.Select(l => l.File));
         // As libvirt: the persistent definition records that the vHBA is the pool's.
-        Assert.Contains("managed='yes'", _host.GetPoolXml("hba0", inactive: true));
+        Assert.Contains("managed='yes'", _host.Pools.GetXml("hba0", inactive: true));
     }
 
     [Fact]
@@ -119,24 +119,24 @@ public sealed class ScsiMpathEngineTests : IDisposable
     {
         _sysfs.Ahci();
         _runner.On(ScsiSerial.SerialCommand(_sysfs.Roots.OnHost("/dev/disk/by-path/pci-0000:00:1f.2-ata-1")).ToString(), 0, "QM00001\n");
-        _host.DefinePool(Golden("pool-scsi-type-scsi-host.xml"));
-        _host.StartPool("hba0", PoolBuildFlags.None);
-        var volume = _host.LookupVolumeByName("hba0", "unit:0:0:0");
+        _host.Pools.Define(Golden("pool-scsi-type-scsi-host.xml"));
+        _host.Pools.Start("hba0", PoolBuildFlags.None);
+        var volume = _host.Lookup.VolumeByName("hba0", "unit:0:0:0");
         Assert.Equal("QM00001", volume.Volume.Key);
-        Assert.Equal("unit:0:0:0", _host.LookupVolumeByKey("QM00001").Name);
+        Assert.Equal("unit:0:0:0", _host.Lookup.VolumeByKey("QM00001").Name);
 
-        var create = Assert.Throws<StorageException>(() => _host.CreateVolume("hba0",
+        var create = Assert.Throws<StorageException>(() => _host.Volumes.Create("hba0",
             "<volume><name>v</name><capacity>1024</capacity></volume>", VolumeCreateFlags.None));
         Assert.Equal("this function is not supported by the connection driver: storage pool does not support volume creation", create.Display);
-        var delete = Assert.Throws<StorageException>(() => _host.DeleteVolume(volume, VolumeDeleteFlags.None));
+        var delete = Assert.Throws<StorageException>(() => _host.Volumes.Delete(volume, VolumeDeleteFlags.None));
         Assert.Equal("this function is not supported by the connection driver: storage pool does not support vol deletion", delete.Display);
-        var resize = Assert.Throws<StorageException>(() => _host.ResizeVolume(volume, 1 << 30, VolumeResizeFlags.None));
+        var resize = Assert.Throws<StorageException>(() => _host.Volumes.Resize(volume, 1 << 30, VolumeResizeFlags.None));
         Assert.Equal("this function is not supported by the connection driver: storage pool does not support changing of volume capacity", resize.Display);
-        var sources = Assert.Throws<StorageException>(() => _host.FindPoolSources("scsi", null));
+        var sources = Assert.Throws<StorageException>(() => _host.Pools.FindSources("scsi", null));
         Assert.Equal("this function is not supported by the connection driver: pool type 'scsi' does not support source discovery", sources.Display);
 
-        _host.DestroyPool("hba0");
-        var poolDelete = Assert.Throws<StorageException>(() => _host.DeletePool("hba0"));
+        _host.Pools.Destroy("hba0");
+        var poolDelete = Assert.Throws<StorageException>(() => _host.Pools.Delete("hba0"));
         Assert.Equal("this function is not supported by the connection driver: pool does not support pool deletion", poolDelete.Display);
     }
 
@@ -145,9 +145,9 @@ public sealed class ScsiMpathEngineTests : IDisposable
     {
         _sysfs.Ahci();
         _runner.On(ScsiSerial.SerialCommand(_sysfs.Roots.OnHost("/dev/disk/by-path/pci-0000:00:1f.2-ata-1")).ToString(), 0, "QM00001\n");
-        _host.DefinePool(Golden("pool-scsi-type-scsi-host.xml"));
-        _host.StartPool("hba0", PoolBuildFlags.None);
-        string xml = _host.GetVolumeXml(_host.LookupVolumeByPath("/dev/disk/by-path/pci-0000:00:1f.2-ata-1"));
+        _host.Pools.Define(Golden("pool-scsi-type-scsi-host.xml"));
+        _host.Pools.Start("hba0", PoolBuildFlags.None);
+        string xml = _host.Volumes.GetXml(_host.Lookup.VolumeByPath("/dev/disk/by-path/pci-0000:00:1f.2-ata-1"));
         Assert.StartsWith("""
             <volume type='block'>
               <name>unit:0:0:0</name>
@@ -174,11 +174,11 @@ public sealed class ScsiMpathEngineTests : IDisposable
     {
         _sysfs.FcHba();
         string xml = $"<pool type='scsi'><name>bad</name><source>{adapter}</source><target><path>/dev/disk/by-path</path></target></pool>";
-        var define = Assert.Throws<StorageException>(() => _host.DefinePool(xml));
+        var define = Assert.Throws<StorageException>(() => _host.Pools.Define(xml));
         Assert.Equal(expected, define.Display);
-        var create = Assert.Throws<StorageException>(() => _host.CreatePool(xml, PoolBuildFlags.None));
+        var create = Assert.Throws<StorageException>(() => _host.Pools.Create(xml, PoolBuildFlags.None));
         Assert.Equal(expected, create.Display);
-        Assert.Empty(_host.ListPools(new PoolListFilter()));
+        Assert.Empty(_host.Pools.List(new PoolListFilter()));
         Assert.Empty(_runner.Ran);
         Assert.Equal("", File.ReadAllText(Path.Combine(_sysfs.Sys, "devices", FcPci, "host5", "fc_host", "host5", "vport_create")));
     }
@@ -187,17 +187,17 @@ public sealed class ScsiMpathEngineTests : IDisposable
     public void UnknownScsiHostFailsToStartAndStaysInactive()
     {
         _sysfs.Ahci();
-        _host.DefinePool(Golden("pool-scsi.xml").Replace("host0", "host7"));
-        var e = Assert.Throws<StorageException>(() => _host.StartPool("hba0", PoolBuildFlags.None));
+        _host.Pools.Define(Golden("pool-scsi.xml").Replace("host0", "host7"));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Start("hba0", PoolBuildFlags.None));
         Assert.Equal($"Could not open '{_sysfs.Sys}/class/scsi_host/host7/scan' to trigger host scan: No such file or directory", e.Display);
-        Assert.False(_host.GetPoolInfo("hba0").Active);
+        Assert.False(_host.Pools.Info("hba0").Active);
     }
 
     [Fact]
     public void OnlyOneMpathPoolPerHost()
     {
-        _host.DefinePool(Golden("pool-mpath.xml"));
-        var e = Assert.Throws<StorageException>(() => _host.DefinePool(Golden("pool-mpath.xml")
+        _host.Pools.Define(Golden("pool-mpath.xml"));
+        var e = Assert.Throws<StorageException>(() => _host.Pools.Define(Golden("pool-mpath.xml")
             .Replace("<name>mpath</name>", "<name>mpath2</name>").Replace("e9392370-2917-565e-692b-d057f46512d6", "0f7e0a5c-7c2b-4bb6-9e7c-5b0b1e0c3f11")));
         Assert.Equal("operation failed: Storage source conflict with pool: 'mpath'", e.Display);
     }
@@ -209,18 +209,18 @@ public sealed class ScsiMpathEngineTests : IDisposable
         _runner.On(DmsetupTool.ListCommand().ToString(), 0, Read("dmsetup-ls-multipath.txt"));
         _runner.On(DmsetupTool.TableCommand("mpatha").ToString(), 0, Read("dmsetup-table-mpatha.txt"));
         _runner.On(DmsetupTool.TableCommand("mpathb").ToString(), 0, Read("dmsetup-table-linear.txt"));
-        _host.DefinePool(Golden("pool-mpath.xml"));
-        _host.StartPool("mpath", PoolBuildFlags.None);
-        Assert.Equal("dm-2", Assert.Single(_host.ListVolumes("mpath")).Name);
-        Assert.Equal("dm-2", _host.LookupVolumeByPath("/dev/mapper/mpatha").Name);
-        Assert.Equal(8UL << 20, _host.GetPoolInfo("mpath").Capacity);
+        _host.Pools.Define(Golden("pool-mpath.xml"));
+        _host.Pools.Start("mpath", PoolBuildFlags.None);
+        Assert.Equal("dm-2", Assert.Single(_host.Volumes.List("mpath")).Name);
+        Assert.Equal("dm-2", _host.Lookup.VolumeByPath("/dev/mapper/mpatha").Name);
+        Assert.Equal(8UL << 20, _host.Pools.Info("mpath").Capacity);
     }
 
     [Fact]
     public void PoolCapabilitiesListScsiAndMpathAsSupported()
     {
         using var state = new TempStateDirectory();
-        string caps = state.OpenHost().GetCapabilitiesXml();
+        string caps = state.OpenHost().Pools.GetCapabilitiesXml();
         Assert.Contains("<pool type='scsi' supported='yes'>", caps);
         Assert.Contains("<pool type='mpath' supported='yes'>", caps);
     }

@@ -5,79 +5,93 @@ using KvmStor.Model;
 
 namespace KvmStor.Engine;
 
-// Guests: definitions (define, undefine, list, dumpxml), disks (attach, detach, list), who uses a volume, and the
-// qemu command line that opens a guest's disks. kvmstor never runs guests: every guest is a persistent, shut-off
-// definition, so --config, --persistent and --current all change the same thing.
-public sealed partial class StorageHost
+/// <summary>
+/// Guests: definitions (define, undefine, list, dumpxml), disks (attach, detach, list), who uses a pool or volume, and
+/// the qemu command line that opens a guest's disks. kvmstor never runs guests: every guest is a persistent, shut-off
+/// definition, so --config, --persistent and --current all change the same thing.
+/// </summary>
+public sealed class GuestService
 {
-    private GuestStore? _guests;
+    private readonly PoolRecords _records;
+    private readonly EngineLocks _locks;
+    private readonly SecretService _secrets;
+    private readonly Lookups _lookup;
+    private GuestStore? _store;
 
-    /// <summary>Where guest definitions live (kvmstor's own store, KVMSTOR_GUEST_DIR, or <see cref="UseGuestDirectory"/>).</summary>
-    public GuestStore Guests => _guests ??= OpenGuestStore(GuestStore.DefaultDirectory(Paths));
-
-    /// <summary>Points this connection at another directory of definitions, e.g. a libvirt host's /etc/libvirt/qemu.</summary>
-    public void UseGuestDirectory(string directory) => _guests = OpenGuestStore(directory);
-
-    private GuestStore OpenGuestStore(string directory)
+    internal GuestService(PoolRecords records, EngineLocks locks, SecretService secrets, Lookups lookup)
     {
-        string full = Path.GetFullPath(directory);
-        // One lock per directory, kept with kvmstor's state so nothing extra appears beside libvirt's files.
-        string lockPath = RuntimeFile("guests-" + Uri.EscapeDataString(full) + ".lock");
-        return new GuestStore(full, lockPath);
+        _records = records;
+        _locks = locks;
+        _secrets = secrets;
+        _lookup = lookup;
     }
 
-    public IReadOnlyList<GuestInfo> ListGuests()
+    /// <summary>Where guest definitions live (kvmstor's own store, KVMSTOR_GUEST_DIR, or <see cref="UseDirectory"/>).</summary>
+    public GuestStore Store => _store ??= OpenStore(GuestStore.DefaultDirectory(_records.Paths));
+
+    /// <summary>Points this connection at another directory of definitions, e.g. a libvirt host's /etc/libvirt/qemu.</summary>
+    public void UseDirectory(string directory) => _store = OpenStore(directory);
+
+    private GuestStore OpenStore(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        return new GuestStore(full, _locks.GuestDirectoryLockFile(full));
+    }
+
+    /// <summary>Names of the defined guests (of this connection's guest directory).</summary>
+    public IReadOnlyList<string> Names() => Store.Names();
+
+    public IReadOnlyList<GuestInfo> List()
     {
         var guests = new List<GuestInfo>();
-        foreach (var name in Guests.Names())
+        foreach (var name in Store.Names())
         {
             DomainDocument? domain;
-            try { domain = Guests.Load(name); }
+            try { domain = Store.Load(name); }
             catch (StorageException) { continue; } // a broken file is not a guest; dumpxml on it shows why
             if (domain is not null) guests.Add(new GuestInfo(domain.Name, domain.Uuid ?? Guid.Empty));
         }
         return guests;
     }
 
-    public GuestInfo LookupGuest(string nameOrUuid) => Lookup.Guest(nameOrUuid);
-
-    internal GuestInfo LookupGuestRecord(string nameOrUuid)
+    /// <summary>A defined guest by name, then by UUID (the rule behind <see cref="Lookups.Guest"/>).</summary>
+    internal GuestInfo Find(string nameOrUuid)
     {
-        if (Guests.Load(nameOrUuid) is { } byName) return new GuestInfo(byName.Name, byName.Uuid ?? Guid.Empty);
-        if (Guid.TryParse(nameOrUuid, out var uuid) && ListGuests().FirstOrDefault(g => g.Uuid == uuid) is { } byUuid)
+        if (Store.Load(nameOrUuid) is { } byName) return new GuestInfo(byName.Name, byName.Uuid ?? Guid.Empty);
+        if (Guid.TryParse(nameOrUuid, out var uuid) && List().FirstOrDefault(g => g.Uuid == uuid) is { } byUuid)
             return byUuid;
         throw NoGuest(nameOrUuid);
     }
 
     /// <summary>define: stores the definition as given (plus a uuid if it has none); replaces a guest of the same name and uuid.</summary>
-    public GuestInfo DefineGuest(string xml)
+    public GuestInfo Define(string xml)
     {
         var domain = DomainDocument.Parse(xml);
         CheckUniqueTargets(domain.Disks);
-        using var guestLock = Guests.Lock();
-        var existing = Guests.Load(domain.Name);
+        using var guestLock = Store.Lock();
+        var existing = Store.Load(domain.Name);
         if (domain.Uuid is null) domain.EnsureUuid(existing?.Uuid ?? Guid.NewGuid());
         var uuid = domain.Uuid!.Value;
         if (existing is not null && existing.Uuid != uuid)
             throw StorageException.Failed($"domain '{domain.Name}' is already defined with uuid {existing.Uuid}");
-        foreach (var other in ListGuests())
+        foreach (var other in List())
             if (other.Uuid == uuid && other.Name != domain.Name)
                 throw StorageException.Failed($"domain '{other.Name}' already exists with uuid {uuid}");
-        Guests.Save(domain);
+        Store.Save(domain);
         return new GuestInfo(domain.Name, uuid);
     }
 
-    public void UndefineGuest(string name)
+    public void Undefine(string name)
     {
-        using var guestLock = Guests.Lock();
+        using var guestLock = Store.Lock();
         var domain = RequireGuest(name);
-        Guests.Delete(domain.Name);
+        Store.Delete(domain.Name);
     }
 
     /// <summary>The definition exactly as stored.</summary>
-    public string GetGuestXml(string name) => Guests.ReadXml(name) ?? throw NoGuest(name);
+    public string GetXml(string name) => Store.ReadXml(name) ?? throw NoGuest(name);
 
-    public IReadOnlyList<DiskDefinition> GuestDisks(string name) => RequireGuest(name).Disks;
+    public IReadOnlyList<DiskDefinition> Disks(string name) => RequireGuest(name).Disks;
 
     /// <summary>
     /// Builds the &lt;disk&gt; attach-disk would add, without adding it (--print-xml); resolves --pool/--vol and picks
@@ -88,11 +102,11 @@ public sealed partial class StorageHost
 
     public DiskDefinition AttachDisk(string guest, DiskAttachRequest request)
     {
-        using var guestLock = Guests.Lock();
+        using var guestLock = Store.Lock();
         var domain = RequireGuest(guest);
         var element = PrepareDisk(domain, request);
         domain.AddDisk(element);
-        Guests.Save(domain);
+        Store.Save(domain);
         return DiskDefinition.FromElement(element);
     }
 
@@ -102,18 +116,18 @@ public sealed partial class StorageHost
     /// </summary>
     public DiskDefinition? DetachDisk(string guest, string targetOrSource)
     {
-        using var guestLock = Guests.Lock();
+        using var guestLock = Store.Lock();
         var domain = RequireGuest(guest);
         var disks = domain.Disks;
         int index = FindDisk(disks, targetOrSource);
         if (index < 0) return null;
         domain.RemoveDisk(domain.DiskElementAt(index));
-        Guests.Save(domain);
+        Store.Save(domain);
         return disks[index];
     }
 
     /// <summary>The &lt;disk&gt; detach-disk would remove, as text (detach-disk --print-xml); null when none matches.</summary>
-    public string? GetGuestDiskXml(string guest, string targetOrSource)
+    public string? GetDiskXml(string guest, string targetOrSource)
     {
         var domain = RequireGuest(guest);
         int index = FindDisk(domain.Disks, targetOrSource);
@@ -136,14 +150,14 @@ public sealed partial class StorageHost
     /// &lt;disk type='volume'&gt; by pool and volume name, and file/block disks by path for pools whose volumes' paths
     /// show their pool (<see cref="PoolTypeInfo.GuestDiskPaths"/>). Takes no pool lock, so callers may hold theirs.
     /// </summary>
-    public IReadOnlyList<GuestDiskUse> GuestsUsing(string poolName, string? volumeName = null)
+    public IReadOnlyList<GuestDiskUse> Using(string poolName, string? volumeName = null)
     {
         string? targetPath = PathBasedPool(poolName);
         var uses = new List<GuestDiskUse>();
-        foreach (var name in Guests.Names())
+        foreach (var name in Store.Names())
         {
             DomainDocument? domain;
-            try { domain = Guests.Load(name); }
+            try { domain = Store.Load(name); }
             catch (StorageException) { continue; }
             if (domain is null) continue;
             foreach (var disk in domain.Disks)
@@ -163,10 +177,10 @@ public sealed partial class StorageHost
     /// Refuses to touch a pool or volume a defined guest uses, naming the guest, unless <paramref name="force"/>.
     /// vol-delete, vol-wipe, vol-resize --shrink, vol-upload, pool-delete and pool-undefine call it first.
     /// </summary>
-    public void CheckNotUsedByGuests(string poolName, string? volumeName, bool force)
+    public void CheckNotUsed(string poolName, string? volumeName, bool force)
     {
         if (force) return;
-        var uses = GuestsUsing(poolName, volumeName);
+        var uses = Using(poolName, volumeName);
         if (uses.Count == 0) return;
         var first = uses[0];
         string what = volumeName is null ? $"storage pool '{poolName}'" : $"storage volume '{volumeName}'";
@@ -175,40 +189,25 @@ public sealed partial class StorageHost
             $"{what} is used by guest {guests}; use --force to override");
     }
 
-    /// <summary>
-    /// Refuses to delete, wipe, overwrite or shrink a volume another process has open (a running guest's qemu, started
-    /// by kvmstor's user, by libvirt or by hand), naming the process, unless <paramref name="force"/>. libvirt checks
-    /// nothing of the kind.
-    /// </summary>
-    public static void CheckNotOpenElsewhere(VolumeHandle volume, bool force)
-    {
-        if (force || volume.Volume.Target.Path is not { } path || !Path.IsPathRooted(path)) return;
-        var holders = KvmStor.Host.OpenFileHolders.Find(path);
-        if (holders.Count == 0) return;
-        string processes = string.Join(", ", holders.Select(h => $"{h.Pid} ({h.Command})"));
-        throw new StorageException(ErrorCode.OperationDenied,
-            $"storage volume '{volume.Name}' is open in process {processes}; use --force to override");
-    }
-
     /// <summary>domxml-to-native qemu-argv for a defined guest.</summary>
-    public IReadOnlyList<string> GuestQemuArgv(string guest) => QemuArgv(RequireGuest(guest));
+    public IReadOnlyList<string> QemuArgv(string guest) => QemuArgv(RequireGuest(guest));
 
     /// <summary>domxml-to-native qemu-argv for domain XML that is not defined.</summary>
     public IReadOnlyList<string> QemuArgvFromXml(string xml) => QemuArgv(DomainDocument.Parse(xml));
 
     private IReadOnlyList<string> QemuArgv(DomainDocument domain) =>
-        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume, SecretValueFileFor)).Build(domain);
+        new QemuArgvBuilder(new DiskSourceResolver(FindPoolVolume, _secrets.ValueFileFor)).Build(domain);
 
     private PoolVolume FindPoolVolume(string poolName, string volumeName)
     {
-        var handle = LookupVolumeByName(poolName, volumeName);
-        var pool = RequireRecord(poolName).Current;
+        var handle = _lookup.VolumeByName(poolName, volumeName);
+        var pool = _records.Require(poolName).Current;
         return new PoolVolume(pool, handle.Volume);
     }
 
     private string? PathBasedPool(string poolName)
     {
-        if (LoadRecord(poolName) is not { } record) return null;
+        if (_records.Load(poolName) is not { } record) return null;
         var pool = record.Current;
         return PoolTypeInfo.For(pool.Type).GuestDiskPaths switch
         {
@@ -285,7 +284,7 @@ public sealed partial class StorageHost
         }
     }
 
-    private DomainDocument RequireGuest(string name) => Guests.Load(name) ?? throw NoGuest(name);
+    private DomainDocument RequireGuest(string name) => Store.Load(name) ?? throw NoGuest(name);
 
     private static StorageException NoGuest(string name) =>
         new(ErrorCode.None, $"Domain not found: no domain with matching name '{name}'");

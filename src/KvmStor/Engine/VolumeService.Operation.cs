@@ -6,7 +6,7 @@ namespace KvmStor.Engine;
 
 // The one prologue of the operations that act on an existing volume (delete, wipe, upload, download, resize). The
 // order of its checks decides which error a user sees when several apply; tests pin it, so it is written once here.
-public sealed partial class StorageHost
+public sealed partial class VolumeService
 {
     /// <summary>What an operation asks of the prologue.</summary>
     /// <param name="ProtectUsers">refuse when a defined guest uses the volume or another process has it open (unless <paramref name="Force"/>)</param>
@@ -39,16 +39,16 @@ public sealed partial class StorageHost
     {
         if (rules.ProtectUsers)
         {
-            CheckNotUsedByGuests(volume.PoolName, volume.Name, rules.Force);
+            _guests.CheckNotUsed(volume.PoolName, volume.Name, rules.Force);
             CheckNotOpenElsewhere(volume, rules.Force);
         }
-        var shared = LockPoolShared(volume.PoolName);
+        var shared = _locks.PoolShared(volume.PoolName);
         NameLock? volumeLock = null;
         try
         {
-            var (pool, backend) = ActivePool(volume.PoolName);
+            var (pool, backend) = _records.ActivePool(volume.PoolName);
             if (rules.Capability is { } capability) BackendCapabilityTable.Require((IPoolBackend)backend, capability);
-            volumeLock = LockVolume(pool.Name, volume.Name, rules.Exclusive);
+            volumeLock = _locks.Volume(pool.Name, volume.Name, rules.Exclusive);
             var current = rules.Reread
                 ? backend.FindVolume(pool, volume.Name)
                   ?? throw new StorageException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volume.Name}'")
@@ -61,5 +61,20 @@ public sealed partial class StorageHost
             shared.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses to delete, wipe, overwrite or shrink a volume another process has open (a running guest's qemu, started
+    /// by kvmstor's user, by libvirt or by hand), naming the process, unless <paramref name="force"/>. libvirt checks
+    /// nothing of the kind.
+    /// </summary>
+    private static void CheckNotOpenElsewhere(VolumeHandle volume, bool force)
+    {
+        if (force || volume.Volume.Target.Path is not { } path || !Path.IsPathRooted(path)) return;
+        var holders = KvmStor.Host.OpenFileHolders.Find(path);
+        if (holders.Count == 0) return;
+        string processes = string.Join(", ", holders.Select(h => $"{h.Pid} ({h.Command})"));
+        throw new StorageException(ErrorCode.OperationDenied,
+            $"storage volume '{volume.Name}' is open in process {processes}; use --force to override");
     }
 }

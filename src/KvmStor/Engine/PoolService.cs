@@ -4,12 +4,26 @@ using KvmStor.Xml;
 
 namespace KvmStor.Engine;
 
-// Pool life cycle: define, create, build, start, destroy, delete, undefine, autostart, refresh, inspect.
-public sealed partial class StorageHost
+/// <summary>
+/// Pools: the life cycle (define, create, build, start, destroy, delete, undefine, autostart, refresh), what they look
+/// like (info, XML, capabilities, sources), their events, and autostart at boot. Finding a pool is the job of <see cref="Lookups"/>.
+/// </summary>
+public sealed partial class PoolService
 {
+    private readonly PoolRecords _records;
+    private readonly EngineLocks _locks;
+    private readonly GuestService _guests;
+
+    internal PoolService(PoolRecords records, EngineLocks locks, GuestService guests)
+    {
+        _records = records;
+        _locks = locks;
+        _guests = guests;
+    }
+
     /// <summary>Pools matching the filter, sorted by name (case-insensitive) as virsh sorts them.</summary>
-    public IReadOnlyList<PoolInfo> ListPools(PoolListFilter filter) =>
-        LoadAllRecords()
+    public IReadOnlyList<PoolInfo> List(PoolListFilter filter) =>
+        _records.LoadAll()
             .Select(r => r.ToInfo())
             .Where(p => filter.Active is null || p.Active == filter.Active)
             .Where(p => filter.Persistent is null || p.Persistent == filter.Persistent)
@@ -18,126 +32,139 @@ public sealed partial class StorageHost
             .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
 
-    public PoolInfo LookupPool(string nameOrUuid) => Lookup.PoolByNameOrUuid(nameOrUuid);
-
-    public PoolInfo LookupPoolByName(string name) => Lookup.PoolByName(name);
-
-    public PoolInfo LookupPoolByUuid(string uuid) => Lookup.PoolByUuid(uuid);
+    /// <summary>
+    /// Pool names, sorted as pool-list sorts them. A running pool has a runtime status file and a persistent one a
+    /// definition, so <paramref name="active"/> and <paramref name="persistent"/> (null: either) are answered without
+    /// reading either file: a damaged file still gives its name, and the command run with it says what is wrong.
+    /// For tab completion, which must not parse hundreds of definitions.
+    /// </summary>
+    public IReadOnlyList<string> Names(bool? active = null, bool? persistent = null)
+    {
+        var running = new HashSet<string>(_records.Status.Names(), StringComparer.Ordinal);
+        var defined = new HashSet<string>(_records.Configs.Names(), StringComparer.Ordinal);
+        var names = new HashSet<string>(running, StringComparer.Ordinal);
+        names.UnionWith(defined);
+        return names
+            .Where(n => active is null || running.Contains(n) == active)
+            .Where(n => persistent is null || defined.Contains(n) == persistent)
+            .OrderBy(n => n, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
 
     /// <summary>pool-define: a new persistent pool, or a new definition for an existing one (applied at its next start if running).</summary>
-    public PoolInfo DefinePool(string xml)
+    public PoolInfo Define(string xml)
     {
         var def = PoolXml.Parse(xml);
         PoolXml.ValidateForDefine(def);
-        BackendFor(def.Type);
-        using var poolLock = LockPool(def.Name);
-        using (LockDriver())
+        _records.BackendFor(def.Type);
+        using var poolLock = _locks.Pool(def.Name);
+        using (_locks.Driver())
         {
-            var all = LoadAllRecords().ToList();
+            var all = _records.LoadAll().ToList();
             var existing = FindDuplicate(def, all, checkActive: false);
             RejectSourceConflict(def, all);
-            _configs.Save(def);
-            if (existing?.Active == true) MarkPendingDefinition(def.Name, true);
+            _records.Configs.Save(def);
+            if (existing?.Active == true) _records.MarkPendingDefinition(def.Name, true);
         }
-        Emit(def, PoolLifecycleEvent.Defined);
-        return RequireRecord(def.Name).ToInfo();
+        _records.Emit(def, PoolLifecycleEvent.Defined);
+        return _records.Require(def.Name).ToInfo();
     }
 
     /// <summary>pool-create: a transient pool, started at once (built first when <paramref name="flags"/> ask).</summary>
-    public PoolInfo CreatePool(string xml, PoolBuildFlags flags)
+    public PoolInfo Create(string xml, PoolBuildFlags flags)
     {
         RejectConflictingBuildFlags(flags);
         var def = PoolXml.Parse(xml);
-        var backend = BackendFor(def.Type);
-        using var poolLock = LockPool(def.Name);
+        var backend = _records.BackendFor(def.Type);
+        using var poolLock = _locks.Pool(def.Name);
         // The driver lock stays held until the status file exists, so no other process can claim the name or source meanwhile.
-        using (LockDriver())
+        using (_locks.Driver())
         {
-            var all = LoadAllRecords().ToList();
+            var all = _records.LoadAll().ToList();
             FindDuplicate(def, all, checkActive: true);
             RejectSourceConflict(def, all);
-            if (flags != PoolBuildFlags.None) Build(backend, def, flags);
-            _status.Save(StartAndRefresh(backend, def));
+            if (flags != PoolBuildFlags.None) BuildWith(backend, def, flags);
+            _records.Status.Save(StartAndRefresh(backend, def));
         }
-        Emit(def, PoolLifecycleEvent.Started);
-        return RequireRecord(def.Name).ToInfo();
+        _records.Emit(def, PoolLifecycleEvent.Started);
+        return _records.Require(def.Name).ToInfo();
     }
 
-    public void BuildPool(string name, PoolBuildFlags flags)
+    public void Build(string name, PoolBuildFlags flags)
     {
         RejectConflictingBuildFlags(flags);
-        using var poolLock = LockPool(name);
-        var record = RequireRecord(name);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.Require(name);
         if (record.Active) throw AlreadyActive(name);
-        Build(BackendFor(record.Current.Type), record.Current, flags);
+        BuildWith(_records.BackendFor(record.Current.Type), record.Current, flags);
     }
 
-    public void StartPool(string name, PoolBuildFlags flags)
+    public void Start(string name, PoolBuildFlags flags)
     {
         RejectConflictingBuildFlags(flags);
-        using var poolLock = LockPool(name);
-        var record = RequireRecord(name);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.Require(name);
         if (record.Active) throw AlreadyActive(name);
         var def = record.Config!;
-        var backend = BackendFor(def.Type);
-        if (flags != PoolBuildFlags.None) Build(backend, def, flags);
+        var backend = _records.BackendFor(def.Type);
+        if (flags != PoolBuildFlags.None) BuildWith(backend, def, flags);
         var live = StartAndRefresh(backend, def);
-        _status.Save(live);
+        _records.Status.Save(live);
         KeepManagedAdapter(def, live);
-        MarkPendingDefinition(name, false);
-        Emit(def, PoolLifecycleEvent.Started);
+        _records.MarkPendingDefinition(name, false);
+        _records.Emit(def, PoolLifecycleEvent.Started);
     }
 
-    public void DestroyPool(string name)
+    public void Destroy(string name)
     {
-        using var poolLock = LockPool(name);
-        var record = RequireActive(name);
-        var backend = BackendFor(record.Live!.Type);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.RequireActive(name);
+        var backend = _records.BackendFor(record.Live!.Type);
         if (backend is IPoolStopper stopper) stopper.Stop(record.Live);
-        if (record.Persistent) RememberLastSizes(record.Live);
-        _status.Delete(name);
-        MarkPendingDefinition(name, false);
-        Emit(record.Live, PoolLifecycleEvent.Stopped);
+        if (record.Persistent) _records.RememberLastSizes(record.Live);
+        _records.Status.Delete(name);
+        _records.MarkPendingDefinition(name, false);
+        _records.Emit(record.Live, PoolLifecycleEvent.Stopped);
     }
 
     /// <summary>pool-delete; refused while a defined guest uses a volume of the pool unless <paramref name="force"/>.</summary>
-    public void DeletePool(string name, bool force = false)
+    public void Delete(string name, bool force = false)
     {
-        CheckNotUsedByGuests(name, null, force);
-        using var poolLock = LockPool(name);
-        var record = RequireRecord(name);
+        _guests.CheckNotUsed(name, null, force);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.Require(name);
         if (record.Active) throw StillActive(name);
-        var backend = BackendFor(record.Current.Type);
+        var backend = _records.BackendFor(record.Current.Type);
         BackendCapabilityTable.Require<IPoolDeleter>(backend).Delete(record.Current);
-        _volumeFormats.Drop(record.Current); // the directory and its volumes are gone; undefine keeps them (a redefinition keeps the UUID)
-        Emit(record.Current, PoolLifecycleEvent.Deleted);
+        _records.VolumeFormats.Drop(record.Current); // the directory and its volumes are gone; undefine keeps them (a redefinition keeps the UUID)
+        _records.Emit(record.Current, PoolLifecycleEvent.Deleted);
     }
 
     /// <summary>pool-undefine; refused while a defined guest uses a volume of the pool unless <paramref name="force"/>.</summary>
-    public void UndefinePool(string name, bool force = false)
+    public void Undefine(string name, bool force = false)
     {
-        CheckNotUsedByGuests(name, null, force);
-        using var poolLock = LockPool(name);
-        var record = RequireRecord(name);
+        _guests.CheckNotUsed(name, null, force);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.Require(name);
         if (record.Active) throw StillActive(name);
-        using (LockDriver()) _configs.Delete(name);
-        KvmStor.State.AtomicFile.Delete(LastSizesPath(name));
-        Emit(record.Current, PoolLifecycleEvent.Undefined);
+        using (_locks.Driver()) _records.Configs.Delete(name);
+        _records.ForgetLastSizes(name);
+        _records.Emit(record.Current, PoolLifecycleEvent.Undefined);
     }
 
     public void SetAutostart(string name, bool autostart)
     {
-        using var poolLock = LockPool(name);
-        var record = RequireRecord(name);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.Require(name);
         if (!record.Persistent) throw StorageException.Internal("pool has no config file");
-        _configs.SetAutostart(name, autostart);
+        _records.Configs.SetAutostart(name, autostart);
     }
 
-    public void RefreshPool(string name)
+    public void Refresh(string name)
     {
-        using var poolLock = LockPool(name);
-        var record = RequireActive(name);
-        var backend = BackendFor(record.Live!.Type);
+        using var poolLock = _locks.Pool(name);
+        var record = _records.RequireActive(name);
+        var backend = _records.BackendFor(record.Live!.Type);
         PoolRefreshResult result;
         try
         {
@@ -148,48 +175,48 @@ public sealed partial class StorageHost
             // As libvirt: a pool that can no longer be refreshed is stopped.
             try { if (backend is IPoolStopper stopper) stopper.Stop(record.Live); }
             catch (StorageException) { }
-            _status.Delete(name);
-            Emit(record.Live, PoolLifecycleEvent.Stopped);
+            _records.Status.Delete(name);
+            _records.Emit(record.Live, PoolLifecycleEvent.Stopped);
             throw;
         }
-        _status.Save(ApplyRefresh(record.Live, result));
-        Emit(record.Live, null);
+        _records.Status.Save(ApplyRefresh(record.Live, result));
+        _records.Emit(record.Live, null);
     }
 
-    public PoolInfo GetPoolInfo(string name) => RequireRecord(name).ToInfo();
+    public PoolInfo Info(string name) => _records.Require(name).ToInfo();
 
     /// <summary>pool-dumpxml: the live definition, or with <paramref name="inactive"/> the one the next start will use.</summary>
-    public string GetPoolXml(string name, bool inactive)
+    public string GetXml(string name, bool inactive)
     {
-        var record = RequireRecord(name);
-        bool pending = record.Active && record.Persistent && File.Exists(PendingMarkerPath(name));
+        var record = _records.Require(name);
+        bool pending = record.Active && record.Persistent && _records.HasPendingDefinition(name);
         var shown = inactive && pending ? record.Config! : record.Current;
-        if (!record.Active && LastSizes(name) is { } last)
+        if (!record.Active && _records.LastSizes(name) is { } last)
             shown = shown with { Capacity = last.Capacity, Allocation = last.Allocation, Available = last.Available };
         return PoolXml.Format(shown);
     }
 
     /// <summary>find-storage-pool-sources: a &lt;sources&gt; document of what the type's backend finds.</summary>
-    public string FindPoolSources(string type, string? sourceSpecXml)
+    public string FindSources(string type, string? sourceSpecXml)
     {
         if (!PoolTypeNames.TryParse(type, out var poolType))
             throw StorageException.Internal($"unknown storage pool type {type}");
-        var backend = BackendFor(poolType);
+        var backend = _records.BackendFor(poolType);
         var finder = BackendCapabilityTable.Require<ISourceFinder>(backend);
         return SourcesXml.Format(poolType, finder.FindSources(sourceSpecXml));
     }
 
     /// <summary>pool-capabilities, from the backend registry.</summary>
-    public string GetCapabilitiesXml() => PoolCapabilitiesXml.Format(Backends.IsSupported);
+    public string GetCapabilitiesXml() => PoolCapabilitiesXml.Format(_records.Backends.IsSupported);
 
     /// <summary>Events emitted by any kvmstor process on this connection from now on; blocks until cancelled.</summary>
-    public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => _events.Follow(cancel);
+    public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => _records.Events.Follow(cancel);
 
-    private void Build(IPoolBackend backend, PoolDefinition def, PoolBuildFlags flags)
+    private void BuildWith(IPoolBackend backend, PoolDefinition def, PoolBuildFlags flags)
     {
         // A backend without a build step builds trivially, as in libvirt.
         if (backend is IPoolBuilder builder) builder.Build(def, flags);
-        Emit(def, PoolLifecycleEvent.Created);
+        _records.Emit(def, PoolLifecycleEvent.Created);
     }
 
     private static PoolDefinition StartAndRefresh(IPoolBackend backend, PoolDefinition def)
@@ -253,13 +280,6 @@ public sealed partial class StorageHost
             throw StorageException.InvalidArg("Options --overwrite and --no-overwrite are mutually exclusive");
     }
 
-    private PoolRecord RequireActive(string name)
-    {
-        var record = RequireRecord(name);
-        if (!record.Active) throw StorageException.Invalid($"storage pool '{name}' is not active");
-        return record;
-    }
-
     private static StorageException AlreadyActive(string name) => StorageException.Invalid($"storage pool '{name}' is already active");
     private static StorageException StillActive(string name) => StorageException.Invalid($"storage pool '{name}' is still active");
 
@@ -270,39 +290,7 @@ public sealed partial class StorageHost
     private void KeepManagedAdapter(PoolDefinition config, PoolDefinition live)
     {
         if (live.Source.Adapter is not { Managed: true } || config.Source.Adapter is not { Managed: not true } adapter) return;
-        using var driver = LockDriver();
-        _configs.Save(config with { Source = config.Source with { Adapter = adapter with { Managed = true } } });
-    }
-
-    /// <summary>
-    /// The sizes of a pool when it was last stopped, kept in the runtime directory: libvirt's pool-dumpxml of a stopped
-    /// pool shows them until the daemon restarts, kvmstor's until the next boot.
-    /// </summary>
-    private string LastSizesPath(string name) => Path.Combine(Paths.StateDirectory, name + ".last-sizes");
-
-    private void RememberLastSizes(PoolDefinition live)
-    {
-        try { KvmStor.State.AtomicFile.Write(LastSizesPath(live.Name), $"{live.Capacity} {live.Allocation} {live.Available}\n"); }
-        catch (IOException) { } // only cosmetic: never fail a stop for it
-    }
-
-    private (ulong Capacity, ulong Allocation, ulong Available)? LastSizes(string name)
-    {
-        string[] parts;
-        try { parts = File.ReadAllText(LastSizesPath(name)).Split(' ', StringSplitOptions.TrimEntries); }
-        catch (IOException) { return null; }
-        return parts.Length == 3 && ulong.TryParse(parts[0], out ulong c) && ulong.TryParse(parts[1], out ulong a) && ulong.TryParse(parts[2], out ulong v)
-            ? (c, a, v) : null;
-    }
-
-    /// <summary>A definition given while the pool runs waits for the next start; the marker tells dumpxml --inactive to show it.</summary>
-    private string PendingMarkerPath(string name) => Path.Combine(Paths.StateDirectory, name + ".pending");
-
-    private void MarkPendingDefinition(string name, bool pending)
-    {
-        string path = PendingMarkerPath(name);
-        // Durable like the definitions themselves: a crash must not forget that the next start changes the pool.
-        if (pending) KvmStor.State.AtomicFile.Write(path, "");
-        else File.Delete(path);
+        using var driver = _locks.Driver();
+        _records.Configs.Save(config with { Source = config.Source with { Adapter = adapter with { Managed = true } } });
     }
 }

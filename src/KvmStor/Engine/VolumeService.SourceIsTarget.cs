@@ -8,7 +8,7 @@ namespace KvmStor.Engine;
 // name would take the volume's lock twice and wait on itself for ever (holding the pool's lock, so every later
 // command on the pool waited too); an upload from the volume's own file reads what it overwrites; a download onto
 // it truncates the volume before reading it. Each is refused at once, before anything is locked or written.
-public sealed partial class StorageHost
+public sealed partial class VolumeService
 {
     /// <summary>
     /// vol-clone / vol-create-from onto the source's own name: libvirt's "already in use" (the name is taken, by the

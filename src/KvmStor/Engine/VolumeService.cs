@@ -5,39 +5,56 @@ using KvmStor.Xml;
 
 namespace KvmStor.Engine;
 
-/// <summary>A volume and the pool it lives in.</summary>
-public sealed record VolumeHandle(string PoolName, Guid PoolUuid, PoolType PoolType, VolumeDefinition Volume)
+/// <summary>
+/// Volumes: list, create, clone, delete, resize, upload, download, wipe, XML. Every operation on an existing volume goes
+/// through one prologue (<see cref="BeginVolumeOperation"/>). Finding a volume is the job of <see cref="Lookups"/>.
+/// </summary>
+public sealed partial class VolumeService
 {
-    public string Name => Volume.Name;
-}
+    private readonly PoolRecords _records;
+    private readonly EngineLocks _locks;
+    private readonly GuestService _guests;
 
-// Volumes: lookups (by name in a pool, by key, by path), create, clone, delete, resize, upload, download, wipe.
-public sealed partial class StorageHost
-{
-    public IReadOnlyList<VolumeDefinition> ListVolumes(string poolName)
+    internal VolumeService(PoolRecords records, EngineLocks locks, GuestService guests)
     {
-        using var shared = LockPoolShared(poolName);
-        var (pool, backend) = ActivePool(poolName);
+        _records = records;
+        _locks = locks;
+        _guests = guests;
+    }
+
+    public IReadOnlyList<VolumeDefinition> List(string poolName)
+    {
+        using var shared = _locks.PoolShared(poolName);
+        var (pool, backend) = _records.ActivePool(poolName);
         return backend.ListVolumes(pool).OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
-    public VolumeHandle LookupVolumeByName(string poolName, string name) => Lookup.VolumeByName(poolName, name);
+    /// <summary>The volumes of every running pool, pool by pool in name order; a pool that cannot list its volumes is left out.</summary>
+    public IReadOnlyList<VolumeHandle> OfRunningPools()
+    {
+        var volumes = new List<VolumeHandle>();
+        foreach (var record in _records.LoadAll().Where(r => r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            if (_records.Backends.Find(record.Live!.Type) is not IVolumeBackend) continue;
+            try
+            {
+                foreach (var volume in List(record.Name))
+                    volumes.Add(new VolumeHandle(record.Name, record.Live.Uuid, record.Live.Type, volume));
+            }
+            catch (StorageException) { }
+        }
+        return volumes;
+    }
 
-    public VolumeHandle LookupVolumeByKey(string key) => Lookup.VolumeByKey(key);
-
-    public VolumeHandle LookupVolumeByKeyOrPath(string keyOrPath) => Lookup.VolumeByKeyOrPath(keyOrPath);
-
-    public VolumeHandle LookupVolumeByPath(string path) => Lookup.VolumeByPath(path);
-
-    public string GetVolumeXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
+    public string GetXml(VolumeHandle volume) => VolumeXml.Format(volume.Volume, volume.PoolType);
 
     /// <summary>vol-create: parse the volume XML with the pool's rules and build it.</summary>
-    public VolumeHandle CreateVolume(string poolName, string xml, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
+    public VolumeHandle Create(string poolName, string xml, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
     {
-        using var shared = LockPoolShared(poolName);
-        var (pool, backend) = ActivePool(poolName);
+        using var shared = _locks.PoolShared(poolName);
+        var (pool, backend) = _records.ActivePool(poolName);
         var volume = WithoutDefaultedBackingFormat(VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.OptionalCapacity), xml);
-        using var volumeLock = LockVolume(pool.Name, volume.Name);
+        using var volumeLock = _locks.Volume(pool.Name, volume.Name);
         // libvirt's order: the name clash is reported before a missing capability.
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
@@ -47,17 +64,17 @@ public sealed partial class StorageHost
     }
 
     /// <summary>vol-create-from / vol-clone: a new volume in <paramref name="poolName"/> with the content of <paramref name="source"/>.</summary>
-    public VolumeHandle CreateVolumeFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
+    public VolumeHandle CreateFrom(string poolName, string xml, VolumeHandle source, VolumeCreateFlags flags, ByteProgress? progress = null, CancellationToken cancel = default)
     {
-        using var shared = LockPoolShared(poolName);
+        using var shared = _locks.PoolShared(poolName);
         // The source pool may not stop, and the source may not change, while it is being read.
-        using var sourceShared = source.PoolName == poolName ? null : LockPoolShared(source.PoolName);
-        var (pool, backend) = ActivePool(poolName);
-        var (sourcePool, sourceBackend) = ActivePool(source.PoolName);
+        using var sourceShared = source.PoolName == poolName ? null : _locks.PoolShared(source.PoolName);
+        var (pool, backend) = _records.ActivePool(poolName);
+        var (sourcePool, sourceBackend) = _records.ActivePool(source.PoolName);
         var volume = VolumeXml.Parse(xml, pool.Type, VolumeParseOptions.NoCapacity);
         RefuseCloneOntoSource(pool.Name, volume.Name, source);
         // One acquisition for both: when they are the same volume, it is locked once (exclusively) instead of twice.
-        using var volumeLocks = LockVolumes(new(pool.Name, volume.Name, true), new(sourcePool.Name, source.Name, false));
+        using var volumeLocks = _locks.Volumes(new(pool.Name, volume.Name, true), new(sourcePool.Name, source.Name, false));
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw StorageException.Internal($"storage volume name '{volume.Name}' already in use.");
         // The source as it is now (another process may have resized or removed it since the lookup).
@@ -74,7 +91,7 @@ public sealed partial class StorageHost
     }
 
     /// <summary>vol-delete; refused while a defined guest uses the volume unless <paramref name="force"/>.</summary>
-    public void DeleteVolume(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
+    public void Delete(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
     {
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
             BackendCapabilities.DeleteVolume, Exclusive: true, Reread: false));
@@ -89,11 +106,11 @@ public sealed partial class StorageHost
     private void AccountAllocation(string poolName, long delta)
     {
         if (delta == 0) return;
-        using var driver = LockDriver();
-        if (_status.Load(poolName) is not { } live) return;
+        using var driver = _locks.Driver();
+        if (_records.Status.Load(poolName) is not { } live) return;
         ulong allocation = ClampedAdd(live.Allocation, delta);
         ulong available = ClampedAdd(live.Available, -delta);
-        _status.Save(live with { Allocation = allocation, Available = available });
+        _records.Status.Save(live with { Allocation = allocation, Available = available });
     }
 
     private static ulong ClampedAdd(ulong value, long delta) =>
@@ -104,7 +121,7 @@ public sealed partial class StorageHost
     /// vol-resize with libvirt's rules: --delta adds (or with --shrink subtracts) <paramref name="size"/>; shrinking needs
     /// --shrink and may not go below the allocation; --allocate must fit in the pool.
     /// </summary>
-    public ulong ResizeVolume(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false,
+    public ulong Resize(VolumeHandle volume, ulong size, VolumeResizeFlags flags, bool force = false,
         ByteProgress? progress = null, CancellationToken cancel = default)
     {
         // Growing is harmless to a guest; shrinking can cut its file system. The capability is checked after the size
@@ -140,16 +157,16 @@ public sealed partial class StorageHost
         return capacity;
     }
 
-    public void UploadVolume(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
+    public void Upload(VolumeHandle volume, Stream source, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         RefuseUploadFromItself(volume, source);
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
             BackendCapabilities.UploadVolume, Exclusive: true, Reread: false));
         Require<IVolumeUploader>(operation.Backend).Upload(operation.Pool, operation.Volume, source, range, progress, cancel);
-        Emit(operation.Pool, null); // libvirt refreshes the pool after an upload stream closes
+        _records.Emit(operation.Pool, null); // libvirt refreshes the pool after an upload stream closes
     }
 
-    public void DownloadVolume(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
+    public void Download(VolumeHandle volume, Stream destination, TransferRange range, ByteProgress? progress = null, CancellationToken cancel = default)
     {
         RefuseDownloadIntoItself(volume, destination);
         // Reading harms no guest: no protection check, and a shared volume lock.
@@ -158,7 +175,7 @@ public sealed partial class StorageHost
         Require<IVolumeDownloader>(operation.Backend).Download(operation.Pool, operation.Volume, destination, range, progress, cancel);
     }
 
-    public void WipeVolume(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
+    public void Wipe(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
             BackendCapabilities.WipeVolume, Exclusive: true, Reread: false));
@@ -176,38 +193,9 @@ public sealed partial class StorageHost
         return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
-    internal (PoolDefinition Pool, IVolumeBackend Backend) ActivePool(string poolName)
-    {
-        var record = RequireRecord(poolName);
-        if (!record.Active) throw StorageException.Invalid($"storage pool '{poolName}' is not active");
-        var backend = BackendFor(record.Live!.Type);
-        return (record.Live, backend as IVolumeBackend
-            ?? throw StorageException.NoSupport($"storage pool type '{record.Live.Type.ToXmlName()}' has no volumes"));
-    }
-
     /// <summary>The pool's backend as the interface of a capability, or libvirt's "does not support" error (one table).</summary>
     private static T Require<T>(IVolumeBackend backend) where T : class => BackendCapabilityTable.Require<T>((IPoolBackend)backend);
 
     private static ulong PoolAvailable(PoolDefinition pool, IVolumeBackend backend) =>
         ((IPoolBackend)backend).Refresh(pool).Available;
-
-    /// <summary>Volume operations share their pool (several may run at once); pool state changes take it alone.</summary>
-    internal State.NameLock LockPoolShared(string name) => State.NameLock.Shared(PoolLockFile, name);
-
-    /// <summary>A volume's own lock: exclusive to change it, shared to read it (download, clone source).</summary>
-    private State.NameLock LockVolume(string pool, string volume, bool exclusive = true) =>
-        LockVolumes(new VolumeLockRequest(pool, volume, exclusive));
-
-    /// <summary>
-    /// Several volume locks taken as one (see <see cref="State.NameLock"/>): the same volume named twice is locked once,
-    /// in the stronger mode, so an operation never waits on itself.
-    /// </summary>
-    private State.NameLock LockVolumes(params VolumeLockRequest[] volumes) =>
-        State.NameLock.Acquire(RuntimeFile("volumes.lock"),
-            volumes.Select(v => new State.NameLockRequest(VolumeLockName(v.Pool, v.Volume), v.Exclusive)));
-
-    /// <summary>Pool names cannot hold NUL (XML cannot carry it), so the pair is unambiguous.</summary>
-    private static string VolumeLockName(string pool, string volume) => pool + "\0" + volume;
-
-    private readonly record struct VolumeLockRequest(string Pool, string Volume, bool Exclusive);
 }

@@ -5,7 +5,7 @@ using KvmStor.State;
 namespace KvmStor.Engine;
 
 // Autostart without a daemon: the first kvmstor use after a host boot (or the shipped systemd unit) starts them.
-public sealed partial class StorageHost
+public sealed partial class PoolService
 {
     private const string BootIdPath = "/proc/sys/kernel/random/boot_id";
 
@@ -16,17 +16,17 @@ public sealed partial class StorageHost
     /// </summary>
     public IReadOnlyList<(string Pool, StorageException Error)> RunAutostartOncePerBoot()
     {
-        string marker = Path.Combine(Paths.StateDirectory, "autostarted");
+        string marker = Path.Combine(_records.Paths.StateDirectory, "autostarted");
         string bootId = ReadBootId();
         if (ReadMarker(marker) == bootId) return [];
 
         // Taken before any pool lock and never while holding one: keeps the lock order pool → driver intact.
-        using var once = FileLock.Exclusive(RuntimeFile("autostart.lock"));
+        using var once = _locks.Autostart();
         if (ReadMarker(marker) == bootId) return [];
 
         DropStaleStatus();
         var failures = StartAutostartPools().Where(r => r.Error is not null).Select(r => (r.Pool, r.Error!)).ToList();
-        AtomicFile.Write(RuntimeFile("autostarted"), bootId + "\n");
+        AtomicFile.Write(_locks.RuntimeFile("autostarted"), bootId + "\n");
         return failures;
     }
 
@@ -37,11 +37,11 @@ public sealed partial class StorageHost
     public IReadOnlyList<(string Pool, StorageException? Error)> StartAutostartPools()
     {
         var results = new List<(string, StorageException?)>();
-        foreach (var record in LoadAllRecords().Where(r => r.Autostart && !r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
+        foreach (var record in _records.LoadAll().Where(r => r.Autostart && !r.Active).OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             try
             {
-                StartPool(record.Name, PoolBuildFlags.None);
+                Start(record.Name, PoolBuildFlags.None);
                 results.Add((record.Name, null));
             }
             catch (StorageException e) { results.Add((record.Name, e)); }
@@ -57,16 +57,16 @@ public sealed partial class StorageHost
     /// <summary>Status files that survived a reboot (state kept outside tmpfs) describe pools the backend must confirm.</summary>
     private void DropStaleStatus()
     {
-        foreach (var name in _status.Names().ToList())
+        foreach (var name in _records.Status.Names().ToList())
         {
-            using var poolLock = LockPool(name);
-            var live = _status.Load(name);
+            using var poolLock = _locks.Pool(name);
+            var live = _records.Status.Load(name);
             if (live is null) continue;
             bool running;
             // A backend without a check leaves a pool recorded as running running (the next refresh tells).
-            try { running = Backends.Find(live.Type) switch { null => false, IPoolChecker checker => checker.CheckActive(live), _ => true }; }
+            try { running = _records.Backends.Find(live.Type) switch { null => false, IPoolChecker checker => checker.CheckActive(live), _ => true }; }
             catch (StorageException) { running = false; }
-            if (!running) _status.Delete(name);
+            if (!running) _records.Status.Delete(name);
         }
     }
 

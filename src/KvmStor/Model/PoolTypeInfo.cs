@@ -35,7 +35,7 @@ public enum PoolXmlNamespace { None, Fs, Rbd }
 /// Everything kvmstor knows about one pool type, in one row: its XML name (its number is its place in
 /// <see cref="PoolType"/>), which source parts it uses with its source formats, where its target comes from, its XML
 /// namespace, its volume-format rule, the type of the volumes it makes, when two of its pools conflict, how a guest's
-/// disk path shows it uses one of its volumes, and how qemu opens its volumes. Parsing, formatting, pool-capabilities,
+/// disk path shows it uses one of its volumes, how qemu opens its volumes, and its places in libvirt's RPC lists. Parsing, formatting, pool-capabilities,
 /// the engine and the guest code all read this table, so they cannot disagree; adding a pool type adds one row.
 /// </summary>
 public sealed record PoolTypeInfo
@@ -56,6 +56,10 @@ public sealed record PoolTypeInfo
     public required SourceConflictRule SourceConflict { get; init; }
     public required GuestDiskPaths GuestDiskPaths { get; init; }
     public required QemuVolumeDriver QemuDriver { get; init; }
+    /// <summary>The type's bit among virConnectListAllStoragePools' type filters (VIR_CONNECT_LIST_STORAGE_POOLS_*, counted from the first type bit).</summary>
+    public required int ListFilterBit { get; init; }
+    /// <summary>Where libvirt's storage driver registers the type's backend (the order of the connection capabilities' type enum).</summary>
+    public required int RegistrationOrder { get; init; }
 
     public bool HasSourceFormats => SourceFormats.Count > 0;
     public bool HasVolumeFormats => VolumeFormats.HasFormats;
@@ -86,6 +90,7 @@ public sealed record PoolTypeInfo
                 Type = PoolType.Dir, XmlName = "dir",
                 VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
                 SourceConflict = SourceConflictRule.SameTargetPath, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 0, RegistrationOrder = 0,
             },
             new()
             {
@@ -93,6 +98,7 @@ public sealed record PoolTypeInfo
                 SourceFormats = PoolFormats.FileSystem, DefaultSourceFormat = "auto", Namespace = PoolXmlNamespace.Fs,
                 VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
                 SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 1, RegistrationOrder = 1,
             },
             new()
             {
@@ -100,6 +106,7 @@ public sealed record PoolTypeInfo
                 SourceFormats = PoolFormats.NetFileSystem, DefaultSourceFormat = "auto", Namespace = PoolXmlNamespace.Fs,
                 VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
                 SourceConflict = SourceConflictRule.SameHostAndDir, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 2, RegistrationOrder = 2,
             },
             new()
             {
@@ -107,6 +114,7 @@ public sealed record PoolTypeInfo
                 SourceFormats = PoolFormats.Logical, DefaultSourceFormat = "lvm2", Target = PoolTargetRule.DevSourceName,
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 3, RegistrationOrder = 3,
             },
             new()
             {
@@ -114,6 +122,7 @@ public sealed record PoolTypeInfo
                 SourceFormats = PoolFormats.DiskLabel, DefaultSourceFormat = "unknown",
                 VolumeFormats = VolumeFormatRule.Partitions, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 4, RegistrationOrder = 8,
             },
             new()
             {
@@ -121,6 +130,7 @@ public sealed record PoolTypeInfo
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.SameHostDeviceAndInitiator, GuestDiskPaths = GuestDiskPaths.None,
                 QemuDriver = QemuVolumeDriver.KernelIscsiOrDirect,
+                ListFilterBit = 5, RegistrationOrder = 4,
             },
             new()
             {
@@ -129,18 +139,21 @@ public sealed record PoolTypeInfo
                 Target = PoolTargetRule.None,
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Network,
                 SourceConflict = SourceConflictRule.SameHostDeviceAndInitiator, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Iscsi,
+                ListFilterBit = 13, RegistrationOrder = 5,
             },
             new()
             {
                 Type = PoolType.Scsi, XmlName = "scsi", SourceFlags = PoolSourceFlags.Adapter,
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.SameAdapter, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 6, RegistrationOrder = 6,
             },
             new()
             {
                 Type = PoolType.Mpath, XmlName = "mpath",
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.AnyOther, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 7, RegistrationOrder = 7,
             },
             new()
             {
@@ -148,6 +161,7 @@ public sealed record PoolTypeInfo
                 Target = PoolTargetRule.None, Namespace = PoolXmlNamespace.Rbd,
                 VolumeFormats = VolumeFormatRule.RbdImages, NewVolumeType = VolumeType.Network,
                 SourceConflict = SourceConflictRule.SameHostAndName, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Rbd,
+                ListFilterBit = 8, RegistrationOrder = 9,
             },
             new()
             {
@@ -155,6 +169,7 @@ public sealed record PoolTypeInfo
                 Target = PoolTargetRule.None,
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Network,
                 SourceConflict = SourceConflictRule.SameHostAndName, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Sheepdog,
+                ListFilterBit = 9, RegistrationOrder = 10,
             },
             new()
             {
@@ -163,6 +178,7 @@ public sealed record PoolTypeInfo
                 Target = PoolTargetRule.None,
                 VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.Network,
                 SourceConflict = SourceConflictRule.SameHostNameAndDir, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Gluster,
+                ListFilterBit = 10, RegistrationOrder = 11,
             },
             new()
             {
@@ -170,17 +186,21 @@ public sealed record PoolTypeInfo
                 Target = PoolTargetRule.ZvolSourceName,
                 VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
                 SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.ZvolDirectory, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 11, RegistrationOrder = 12,
             },
             new()
             {
                 Type = PoolType.Vstorage, XmlName = "vstorage", SourceFlags = PoolSourceFlags.Name,
                 VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
                 SourceConflict = SourceConflictRule.SameName, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 12, RegistrationOrder = 13,
             },
         ];
         if (rows.Length != Enum.GetValues<PoolType>().Length) throw new InvalidOperationException("a pool type has no row in the pool type table");
         for (int i = 0; i < rows.Length; i++)
             if ((int)rows[i].Type != i) throw new InvalidOperationException("pool type table out of order");
+        if (rows.Select(r => r.ListFilterBit).Distinct().Count() != rows.Length || rows.Select(r => r.RegistrationOrder).Distinct().Count() != rows.Length)
+            throw new InvalidOperationException("two pool types share a list filter bit or a registration place");
         return rows;
     }
 }

@@ -44,6 +44,9 @@ public sealed class PoolTypeTableTests
         Assert.Equal(PoolTypeInfo.All.Count, PoolTypeInfo.All.Select(i => i.XmlName).Distinct().Count());
         Assert.Equal(["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"],
             PoolTypeInfo.All.Select(i => i.XmlName));
+        // libvirt's RPC places: one list-filter bit and one registration place per type, without gaps.
+        Assert.Equal(Enumerable.Range(0, PoolTypeInfo.All.Count), PoolTypeInfo.All.Select(i => i.ListFilterBit).Order());
+        Assert.Equal(Enumerable.Range(0, PoolTypeInfo.All.Count), PoolTypeInfo.All.Select(i => i.RegistrationOrder).Order());
     }
 
     [Theory, MemberData(nameof(AllTypes))]

@@ -1,5 +1,5 @@
-using KvmStor.Backends;
 using KvmStor.Host;
+using KvmStor.Model;
 using Xunit;
 
 namespace KvmStor.IntegrationTests;

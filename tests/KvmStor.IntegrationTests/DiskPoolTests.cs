@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using KvmStor.Backends;
 using KvmStor.Engine;
 using KvmStor.Images;
+using KvmStor.Model;
 using KvmStor.State;
 
 namespace KvmStor.IntegrationTests;

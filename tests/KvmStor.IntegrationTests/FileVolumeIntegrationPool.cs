@@ -1,5 +1,6 @@
 using KvmStor.Backends;
 using KvmStor.Engine;
+using KvmStor.Model;
 using KvmStor.State;
 
 namespace KvmStor.IntegrationTests;

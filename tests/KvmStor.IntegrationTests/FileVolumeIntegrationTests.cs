@@ -1,7 +1,6 @@
 using System.Text.Json;
-using KvmStor.Backends;
 using KvmStor.Host;
-using KvmStor.Images;
+using KvmStor.Model;
 using static KvmStor.IntegrationTests.Qcow2QemuTools;
 
 namespace KvmStor.IntegrationTests;

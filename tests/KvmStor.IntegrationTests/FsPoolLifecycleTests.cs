@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using KvmStor.Backends;
 using KvmStor.Backends.Fs;
 using KvmStor.Host;
+using KvmStor.Model;
 using KvmStor.Xml;
 
 namespace KvmStor.IntegrationTests;

@@ -1,4 +1,4 @@
-using KvmStor.Backends;
+using KvmStor.Model;
 
 namespace KvmStor.IntegrationTests;
 

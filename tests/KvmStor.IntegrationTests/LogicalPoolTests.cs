@@ -3,6 +3,7 @@ using KvmStor.Backends.Logical;
 using KvmStor.Engine;
 using KvmStor.Host;
 using KvmStor.Model;
+using KvmStor.Xml;
 using KvmStor.State;
 
 namespace KvmStor.IntegrationTests;
@@ -64,7 +65,7 @@ public sealed class LogicalPoolTests : IDisposable
     public void FindSourcesListsTheNewGroupWithBothPvs()
     {
         _backend.Build(Pool(), PoolBuildFlags.None);
-        string xml = _backend.FindSources(null);
+        string xml = SourcesXml.Format(PoolType.Logical, _backend.FindSources(null));
         string expected = $"""
                 <device path='{_lvm.Devices[0]}'/>
                 <device path='{_lvm.Devices[1]}'/>

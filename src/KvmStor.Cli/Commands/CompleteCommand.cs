@@ -1,6 +1,5 @@
 using KvmStor.Cli.Parsing;
 using KvmStor.Guests;
-using KvmStor.Images;
 using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;

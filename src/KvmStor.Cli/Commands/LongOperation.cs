@@ -1,6 +1,6 @@
 using KvmStor.Cli.Output;
 using KvmStor.Cli.Parsing;
-using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;
 

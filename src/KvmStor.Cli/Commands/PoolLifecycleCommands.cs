@@ -1,5 +1,5 @@
-using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
+using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;
 

@@ -1,5 +1,5 @@
-using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
+using KvmStor.Model;
 using KvmStor.Xml;
 
 namespace KvmStor.Cli.Commands;

@@ -1,7 +1,6 @@
-using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
 using KvmStor.Engine;
-using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using KvmStor.Backends;
 using KvmStor.Cli.Parsing;
 using KvmStor.Model;
 

@@ -15,7 +15,7 @@ public sealed class ProgressBar(TextWriter stderr, string label, bool enabled)
     private long _shown = -1;
     private int _drawnLength;
 
-    /// <summary>The engine's <see cref="Images.ByteProgress"/> callback; may be called from any thread.</summary>
+    /// <summary>The engine's <see cref="KvmStor.Model.ByteProgress"/> callback; may be called from any thread.</summary>
     public void Report(long done, long total)
     {
         if (!enabled || total <= 0) return;

@@ -107,13 +107,8 @@ public static class ConnectionProcedures
     /// <summary>The storage driver's capabilities: the pool types it can serve, in libvirt's registration order.</summary>
     private static void GetCapabilities(CallContext call)
     {
-        PoolType[] order =
-        [
-            PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Iscsi, PoolType.IscsiDirect, PoolType.Scsi,
-            PoolType.Mpath, PoolType.Disk, PoolType.Rbd, PoolType.Sheepdog, PoolType.Gluster, PoolType.Zfs, PoolType.Vstorage,
-        ];
         var xml = new StringBuilder("<capabilities>\n\n  <pool>\n    <enum name='type'>\n");
-        foreach (var type in order)
+        foreach (var type in PoolTypeInfo.All.OrderBy(i => i.RegistrationOrder).Select(i => i.Type))
             if (call.Host.Pools.IsTypeSupported(type))
                 xml.Append("      <value>").Append(type.ToXmlName()).Append("</value>\n");
         xml.Append("    </enum>\n  </pool>\n\n</capabilities>\n");

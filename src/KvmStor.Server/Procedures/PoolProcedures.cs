@@ -1,4 +1,3 @@
-using KvmStor.Backends;
 using KvmStor.Engine;
 using KvmStor.Model;
 using KvmStor.Server.Dispatch;
@@ -159,11 +158,7 @@ public static class PoolProcedures
     // virConnectListAllStoragePools filter bits (§8.4): state, persistence, autostart, then one bit per pool type.
     private const uint Inactive = 1, Active = 2, Persistent = 4, Transient = 8, Autostart = 16, NoAutostart = 32;
     private const int FirstTypeBit = 6;
-    private static readonly PoolType[] TypeBits =
-    [
-        PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.Iscsi, PoolType.Scsi,
-        PoolType.Mpath, PoolType.Rbd, PoolType.Sheepdog, PoolType.Gluster, PoolType.Zfs, PoolType.Vstorage, PoolType.IscsiDirect,
-    ];
+    private static readonly PoolType[] TypeBits = PoolTypeInfo.All.OrderBy(i => i.ListFilterBit).Select(i => i.Type).ToArray();
 
     private static void ListAll(CallContext call)
     {

@@ -1,4 +1,4 @@
-using KvmStor.Backends;
+using KvmStor.Model;
 using KvmStor.Server.Dispatch;
 using KvmStor.Server.Protocol;
 using KvmStor.Server.Streams;

@@ -1,5 +1,3 @@
-using KvmStor.Backends;
-using KvmStor.Images;
 using KvmStor.Model;
 using KvmStor.Server.Dispatch;
 using KvmStor.Server.Protocol;

@@ -2,37 +2,6 @@ using KvmStor.Model;
 
 namespace KvmStor.Backends;
 
-/// <summary>What a backend can do; the engine turns a missing capability into libvirt's "does not support" error.</summary>
-[Flags]
-public enum BackendCapabilities
-{
-    None = 0,
-    Check = 1 << 0,
-    Build = 1 << 1,
-    Start = 1 << 2,
-    Stop = 1 << 3,
-    Delete = 1 << 4,
-    Refresh = 1 << 5,
-    FindSources = 1 << 6,
-    CreateVolume = 1 << 7,
-    CreateVolumeFrom = 1 << 8,
-    DeleteVolume = 1 << 9,
-    ResizeVolume = 1 << 10,
-    UploadVolume = 1 << 11,
-    DownloadVolume = 1 << 12,
-    WipeVolume = 1 << 13,
-}
-
-[Flags]
-public enum PoolBuildFlags
-{
-    None = 0,
-    /// <summary>pool-start --build / pool-create --build: build before starting.</summary>
-    Build = 1,
-    Overwrite = 2,
-    NoOverwrite = 4,
-}
-
 /// <summary>What a refresh learned about a running pool.</summary>
 public sealed record PoolRefreshResult
 {
@@ -47,21 +16,15 @@ public sealed record PoolRefreshResult
 }
 
 /// <summary>
-/// One pool type's host-side work. Backends never read the config store and never print; they throw
-/// <see cref="StorageException"/> with libvirt's texts.
+/// One pool type's host-side work: what every backend does. Everything else a backend can do it says by implementing
+/// the optional interfaces in PoolCapabilityInterfaces.cs and VolumeCapabilityInterfaces.cs (<see cref="IPoolBuilder"/>,
+/// <see cref="IVolumeCreator"/>…); <see cref="BackendCapabilityTable"/> derives its capabilities from them. Backends never read the config store and
+/// never print; they throw <see cref="StorageException"/> with libvirt's texts.
 /// </summary>
 public interface IPoolBackend
 {
     PoolType Type { get; }
-    BackendCapabilities Capabilities { get; }
 
-    /// <summary>Whether the pool is running on the host right now (dir: target exists; fs: mounted…).</summary>
-    bool CheckActive(PoolDefinition pool);
-    void Build(PoolDefinition pool, PoolBuildFlags flags);
-    void Start(PoolDefinition pool);
-    void Stop(PoolDefinition pool);
-    void Delete(PoolDefinition pool);
+    /// <summary>Sizes, volumes and what else the host shows of a running pool; a failure stops the pool.</summary>
     PoolRefreshResult Refresh(PoolDefinition pool);
-    /// <summary>Returns a &lt;sources&gt; document for find-storage-pool-sources.</summary>
-    string FindSources(string? sourceSpecXml);
 }

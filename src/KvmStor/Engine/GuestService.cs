@@ -147,8 +147,8 @@ public sealed class GuestService
 
     /// <summary>
     /// The protection check: which defined guests use a pool (volume null) or one of its volumes. Matches
-    /// &lt;disk type='volume'&gt; by pool and volume name, and file/block disks by path for pools whose volumes live
-    /// at target/name (dir, fs, netfs, logical, vstorage). Takes no pool lock, so callers may hold theirs.
+    /// &lt;disk type='volume'&gt; by pool and volume name, and file/block disks by path for pools whose volumes' paths
+    /// show their pool (<see cref="PoolTypeInfo.GuestDiskPaths"/>). Takes no pool lock, so callers may hold theirs.
     /// </summary>
     public IReadOnlyList<GuestDiskUse> Using(string poolName, string? volumeName = null)
     {
@@ -209,10 +209,12 @@ public sealed class GuestService
     {
         if (_records.Load(poolName) is not { } record) return null;
         var pool = record.Current;
-        // zvols of a zfs pool live in /dev/zvol/<pool or dataset>, whatever the pool's (unused) target says.
-        if (pool.Type == PoolType.Zfs) return pool.Source.Name is { Length: > 0 } zfsName ? "/dev/zvol/" + zfsName.TrimEnd('/') : null;
-        return pool.Type is PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Logical or PoolType.Vstorage
-            ? pool.TargetPath?.TrimEnd('/') : null;
+        return PoolTypeInfo.For(pool.Type).GuestDiskPaths switch
+        {
+            GuestDiskPaths.TargetDirectory => pool.TargetPath?.TrimEnd('/'),
+            GuestDiskPaths.ZvolDirectory => pool.Source.Name is { Length: > 0 } zfsName ? "/dev/zvol/" + zfsName.TrimEnd('/') : null,
+            _ => null,
+        };
     }
 
     private XElement PrepareDisk(DomainDocument domain, DiskAttachRequest request)

@@ -1,5 +1,6 @@
 using KvmStor.Backends;
 using KvmStor.Host;
+using KvmStor.Model;
 using KvmStor.State;
 
 namespace KvmStor.Engine;
@@ -63,7 +64,8 @@ public sealed partial class PoolService
             var live = _records.Status.Load(name);
             if (live is null) continue;
             bool running;
-            try { running = _records.Backends.Find(live.Type)?.CheckActive(live) ?? false; }
+            // A backend without a check leaves a pool recorded as running running (the next refresh tells).
+            try { running = _records.Backends.Find(live.Type) switch { null => false, IPoolChecker checker => checker.CheckActive(live), _ => true }; }
             catch (StorageException) { running = false; }
             if (!running) _records.Status.Delete(name);
         }

@@ -120,7 +120,7 @@ public sealed partial class PoolService
         using var poolLock = _locks.Pool(name);
         var record = _records.RequireActive(name);
         var backend = _records.BackendFor(record.Live!.Type);
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live);
+        if (backend is IPoolStopper stopper) stopper.Stop(record.Live);
         if (record.Persistent) _records.RememberLastSizes(record.Live);
         _records.Status.Delete(name);
         _records.MarkPendingDefinition(name, false);
@@ -135,9 +135,7 @@ public sealed partial class PoolService
         var record = _records.Require(name);
         if (record.Active) throw StillActive(name);
         var backend = _records.BackendFor(record.Current.Type);
-        if (!backend.Capabilities.HasFlag(BackendCapabilities.Delete))
-            throw StorageException.NoSupport("pool does not support pool deletion");
-        backend.Delete(record.Current);
+        BackendCapabilityTable.Require<IPoolDeleter>(backend).Delete(record.Current);
         _records.VolumeFormats.Drop(record.Current); // the directory and its volumes are gone; undefine keeps them (a redefinition keeps the UUID)
         _records.Emit(record.Current, PoolLifecycleEvent.Deleted);
     }
@@ -175,7 +173,7 @@ public sealed partial class PoolService
         catch (StorageException)
         {
             // As libvirt: a pool that can no longer be refreshed is stopped.
-            try { if (backend.Capabilities.HasFlag(BackendCapabilities.Stop)) backend.Stop(record.Live); }
+            try { if (backend is IPoolStopper stopper) stopper.Stop(record.Live); }
             catch (StorageException) { }
             _records.Status.Delete(name);
             _records.Emit(record.Live, PoolLifecycleEvent.Stopped);
@@ -198,15 +196,14 @@ public sealed partial class PoolService
         return PoolXml.Format(shown);
     }
 
-    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document from the type's backend.</summary>
+    /// <summary>find-storage-pool-sources: a &lt;sources&gt; document of what the type's backend finds.</summary>
     public string FindSources(string type, string? sourceSpecXml)
     {
         if (!PoolTypeNames.TryParse(type, out var poolType))
             throw StorageException.Internal($"unknown storage pool type {type}");
         var backend = _records.BackendFor(poolType);
-        if (!backend.Capabilities.HasFlag(BackendCapabilities.FindSources))
-            throw StorageException.NoSupport($"pool type '{type}' does not support source discovery");
-        return backend.FindSources(sourceSpecXml);
+        var finder = BackendCapabilityTable.Require<ISourceFinder>(backend);
+        return SourcesXml.Format(poolType, finder.FindSources(sourceSpecXml));
     }
 
     /// <summary>pool-capabilities, from the backend registry.</summary>
@@ -221,16 +218,16 @@ public sealed partial class PoolService
     private void BuildWith(IPoolBackend backend, PoolDefinition def, PoolBuildFlags flags)
     {
         // A backend without a build step builds trivially, as in libvirt.
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Build)) backend.Build(def, flags);
+        if (backend is IPoolBuilder builder) builder.Build(def, flags);
         _records.Emit(def, PoolLifecycleEvent.Created);
     }
 
     private static PoolDefinition StartAndRefresh(IPoolBackend backend, PoolDefinition def)
     {
         bool started = false;
-        if (backend.Capabilities.HasFlag(BackendCapabilities.Start))
+        if (backend is IPoolStarter starter)
         {
-            backend.Start(def);
+            starter.Start(def);
             started = true;
         }
         try
@@ -239,8 +236,8 @@ public sealed partial class PoolService
         }
         catch
         {
-            if (started)
-                try { backend.Stop(def); } catch (StorageException) { }
+            if (started && backend is IPoolStopper stopper)
+                try { stopper.Stop(def); } catch (StorageException) { }
             throw;
         }
     }

@@ -4,8 +4,8 @@ namespace KvmStor.Engine;
 
 /// <summary>
 /// libvirt's "Storage source conflict with pool" rule: two pools may not manage the same storage. Which fields
-/// count depends on the type (spec §6: dir same target path; netfs same host and dir; device-based types a shared
-/// device; mpath any second pool; …).
+/// count is the type's <see cref="PoolTypeInfo.SourceConflict"/> (spec §6: dir same target path; netfs same host and
+/// dir; device-based types a shared device; mpath any second pool; …).
 /// </summary>
 internal static class PoolSourceConflicts
 {
@@ -20,24 +20,24 @@ internal static class PoolSourceConflicts
 
     private static bool Conflicts(PoolDefinition a, PoolDefinition b)
     {
+        var rule = PoolTypeInfo.For(a.Type).SourceConflict;
         if (a.Type != b.Type)
-            return SharesDevice(a, b) && IsDeviceBased(a.Type) && IsDeviceBased(b.Type);
-        return a.Type switch
+            return SharesDevice(a, b) && rule == SourceConflictRule.SharedDevice
+                && PoolTypeInfo.For(b.Type).SourceConflict == SourceConflictRule.SharedDevice;
+        return rule switch
         {
-            PoolType.Dir => SamePath(a.TargetPath, b.TargetPath),
-            PoolType.NetFs => SameHosts(a, b) && SamePath(a.Source.Dir, b.Source.Dir),
-            PoolType.Fs or PoolType.Logical or PoolType.Disk or PoolType.Zfs => SharesDevice(a, b),
-            PoolType.Iscsi or PoolType.IscsiDirect => SameHosts(a, b) && SharesDevice(a, b) && a.Source.InitiatorIqn == b.Source.InitiatorIqn,
-            PoolType.Scsi => a.Source.Adapter is { } x && b.Source.Adapter is { } y && SameAdapter(x, y),
-            PoolType.Mpath => true,
-            PoolType.Rbd or PoolType.Sheepdog => SameHosts(a, b) && a.Source.Name == b.Source.Name,
-            PoolType.Gluster => SameHosts(a, b) && a.Source.Name == b.Source.Name && SamePath(a.Source.Dir, b.Source.Dir),
-            PoolType.Vstorage => a.Source.Name == b.Source.Name,
-            _ => false,
+            SourceConflictRule.SameTargetPath => SamePath(a.TargetPath, b.TargetPath),
+            SourceConflictRule.SameHostAndDir => SameHosts(a, b) && SamePath(a.Source.Dir, b.Source.Dir),
+            SourceConflictRule.SharedDevice => SharesDevice(a, b),
+            SourceConflictRule.SameHostDeviceAndInitiator => SameHosts(a, b) && SharesDevice(a, b) && a.Source.InitiatorIqn == b.Source.InitiatorIqn,
+            SourceConflictRule.SameAdapter => a.Source.Adapter is { } x && b.Source.Adapter is { } y && SameAdapter(x, y),
+            SourceConflictRule.AnyOther => true,
+            SourceConflictRule.SameHostAndName => SameHosts(a, b) && a.Source.Name == b.Source.Name,
+            SourceConflictRule.SameHostNameAndDir => SameHosts(a, b) && a.Source.Name == b.Source.Name && SamePath(a.Source.Dir, b.Source.Dir),
+            SourceConflictRule.SameName => a.Source.Name == b.Source.Name,
+            _ => throw new InvalidOperationException($"source conflict rule {rule} of pool type {a.Type} has no check"),
         };
     }
-
-    private static bool IsDeviceBased(PoolType t) => t is PoolType.Fs or PoolType.Logical or PoolType.Disk or PoolType.Zfs;
 
     private static bool SamePath(string? a, string? b) =>
         a is not null && b is not null && Normalize(a) == Normalize(b);

@@ -10,11 +10,11 @@ public sealed partial class VolumeService
 {
     /// <summary>What an operation asks of the prologue.</summary>
     /// <param name="ProtectUsers">refuse when a defined guest uses the volume or another process has it open (unless <paramref name="Force"/>)</param>
-    /// <param name="Capability">the backend capability checked before the volume lock, and libvirt's text when it is missing; null: the operation checks it itself</param>
+    /// <param name="Capability">the backend capability checked before the volume lock (libvirt's text when it is missing comes from <see cref="BackendCapabilityTable"/>); null: the operation checks it itself</param>
     /// <param name="Exclusive">exclusive volume lock (changes it) or shared (reads it)</param>
     /// <param name="Reread">read the volume again under its lock (another process may have resized or removed it since the lookup)</param>
     private readonly record struct VolumeOperationRules(
-        bool ProtectUsers, bool Force, (BackendCapabilities Flag, string MissingText)? Capability, bool Exclusive, bool Reread);
+        bool ProtectUsers, bool Force, BackendCapabilities? Capability, bool Exclusive, bool Reread);
 
     /// <summary>A volume operation past its prologue: the running pool, its backend, the volume, and the locks it holds until disposed.</summary>
     private sealed class VolumeOperation(NameLock poolLock, NameLock volumeLock, PoolDefinition pool, IVolumeBackend backend, VolumeDefinition volume)
@@ -47,7 +47,7 @@ public sealed partial class VolumeService
         try
         {
             var (pool, backend) = _records.ActivePool(volume.PoolName);
-            if (rules.Capability is { } capability) Require(backend, capability.Flag, capability.MissingText);
+            if (rules.Capability is { } capability) BackendCapabilityTable.Require((IPoolBackend)backend, capability);
             volumeLock = _locks.Volume(pool.Name, volume.Name, rules.Exclusive);
             var current = rules.Reread
                 ? backend.FindVolume(pool, volume.Name)

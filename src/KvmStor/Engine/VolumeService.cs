@@ -58,8 +58,7 @@ public sealed partial class VolumeService
         // libvirt's order: the name clash is reported before a missing capability.
         if (backend.FindVolume(pool, volume.Name) is not null)
             throw new StorageException(ErrorCode.StorageVolumeExists, $"storage volume '{volume.Name}' exists already");
-        Require(backend, BackendCapabilities.CreateVolume, "storage pool does not support volume creation");
-        var created = backend.CreateVolume(pool, volume, flags, progress, cancel);
+        var created = Require<IVolumeCreator>(backend).CreateVolume(pool, volume, flags, progress, cancel);
         AccountAllocation(pool.Name, (long)created.Allocation);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
@@ -86,8 +85,7 @@ public sealed partial class VolumeService
             volume = volume with { Capacity = input.Capacity, HasCapacity = true };
         if (!volume.HasAllocation)
             volume = volume with { Allocation = volume.Capacity };
-        Require(backend, BackendCapabilities.CreateVolumeFrom, "storage pool does not support volume creation from an existing volume");
-        var created = backend.CreateVolumeFrom(pool, volume, sourcePool, input, flags, progress, cancel);
+        var created = Require<IVolumeCloner>(backend).CreateVolumeFrom(pool, volume, sourcePool, input, flags, progress, cancel);
         AccountAllocation(pool.Name, (long)created.Allocation);
         return new VolumeHandle(pool.Name, pool.Uuid, pool.Type, created);
     }
@@ -96,8 +94,8 @@ public sealed partial class VolumeService
     public void Delete(VolumeHandle volume, VolumeDeleteFlags flags, bool force = false)
     {
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
-            (BackendCapabilities.DeleteVolume, "storage pool does not support vol deletion"), Exclusive: true, Reread: false));
-        operation.Backend.DeleteVolume(operation.Pool, operation.Volume, flags);
+            BackendCapabilities.DeleteVolume, Exclusive: true, Reread: false));
+        Require<IVolumeDeleter>(operation.Backend).DeleteVolume(operation.Pool, operation.Volume, flags);
         AccountAllocation(operation.Pool.Name, -(long)operation.Volume.Allocation);
     }
 
@@ -151,10 +149,10 @@ public sealed partial class VolumeService
             throw StorageException.InvalidArg("Can't shrink capacity below current capacity unless shrink flag explicitly specified");
         if (flags.HasFlag(VolumeResizeFlags.Allocate) && capacity > current.Allocation && capacity - current.Allocation > PoolAvailable(pool, backend))
             throw StorageException.Failed("Not enough space left in storage pool");
-        Require(backend, BackendCapabilities.ResizeVolume, "storage pool does not support changing of volume capacity");
+        var resizer = Require<IVolumeResizer>(backend);
         // Allocation is one fallocate (or one qemu-img run): it can be cancelled before it starts and reports once done.
         cancel.ThrowIfCancellationRequested();
-        backend.ResizeVolume(pool, current, capacity, flags);
+        resizer.ResizeVolume(pool, current, capacity, flags);
         if (flags.HasFlag(VolumeResizeFlags.Allocate)) progress?.Invoke((long)capacity, (long)capacity);
         return capacity;
     }
@@ -163,8 +161,8 @@ public sealed partial class VolumeService
     {
         RefuseUploadFromItself(volume, source);
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
-            (BackendCapabilities.UploadVolume, "storage pool doesn't support volume upload"), Exclusive: true, Reread: false));
-        operation.Backend.Upload(operation.Pool, operation.Volume, source, range, progress, cancel);
+            BackendCapabilities.UploadVolume, Exclusive: true, Reread: false));
+        Require<IVolumeUploader>(operation.Backend).Upload(operation.Pool, operation.Volume, source, range, progress, cancel);
         _records.Emit(operation.Pool, null); // libvirt refreshes the pool after an upload stream closes
     }
 
@@ -173,15 +171,15 @@ public sealed partial class VolumeService
         RefuseDownloadIntoItself(volume, destination);
         // Reading harms no guest: no protection check, and a shared volume lock.
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: false, Force: false,
-            (BackendCapabilities.DownloadVolume, "storage pool doesn't support volume download"), Exclusive: false, Reread: false));
-        operation.Backend.Download(operation.Pool, operation.Volume, destination, range, progress, cancel);
+            BackendCapabilities.DownloadVolume, Exclusive: false, Reread: false));
+        Require<IVolumeDownloader>(operation.Backend).Download(operation.Pool, operation.Volume, destination, range, progress, cancel);
     }
 
     public void Wipe(VolumeHandle volume, WipeAlgorithm algorithm, ByteProgress? progress = null, CancellationToken cancel = default, bool force = false)
     {
         using var operation = BeginVolumeOperation(volume, new(ProtectUsers: true, force,
-            (BackendCapabilities.WipeVolume, "storage pool doesn't support volume wiping"), Exclusive: true, Reread: false));
-        operation.Backend.Wipe(operation.Pool, operation.Volume, algorithm, progress, cancel);
+            BackendCapabilities.WipeVolume, Exclusive: true, Reread: false));
+        Require<IVolumeWiper>(operation.Backend).Wipe(operation.Pool, operation.Volume, algorithm, progress, cancel);
     }
 
     /// <summary>
@@ -195,10 +193,8 @@ public sealed partial class VolumeService
         return format is null ? volume with { BackingStore = volume.BackingStore with { Format = null } } : volume;
     }
 
-    private static void Require(IVolumeBackend backend, BackendCapabilities capability, string message)
-    {
-        if (!((IPoolBackend)backend).Capabilities.HasFlag(capability)) throw StorageException.NoSupport(message);
-    }
+    /// <summary>The pool's backend as the interface of a capability, or libvirt's "does not support" error (one table).</summary>
+    private static T Require<T>(IVolumeBackend backend) where T : class => BackendCapabilityTable.Require<T>((IPoolBackend)backend);
 
     private static ulong PoolAvailable(PoolDefinition pool, IVolumeBackend backend) =>
         ((IPoolBackend)backend).Refresh(pool).Available;

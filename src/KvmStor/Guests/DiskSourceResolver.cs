@@ -7,9 +7,9 @@ public sealed record PoolVolume(PoolDefinition Pool, VolumeDefinition Volume);
 
 /// <summary>
 /// Resolves each disk source form to the qemu block node that opens it: file and dir sources to 'file', block
-/// sources to 'host_device', network sources to their protocol driver, and pool volumes according to the pool's
-/// type (file-based pools → file, block pools → host_device, iSCSI → the kernel's device or qemu's initiator,
-/// rbd → rbd, gluster → gluster).
+/// sources to 'host_device', network sources to their protocol driver, and pool volumes by their pool type's
+/// <see cref="PoolTypeInfo.QemuDriver"/> (file-based pools → file, block pools → host_device, iSCSI → the kernel's
+/// device or qemu's initiator, rbd → rbd, gluster → gluster).
 /// </summary>
 /// <param name="secretValueFile">
 /// The file holding the value of the secret a pool's &lt;auth&gt; names (base64, 0600): qemu reads CHAP passwords from
@@ -38,17 +38,17 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
         var (pool, volume) = findVolume(disk.SourcePool!, disk.SourceVolume!);
         string format = disk.DriverType ?? VolumeFormat(pool, volume);
         string? path = volume.Target.Path;
-        switch (pool.Type)
+        switch (PoolTypeInfo.For(pool.Type).QemuDriver)
         {
-            case PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Vstorage:
+            case QemuVolumeDriver.File:
                 return Local("file", RequirePath(path, volume), format);
-            case PoolType.Logical or PoolType.Disk or PoolType.Scsi or PoolType.Mpath or PoolType.Zfs:
+            case QemuVolumeDriver.HostDevice:
                 return Local("host_device", RequirePath(path, volume), format);
-            case PoolType.Iscsi when disk.SourceMode != "direct":
+            case QemuVolumeDriver.KernelIscsiOrDirect when disk.SourceMode != "direct":
                 return Local("host_device", RequirePath(path, volume), format);
-            case PoolType.Iscsi or PoolType.IscsiDirect:
+            case QemuVolumeDriver.KernelIscsiOrDirect or QemuVolumeDriver.Iscsi:
                 return Iscsi(pool, volume, format);
-            case PoolType.Rbd:
+            case QemuVolumeDriver.Rbd:
                 var rbd = new QemuBlockNode("rbd").Set("pool", pool.Source.Name ?? "rbd").Set("image", volume.Name);
                 AddServers(rbd, pool.Source.Hosts, 6789, withType: false);
                 if (pool.Source.Auth is not { } auth) return new(rbd, format);
@@ -56,9 +56,9 @@ public sealed class DiskSourceResolver(Func<string, string, PoolVolume> findVolu
                 var (cephxId, cephxObject) = SecretObject(pool, auth, "cephx keys");
                 rbd.Set("user", auth.Username).Set("key-secret", cephxId);
                 return new(rbd, format) { Objects = [cephxObject] };
-            case PoolType.Sheepdog:
+            case QemuVolumeDriver.Sheepdog:
                 throw NoSheepdogDriver(disk);
-            case PoolType.Gluster:
+            case QemuVolumeDriver.Gluster:
                 string dir = (pool.Source.Dir ?? "/").Trim('/');
                 var gluster = new QemuBlockNode("gluster").Set("volume", pool.Source.Name ?? "")
                     .Set("path", dir.Length == 0 ? volume.Name : dir + "/" + volume.Name);

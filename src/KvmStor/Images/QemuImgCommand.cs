@@ -159,7 +159,7 @@ public static class QemuImgCommand
     }
 
     private static VolumeType TypeOf(VolumeDefinition volume, PoolType? pool) =>
-        volume.Type ?? (pool is { } p ? VolumeTypeDefaults.For(p) : VolumeType.File);
+        volume.Type ?? (pool is { } p ? PoolTypeInfo.For(p).NewVolumeType : VolumeType.File);
 
     private static ulong DivideUp(ulong value, ulong unit) => value / unit + (value % unit == 0 ? 0UL : 1UL);
 

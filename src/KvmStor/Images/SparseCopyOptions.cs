@@ -1,3 +1,5 @@
+using KvmStor.Model;
+
 namespace KvmStor.Images;
 
 /// <summary>Whether a whole-file copy may share extents with its source (ioctl FICLONE).</summary>
@@ -10,9 +12,6 @@ public enum ReflinkMode
     /// <summary>Clone or fail ("failed to clone files from '…': Operation not supported"), as vol-clone --reflink.</summary>
     Always,
 }
-
-/// <summary>Progress of a long copy or wipe: bytes done out of the total.</summary>
-public delegate void ByteProgress(long done, long total);
 
 public sealed record SparseCopyOptions
 {

@@ -1,4 +1,5 @@
 using KvmStor.Host;
+using KvmStor.Model;
 using Microsoft.Win32.SafeHandles;
 
 namespace KvmStor.Images;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using KvmStor.Host;
+using KvmStor.Model;
 using Microsoft.Win32.SafeHandles;
 
 namespace KvmStor.Images;

@@ -1,3 +1,5 @@
+using KvmStor.Model;
+
 namespace KvmStor.Images;
 
 /// <summary>One overwrite: a repeating byte pattern, or random data when <see cref="Pattern"/> is null; optionally read back.</summary>

@@ -18,12 +18,4 @@ public static class PoolFormats
 
     /// <summary>logical pool source formats.</summary>
     public static IReadOnlyList<string> Logical { get; } = ["unknown", "lvm2"];
-
-    /// <summary>Volume formats of file-like pools (virStorageFileFormat); "none" is listed but refused on input.</summary>
-    public static IReadOnlyList<string> VolumeFile { get; } =
-        ["none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow", "qcow", "qcow2", "qed", "vmdk"];
-
-    /// <summary>Volume (partition) formats of disk pools (virStorageVolFormatDisk).</summary>
-    public static IReadOnlyList<string> VolumeDisk { get; } =
-        ["none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended"];
 }

@@ -6,20 +6,23 @@ public enum PoolType
     Dir, Fs, NetFs, Logical, Disk, Iscsi, IscsiDirect, Scsi, Mpath, Rbd, Sheepdog, Gluster, Zfs, Vstorage,
 }
 
+/// <summary>Pool type names as libvirt writes them (kept in <see cref="PoolTypeInfo.XmlName"/>).</summary>
 public static class PoolTypeNames
 {
-    private static readonly string[] Names =
-        ["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"];
-
     public static IReadOnlyList<PoolType> All { get; } = Enum.GetValues<PoolType>();
 
-    public static string ToXmlName(this PoolType type) => Names[(int)type];
+    public static string ToXmlName(this PoolType type) => PoolTypeInfo.For(type).XmlName;
 
     public static bool TryParse(string? name, out PoolType type)
     {
-        int i = name is null ? -1 : Array.IndexOf(Names, name);
-        type = i < 0 ? default : (PoolType)i;
-        return i >= 0;
+        foreach (var info in PoolTypeInfo.All)
+            if (info.XmlName == name)
+            {
+                type = info.Type;
+                return true;
+            }
+        type = default;
+        return false;
     }
 }
 

@@ -32,41 +32,41 @@ public enum PoolTargetRule
 public enum PoolXmlNamespace { None, Fs, Rbd }
 
 /// <summary>
-/// One row of libvirt's per-type table (poolTypeInfo): which source parts the type uses, its source and volume
-/// formats with their defaults, and where its target comes from. Parsing, formatting and pool-capabilities all
-/// read this table so they cannot disagree.
+/// Everything kvmstor knows about one pool type, in one row: its XML name (its number is its place in
+/// <see cref="PoolType"/>), which source parts it uses with its source formats, where its target comes from, its XML
+/// namespace, its volume-format rule, the type of the volumes it makes, when two of its pools conflict, how a guest's
+/// disk path shows it uses one of its volumes, how qemu opens its volumes, and its places in libvirt's RPC lists. Parsing, formatting, pool-capabilities,
+/// the engine and the guest code all read this table, so they cannot disagree; adding a pool type adds one row.
 /// </summary>
 public sealed record PoolTypeInfo
 {
     public required PoolType Type { get; init; }
+    /// <summary>The name in &lt;pool type='…'&gt;, pool-capabilities and virsh's --type.</summary>
+    public required string XmlName { get; init; }
     public PoolSourceFlags SourceFlags { get; init; }
     /// <summary>Source format names in numeric order; empty when the type has no &lt;format&gt;.</summary>
     public IReadOnlyList<string> SourceFormats { get; init; } = [];
     public string? DefaultSourceFormat { get; init; }
-    /// <summary>Volume format names accepted for this type; empty when volumes carry no &lt;format&gt;.</summary>
-    public IReadOnlyList<string> VolumeFormats { get; init; } = [];
-    public string? DefaultVolumeFormat { get; init; }
-    /// <summary>
-    /// The names pool-capabilities lists in targetFormatType. Equal to <see cref="VolumeFormats"/> except for rbd,
-    /// whose libvirt table never set the list length, so the enum prints empty.
-    /// </summary>
-    public IReadOnlyList<string> CapabilityVolumeFormats { get; init; } = [];
     public PoolTargetRule Target { get; init; }
     public PoolXmlNamespace Namespace { get; init; }
+    /// <summary>Which volume formats the type accepts, assumes, and lists in pool-capabilities.</summary>
+    public required VolumeFormatRule VolumeFormats { get; init; }
+    /// <summary>The type every volume the pool creates gets (its backend decides; the XML may not say).</summary>
+    public required VolumeType NewVolumeType { get; init; }
+    public required SourceConflictRule SourceConflict { get; init; }
+    public required GuestDiskPaths GuestDiskPaths { get; init; }
+    public required QemuVolumeDriver QemuDriver { get; init; }
+    /// <summary>The type's bit among virConnectListAllStoragePools' type filters (VIR_CONNECT_LIST_STORAGE_POOLS_*, counted from the first type bit).</summary>
+    public required int ListFilterBit { get; init; }
+    /// <summary>Where libvirt's storage driver registers the type's backend (the order of the connection capabilities' type enum).</summary>
+    public required int RegistrationOrder { get; init; }
 
     public bool HasSourceFormats => SourceFormats.Count > 0;
-    public bool HasVolumeFormats => VolumeFormats.Count > 0;
+    public bool HasVolumeFormats => VolumeFormats.HasFormats;
     public bool Uses(PoolSourceFlags flag) => (SourceFlags & flag) != 0;
 
     /// <summary>Index of a source format name as libvirt numbers it, or -1.</summary>
     public int SourceFormatIndex(string? name) => name is null ? -1 : IndexOf(SourceFormats, name);
-
-    /// <summary>
-    /// Whether <paramref name="name"/> is a volume format this type accepts on input. File formats refuse "none"
-    /// (libvirt's virStorageVolumeFormatFromString); disk partition types accept it.
-    /// </summary>
-    public bool AcceptsVolumeFormat(string name) =>
-        IndexOf(VolumeFormats, name) >= 0 && !(ReferenceEquals(VolumeFormats, PoolFormats.VolumeFile) && name == "none");
 
     public static PoolTypeInfo For(PoolType type) => Table[(int)type];
 
@@ -83,68 +83,124 @@ public sealed record PoolTypeInfo
 
     private static PoolTypeInfo[] Build()
     {
-        var file = PoolFormats.VolumeFile;
         PoolTypeInfo[] rows =
         [
-            new() { Type = PoolType.Dir, VolumeFormats = file, CapabilityVolumeFormats = file, DefaultVolumeFormat = "raw" },
             new()
             {
-                Type = PoolType.Fs, SourceFlags = PoolSourceFlags.Device,
-                SourceFormats = PoolFormats.FileSystem, DefaultSourceFormat = "auto",
-                VolumeFormats = file, CapabilityVolumeFormats = file, DefaultVolumeFormat = "raw", Namespace = PoolXmlNamespace.Fs,
+                Type = PoolType.Dir, XmlName = "dir",
+                VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
+                SourceConflict = SourceConflictRule.SameTargetPath, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 0, RegistrationOrder = 0,
             },
             new()
             {
-                Type = PoolType.NetFs, SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Dir,
-                SourceFormats = PoolFormats.NetFileSystem, DefaultSourceFormat = "auto",
-                VolumeFormats = file, CapabilityVolumeFormats = file, DefaultVolumeFormat = "raw", Namespace = PoolXmlNamespace.Fs,
+                Type = PoolType.Fs, XmlName = "fs", SourceFlags = PoolSourceFlags.Device,
+                SourceFormats = PoolFormats.FileSystem, DefaultSourceFormat = "auto", Namespace = PoolXmlNamespace.Fs,
+                VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
+                SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 1, RegistrationOrder = 1,
             },
             new()
             {
-                Type = PoolType.Logical, SourceFlags = PoolSourceFlags.Name | PoolSourceFlags.Device,
+                Type = PoolType.NetFs, XmlName = "netfs", SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Dir,
+                SourceFormats = PoolFormats.NetFileSystem, DefaultSourceFormat = "auto", Namespace = PoolXmlNamespace.Fs,
+                VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
+                SourceConflict = SourceConflictRule.SameHostAndDir, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 2, RegistrationOrder = 2,
+            },
+            new()
+            {
+                Type = PoolType.Logical, XmlName = "logical", SourceFlags = PoolSourceFlags.Name | PoolSourceFlags.Device,
                 SourceFormats = PoolFormats.Logical, DefaultSourceFormat = "lvm2", Target = PoolTargetRule.DevSourceName,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 3, RegistrationOrder = 3,
             },
             new()
             {
-                Type = PoolType.Disk, SourceFlags = PoolSourceFlags.Device,
+                Type = PoolType.Disk, XmlName = "disk", SourceFlags = PoolSourceFlags.Device,
                 SourceFormats = PoolFormats.DiskLabel, DefaultSourceFormat = "unknown",
-                VolumeFormats = PoolFormats.VolumeDisk, CapabilityVolumeFormats = PoolFormats.VolumeDisk, DefaultVolumeFormat = "none",
+                VolumeFormats = VolumeFormatRule.Partitions, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 4, RegistrationOrder = 8,
             },
-            new() { Type = PoolType.Iscsi, SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Device | PoolSourceFlags.InitiatorIqn },
             new()
             {
-                Type = PoolType.IscsiDirect,
+                Type = PoolType.Iscsi, XmlName = "iscsi", SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Device | PoolSourceFlags.InitiatorIqn,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.SameHostDeviceAndInitiator, GuestDiskPaths = GuestDiskPaths.None,
+                QemuDriver = QemuVolumeDriver.KernelIscsiOrDirect,
+                ListFilterBit = 5, RegistrationOrder = 4,
+            },
+            new()
+            {
+                Type = PoolType.IscsiDirect, XmlName = "iscsi-direct",
                 SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Device | PoolSourceFlags.Network | PoolSourceFlags.InitiatorIqn,
                 Target = PoolTargetRule.None,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Network,
+                SourceConflict = SourceConflictRule.SameHostDeviceAndInitiator, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Iscsi,
+                ListFilterBit = 13, RegistrationOrder = 5,
             },
-            new() { Type = PoolType.Scsi, SourceFlags = PoolSourceFlags.Adapter },
-            new() { Type = PoolType.Mpath },
             new()
             {
-                Type = PoolType.Rbd, SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Network | PoolSourceFlags.Name,
-                VolumeFormats = file, CapabilityVolumeFormats = [], DefaultVolumeFormat = "raw",
+                Type = PoolType.Scsi, XmlName = "scsi", SourceFlags = PoolSourceFlags.Adapter,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.SameAdapter, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 6, RegistrationOrder = 6,
+            },
+            new()
+            {
+                Type = PoolType.Mpath, XmlName = "mpath",
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.AnyOther, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 7, RegistrationOrder = 7,
+            },
+            new()
+            {
+                Type = PoolType.Rbd, XmlName = "rbd", SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Network | PoolSourceFlags.Name,
                 Target = PoolTargetRule.None, Namespace = PoolXmlNamespace.Rbd,
+                VolumeFormats = VolumeFormatRule.RbdImages, NewVolumeType = VolumeType.Network,
+                SourceConflict = SourceConflictRule.SameHostAndName, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Rbd,
+                ListFilterBit = 8, RegistrationOrder = 9,
             },
             new()
             {
-                Type = PoolType.Sheepdog, SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Network | PoolSourceFlags.Name,
+                Type = PoolType.Sheepdog, XmlName = "sheepdog", SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Network | PoolSourceFlags.Name,
                 Target = PoolTargetRule.None,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Network,
+                SourceConflict = SourceConflictRule.SameHostAndName, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Sheepdog,
+                ListFilterBit = 9, RegistrationOrder = 10,
             },
             new()
             {
-                Type = PoolType.Gluster,
+                Type = PoolType.Gluster, XmlName = "gluster",
                 SourceFlags = PoolSourceFlags.Host | PoolSourceFlags.Network | PoolSourceFlags.Name | PoolSourceFlags.Dir,
-                VolumeFormats = file, CapabilityVolumeFormats = file, DefaultVolumeFormat = "raw", Target = PoolTargetRule.None,
+                Target = PoolTargetRule.None,
+                VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.Network,
+                SourceConflict = SourceConflictRule.SameHostNameAndDir, GuestDiskPaths = GuestDiskPaths.None, QemuDriver = QemuVolumeDriver.Gluster,
+                ListFilterBit = 10, RegistrationOrder = 11,
             },
-            new() { Type = PoolType.Zfs, SourceFlags = PoolSourceFlags.Name | PoolSourceFlags.Device, Target = PoolTargetRule.ZvolSourceName },
             new()
             {
-                Type = PoolType.Vstorage, SourceFlags = PoolSourceFlags.Name,
-                VolumeFormats = file, CapabilityVolumeFormats = file, DefaultVolumeFormat = "raw",
+                Type = PoolType.Zfs, XmlName = "zfs", SourceFlags = PoolSourceFlags.Name | PoolSourceFlags.Device,
+                Target = PoolTargetRule.ZvolSourceName,
+                VolumeFormats = VolumeFormatRule.NoFormats, NewVolumeType = VolumeType.Block,
+                SourceConflict = SourceConflictRule.SharedDevice, GuestDiskPaths = GuestDiskPaths.ZvolDirectory, QemuDriver = QemuVolumeDriver.HostDevice,
+                ListFilterBit = 11, RegistrationOrder = 12,
+            },
+            new()
+            {
+                Type = PoolType.Vstorage, XmlName = "vstorage", SourceFlags = PoolSourceFlags.Name,
+                VolumeFormats = VolumeFormatRule.ImageFiles, NewVolumeType = VolumeType.File,
+                SourceConflict = SourceConflictRule.SameName, GuestDiskPaths = GuestDiskPaths.TargetDirectory, QemuDriver = QemuVolumeDriver.File,
+                ListFilterBit = 12, RegistrationOrder = 13,
             },
         ];
+        if (rows.Length != Enum.GetValues<PoolType>().Length) throw new InvalidOperationException("a pool type has no row in the pool type table");
         for (int i = 0; i < rows.Length; i++)
             if ((int)rows[i].Type != i) throw new InvalidOperationException("pool type table out of order");
+        if (rows.Select(r => r.ListFilterBit).Distinct().Count() != rows.Length || rows.Select(r => r.RegistrationOrder).Distinct().Count() != rows.Length)
+            throw new InvalidOperationException("two pool types share a list filter bit or a registration place");
         return rows;
     }
 }

@@ -2,7 +2,7 @@ namespace KvmStor.Model;
 
 /// <summary>
 /// Volume format names as libvirt knows them: image file formats (virStorageFileFormat), qcow2 features,
-/// disk-partition types (virStorageVolFormatDisk), and which pool types accept which (poolTypeInfo volOptions).
+/// disk-partition types (virStorageVolFormatDisk); which pool type accepts which is its <see cref="PoolTypeInfo.VolumeFormats"/>.
 /// </summary>
 public static class VolumeFormats
 {
@@ -52,14 +52,7 @@ public static class VolumeFormats
     }
 
     /// <summary>The volume-format rule of a pool type (which names it accepts and which it assumes when none is given).</summary>
-    public static VolumeFormatRule RuleFor(PoolType poolType) => poolType switch
-    {
-        PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Gluster or PoolType.Vstorage
-            => VolumeFormatRule.ImageFiles,
-        PoolType.Rbd => VolumeFormatRule.RbdImages,
-        PoolType.Disk => VolumeFormatRule.Partitions,
-        _ => VolumeFormatRule.NoFormats,
-    };
+    public static VolumeFormatRule RuleFor(PoolType poolType) => PoolTypeInfo.For(poolType).VolumeFormats;
 
     internal static int IndexOf(IReadOnlyList<string> names, string name)
     {

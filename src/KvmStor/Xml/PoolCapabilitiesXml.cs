@@ -2,7 +2,10 @@ using KvmStor.Model;
 
 namespace KvmStor.Xml;
 
-/// <summary>The &lt;storagepoolCapabilities&gt; document of pool-capabilities, generated from <see cref="PoolTypeInfo"/>.</summary>
+/// <summary>
+/// The &lt;storagepoolCapabilities&gt; document of pool-capabilities: one entry per row of <see cref="PoolTypeInfo"/>,
+/// supported when the registry has a backend for the type.
+/// </summary>
 public static class PoolCapabilitiesXml
 {
     /// <summary>
@@ -26,7 +29,7 @@ public static class PoolCapabilitiesXml
             if (info.HasVolumeFormats)
             {
                 x.Open("volOptions");
-                WriteFormats(x, info.DefaultVolumeFormat!, "targetFormatType", info.CapabilityVolumeFormats);
+                WriteFormats(x, info.VolumeFormats.DefaultFormat!, "targetFormatType", info.VolumeFormats.CapabilityValues);
                 x.Close("volOptions");
             }
             x.Close("pool");

@@ -67,7 +67,7 @@ public static partial class VolumeXml
     private static VolumeType ParseType(XElement root, PoolType poolType)
     {
         string? text = XmlText.OfAttribute(root, "type");
-        if (text is null) return VolumeTypeDefaults.For(poolType);
+        if (text is null) return PoolTypeInfo.For(poolType).NewVolumeType;
         if (!VolumeTypeNames.TryParse(text, out var type))
             throw StorageException.Unsupported($"unknown volume type '{text}'");
         return type;

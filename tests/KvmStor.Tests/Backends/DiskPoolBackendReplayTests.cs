@@ -2,6 +2,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Disk;
 using KvmStor.Host;
 using KvmStor.Model;
+using KvmStor.Xml;
 
 namespace KvmStor.Tests.Backends;
 
@@ -157,7 +158,7 @@ public sealed class DiskPoolBackendReplayTests : IDisposable
     {
         _runner.Answer(DiskSourceFinder.ListCommand, DiskData.Read("lsblk.txt"));
         _runner.Answer(DeviceProbe.BlkidCommand("/dev/loop0", "/dev/loop1", "/dev/vda"), DiskData.Read("lsblk-devices.blkid.txt"), exitCode: 2);
-        string xml = Backend().FindSources(null);
+        string xml = SourcesXml.Format(PoolType.Disk, Backend().FindSources(null));
         Assert.Contains("<device path='/dev/loop1'/>", xml);
         Assert.Contains("<format type='dos'/>", xml);
         Assert.Contains("<device path='/dev/vda'/>", xml);

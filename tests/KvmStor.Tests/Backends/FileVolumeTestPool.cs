@@ -2,6 +2,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Dir;
 using KvmStor.Engine;
 using KvmStor.Host;
+using KvmStor.Model;
 
 namespace KvmStor.Tests.Backends;
 

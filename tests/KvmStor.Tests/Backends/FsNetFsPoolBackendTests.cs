@@ -140,7 +140,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     {
         var runner = new ReplayRunner("showmount")
             .On("showmount --no-headers --exports nas1", 0, "/srv/images        192.168.1.0/24\n/srv/iso images  *\n/home    nas2,nas3\n");
-        string xml = Backend(runner).FindSources(Spec("nas1"));
+        string xml = SourcesXml.Format(PoolType.NetFs, Backend(runner).FindSources(Spec("nas1")));
         Assert.Equal("""
             <sources>
               <source>
@@ -194,7 +194,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
         var runner = new ReplayRunner("showmount", "gluster")
             .On("showmount --no-headers --exports 127.0.0.1", 1, "", "clnt_create: RPC: Program not registered\n")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, glusterXml);
-        string xml = Backend(runner).FindSources(Spec("127.0.0.1"));
+        string xml = SourcesXml.Format(PoolType.NetFs, Backend(runner).FindSources(Spec("127.0.0.1")));
         Assert.Equal("""
             <sources>
               <source>
@@ -235,7 +235,7 @@ public sealed class FsNetFsPoolBackendTests : IDisposable
     public void AHostWithNoExportsAnswersAnEmptyList()
     {
         var runner = new ReplayRunner("showmount").On("showmount --no-headers --exports nas1", 0, "");
-        Assert.Equal("<sources>\n</sources>\n", Backend(runner).FindSources(Spec("nas1")));
+        Assert.Equal("<sources>\n</sources>\n", SourcesXml.Format(PoolType.NetFs, Backend(runner).FindSources(Spec("nas1"))));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using KvmStor.Backends.Fs;
 using KvmStor.Host;
+using KvmStor.Model;
+using KvmStor.Xml;
 
 namespace KvmStor.Tests.Backends;
 
@@ -59,7 +61,7 @@ public sealed class FsSourceFinderTests
               </source>
             </sources>
 
-            """, new FsSourceFinder(runner).FindSources());
+            """, SourcesXml.Format(PoolType.Fs, new FsSourceFinder(runner).FindSources()));
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public sealed class FsSourceFinderTests
               </source>
             </sources>
 
-            """, new FsSourceFinder(runner).FindSources());
+            """, SourcesXml.Format(PoolType.Fs, new FsSourceFinder(runner).FindSources()));
         runner.AssertDone();
     }
 }

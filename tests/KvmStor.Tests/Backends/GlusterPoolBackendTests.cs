@@ -106,6 +106,6 @@ public sealed class GlusterPoolBackendTests : IDisposable
               </source>
             </sources>
 
-            """, Backend(runner).FindSources("<source><host name='127.0.0.1'/></source>"));
+            """, SourcesXml.Format(PoolType.Gluster, Backend(runner).FindSources("<source><host name='127.0.0.1'/></source>")));
     }
 }

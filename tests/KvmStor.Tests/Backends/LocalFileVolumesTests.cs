@@ -1,8 +1,7 @@
-using KvmStor.Backends;
 using KvmStor.Backends.Local;
 using KvmStor.Host;
-using KvmStor.Images;
 using KvmStor.Images.Qcow2;
+using KvmStor.Model;
 
 namespace KvmStor.Tests.Backends;
 

@@ -1,6 +1,7 @@
 using KvmStor.Backends;
 using KvmStor.Backends.Logical;
 using KvmStor.Model;
+using KvmStor.Xml;
 
 namespace KvmStor.Tests.Backends;
 
@@ -125,7 +126,7 @@ public sealed class LogicalPoolReplayTests : IDisposable
               </source>
             </sources>
 
-            """, _backend.FindSources(null));
+            """, SourcesXml.Format(PoolType.Logical, _backend.FindSources(null)));
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
         string recorded = File.ReadAllText(RecordedOutput.PathOf("GlusterData", "volume-info-all-2-volumes.xml"));
         var runner = new ReplayRunner("gluster")
             .On("gluster --xml --log-file=/dev/null volume info all --remote-host=127.0.0.1", 0, recorded);
-        string xml = new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>");
+        string xml = SourcesXml.Format(PoolType.NetFs, new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>"));
         Assert.Equal("""
             <sources>
               <source>
@@ -121,7 +121,7 @@ public sealed class NetFsNetworkBoundTests : IDisposable
               </source>
             </sources>
 
-            """, new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>"));
+            """, SourcesXml.Format(PoolType.NetFs, new NetFsPoolBackend(runner, _dir.MountTable).FindSources("<source><host name='127.0.0.1'/></source>")));
     }
 
     [Fact]

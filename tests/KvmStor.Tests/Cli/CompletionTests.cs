@@ -1,7 +1,7 @@
-using KvmStor.Backends;
 using KvmStor.Cli;
 using KvmStor.Cli.Parsing;
 using KvmStor.Engine;
+using KvmStor.Model;
 using KvmStor.Tests.Guests;
 
 namespace KvmStor.Tests.Cli;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KvmStor.Backends;
 using KvmStor.Engine;
+using KvmStor.Model;
 using KvmStor.Host;
 using KvmStor.State;
 

@@ -78,9 +78,9 @@ public class PoolCommandPartsTests
     [Fact]
     public void StartFlagsImplyBuildForOverwriteChoices()
     {
-        Assert.Equal(KvmStor.Backends.PoolBuildFlags.None, PoolOptions.StartFlags(Parse("pool-start", "p")));
-        Assert.Equal(KvmStor.Backends.PoolBuildFlags.Build, PoolOptions.StartFlags(Parse("pool-start", "p", "--build")));
-        Assert.Equal(KvmStor.Backends.PoolBuildFlags.Build | KvmStor.Backends.PoolBuildFlags.Overwrite,
+        Assert.Equal(KvmStor.Model.PoolBuildFlags.None, PoolOptions.StartFlags(Parse("pool-start", "p")));
+        Assert.Equal(KvmStor.Model.PoolBuildFlags.Build, PoolOptions.StartFlags(Parse("pool-start", "p", "--build")));
+        Assert.Equal(KvmStor.Model.PoolBuildFlags.Build | KvmStor.Model.PoolBuildFlags.Overwrite,
             PoolOptions.StartFlags(Parse("pool-create", "f.xml", "--overwrite")));
     }
 

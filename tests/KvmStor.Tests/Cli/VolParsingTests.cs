@@ -40,10 +40,10 @@ public class VolParsingTests
     public void OffsetAndLength()
     {
         var range = VolumeOptions.Range(Parse("vol-upload", "v", "f", "--offset", "4096", "--length", "100", "--sparse"));
-        Assert.Equal(new KvmStor.Backends.TransferRange(4096, 100, true), range);
+        Assert.Equal(new KvmStor.Model.TransferRange(4096, 100, true), range);
         // A negative length wraps in virsh, i.e. "to the end"; kvmstor says so with 0.
         Assert.Equal(0UL, VolumeOptions.Range(Parse("vol-download", "v", "f", "--length", "-5")).Length);
-        Assert.Equal(new KvmStor.Backends.TransferRange(0, 0, false), VolumeOptions.Range(Parse("vol-download", "v", "f")));
+        Assert.Equal(new KvmStor.Model.TransferRange(0, 0, false), VolumeOptions.Range(Parse("vol-download", "v", "f")));
         Assert.Throws<CommandError>(() => VolumeOptions.Range(Parse("vol-download", "v", "f", "--length", "-x")));
         Assert.Throws<CommandError>(() => VolumeOptions.Range(Parse("vol-download", "v", "f", "--offset", "18446744073709551616")));
     }

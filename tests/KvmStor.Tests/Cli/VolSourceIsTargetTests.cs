@@ -112,7 +112,7 @@ public sealed class VolSourceIsTargetTests : IDisposable
         var volume = host.Lookup.VolumeByName("p1", "a");
         using (var onto = new FileStream(P("a"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
-            var e = Assert.Throws<StorageException>(() => host.Volumes.Download(volume, onto, new KvmStor.Backends.TransferRange(0, 0, false)));
+            var e = Assert.Throws<StorageException>(() => host.Volumes.Download(volume, onto, new KvmStor.Model.TransferRange(0, 0, false)));
             Assert.Equal("Requested operation is not valid: the file to download into is volume 'a' itself", e.Display);
         }
         Assert.Equal(_content, File.ReadAllBytes(P("a")));
@@ -130,7 +130,7 @@ public sealed class VolSourceIsTargetTests : IDisposable
             {
                 using var host = _s.OpenHost();
                 return Assert.Throws<StorageException>(() => host.Volumes.CreateFrom("p1", $"<volume><name>{pair.Item2}</name><capacity>0</capacity></volume>",
-                    host.Lookup.VolumeByName("p1", pair.Item1), KvmStor.Backends.VolumeCreateFlags.None));
+                    host.Lookup.VolumeByName("p1", pair.Item1), KvmStor.Model.VolumeCreateFlags.None));
             })).ToArray();
             Assert.True(Task.WaitAll(clones, Bound), "two opposite clones waited on each other");
             Assert.All(clones, c => Assert.EndsWith("already in use.", c.Result.Message));

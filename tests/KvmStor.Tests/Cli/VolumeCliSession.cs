@@ -30,8 +30,8 @@ internal sealed class VolumeCliSession : IDisposable
     {
         using var host = _dir.OpenHost();
         var pool = host.Pools.Define($"<pool type='dir'><name>{name}</name><target><path>{_dir.PoolDir(name)}</path></target></pool>");
-        host.Pools.Build(name, KvmStor.Backends.PoolBuildFlags.None);
-        if (start) host.Pools.Start(name, KvmStor.Backends.PoolBuildFlags.None);
+        host.Pools.Build(name, KvmStor.Model.PoolBuildFlags.None);
+        if (start) host.Pools.Start(name, KvmStor.Model.PoolBuildFlags.None);
         return pool.Uuid;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KvmStor.Backends;
 using KvmStor.Engine;
 using KvmStor.Host;
+using KvmStor.Model;
 using KvmStor.Tests.Backends;
 using Xunit;
 
@@ -55,7 +56,7 @@ public sealed class OpenVolumeProtectionTests : IDisposable
         var volume = _pool.Volume("busy.img");
         string expected = $"operation forbidden: storage volume 'busy.img' is open in process {pid} (sleep); use --force to override";
         Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.Volumes.Delete(volume, VolumeDeleteFlags.None)).Display);
-        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.Volumes.Wipe(volume, KvmStor.Images.WipeAlgorithm.Zero)).Display);
+        Assert.Equal(expected, Assert.Throws<StorageException>(() => _pool.Host.Volumes.Wipe(volume, KvmStor.Model.WipeAlgorithm.Zero)).Display);
         Assert.Equal(expected, Assert.Throws<StorageException>(() =>
             _pool.Host.Volumes.Upload(volume, new MemoryStream(new byte[512]), new TransferRange(0, 0, false))).Display);
         Assert.Equal(expected, Assert.Throws<StorageException>(() =>

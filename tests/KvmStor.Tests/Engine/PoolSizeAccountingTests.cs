@@ -19,7 +19,7 @@ public class PoolSizeAccountingTests
         Assert.Equal(before.Available - created.Volume.Allocation, afterCreate.Available);
         Assert.Equal(before.Capacity, afterCreate.Capacity);
 
-        pool.Host.Volumes.Delete(pool.Volume("dense.img"), KvmStor.Backends.VolumeDeleteFlags.None);
+        pool.Host.Volumes.Delete(pool.Volume("dense.img"), KvmStor.Model.VolumeDeleteFlags.None);
         var afterDelete = pool.Host.Pools.Info("p");
         Assert.Equal(before.Allocation, afterDelete.Allocation);
         Assert.Equal(before.Available, afterDelete.Available);
@@ -35,8 +35,8 @@ public class StoppedPoolSizesTests
         var host = dir.OpenHost();
         string xml = $"<pool type='dir'><name>p</name><target><path>{dir.PoolDir("p")}</path></target></pool>";
         host.Pools.Define(xml);
-        host.Pools.Build("p", KvmStor.Backends.PoolBuildFlags.None);
-        host.Pools.Start("p", KvmStor.Backends.PoolBuildFlags.None);
+        host.Pools.Build("p", KvmStor.Model.PoolBuildFlags.None);
+        host.Pools.Start("p", KvmStor.Model.PoolBuildFlags.None);
         var running = host.Pools.Info("p");
         Assert.True(running.Capacity > 0);
 

@@ -1,5 +1,5 @@
-using KvmStor.Backends;
 using KvmStor.Engine;
+using KvmStor.Model;
 
 namespace KvmStor.Tests.Guests;
 

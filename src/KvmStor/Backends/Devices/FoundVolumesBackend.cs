@@ -5,10 +5,10 @@ namespace KvmStor.Backends.Devices;
 
 /// <summary>
 /// The volume half of pools whose volumes exist before kvmstor sees them (LUNs of a SCSI host or an iSCSI target,
-/// multipath maps): they are found, never made, so creation, deletion and resizing are refused with libvirt's texts.
-/// Subclasses say how volumes are found and how their data is read and written.
+/// multipath maps): they are found, never made, so there is no creation, deletion or resizing (the engine answers with
+/// libvirt's texts). Subclasses say how volumes are found and how their data is read and written.
 /// </summary>
-public abstract class FoundVolumesBackend : IVolumeBackend
+public abstract class FoundVolumesBackend : IVolumeBackend, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
     public abstract IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool);
 
@@ -22,19 +22,6 @@ public abstract class FoundVolumesBackend : IVolumeBackend
     public abstract VolumeDefinition? FindVolume(PoolDefinition pool, string name);
 
     public abstract VolumeDefinition? FindVolumeByKeyOrPath(PoolDefinition pool, string keyOrPath);
-
-    public VolumeDefinition CreateVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool does not support volume creation");
-
-    public VolumeDefinition CreateVolumeFrom(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
-        VolumeCreateFlags flags, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool does not support volume creation from an existing volume");
-
-    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support vol deletion");
-
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support changing of volume capacity");
 
     public abstract void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel);
 

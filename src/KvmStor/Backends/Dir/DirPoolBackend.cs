@@ -11,10 +11,6 @@ public sealed class DirPoolBackend(ICommandRunner runner) : FileVolumePoolBacken
 {
     public override PoolType Type => PoolType.Dir;
 
-    public override BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Delete | BackendCapabilities.Refresh |
-        LocalFileVolumes.Capabilities;
-
     public override bool CheckActive(PoolDefinition pool) => Directory.Exists(LocalTargetDirectory.RequirePath(pool));
 
     public override void Build(PoolDefinition pool, PoolBuildFlags flags)
@@ -24,11 +20,4 @@ public sealed class DirPoolBackend(ICommandRunner runner) : FileVolumePoolBacken
             throw StorageException.Invalid($"No source device specified when formatting pool '{pool.Name}'");
         LocalTargetDirectory.Build(pool);
     }
-
-    public override void Start(PoolDefinition pool) { }
-
-    public override void Stop(PoolDefinition pool) { }
-
-    public override string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport("pool type 'dir' does not support source discovery");
 }

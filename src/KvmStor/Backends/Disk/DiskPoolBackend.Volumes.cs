@@ -63,9 +63,6 @@ public sealed partial class DiskPoolBackend
         RemovePartition(pool, partition.Name);
     }
 
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support changing of volume capacity");
-
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
         var partition = RequireDataPartition(pool, volume, "upload to");

@@ -9,19 +9,14 @@ namespace KvmStor.Backends.Disk;
 /// </summary>
 /// <param name="deviceExists">Whether a device node exists; tests replaying recorded output stand in paths absent here.</param>
 public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage usage, Func<string, bool>? deviceExists = null)
-    : IPoolBackend, IVolumeBackend
+    : IPoolBackend, IPoolChecker, IPoolBuilder, IPoolStarter, IPoolDeleter, ISourceFinder,
+      IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
     private const int WipeBytes = 1 << 20;
 
     public DiskPoolBackend(ICommandRunner runner) : this(runner, new DeviceUsage()) { }
 
     public PoolType Type => PoolType.Disk;
-
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Delete
-        | BackendCapabilities.Refresh | BackendCapabilities.FindSources | BackendCapabilities.CreateVolume
-        | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.UploadVolume
-        | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
 
     /// <summary>libvirt's check: the pool is running while its device exists.</summary>
     public bool CheckActive(PoolDefinition pool) => DeviceExists(Device(pool).Path);
@@ -45,8 +40,6 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage u
         PartedCommands.RequireInstalled(runner);
         DeviceProbeDecision.Require(device, LabelFormat(pool), new DeviceProbe(runner).ProbeForLabel(device, LabelFormat(pool)), writeLabel: false, expectsPartitionTable: true);
     }
-
-    public void Stop(PoolDefinition pool) { }
 
     /// <summary>Wipes the label: the first and last MiB of the device are zeroed (libvirt's rule).</summary>
     public void Delete(PoolDefinition pool)
@@ -72,7 +65,7 @@ public sealed partial class DiskPoolBackend(ICommandRunner runner, DeviceUsage u
         };
     }
 
-    public string FindSources(string? sourceSpecXml) => new DiskSourceFinder(runner).FindSources();
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml) => new DiskSourceFinder(runner).FindSources();
 
     /// <summary>
     /// The partition table, with each partition's content type read by blkid. <paramref name="probe"/> limits blkid to

@@ -1,6 +1,5 @@
 using KvmStor.Host;
 using KvmStor.Model;
-using KvmStor.Xml;
 
 namespace KvmStor.Backends.Disk;
 
@@ -12,13 +11,10 @@ public sealed class DiskSourceFinder(ICommandRunner runner)
 {
     public static CommandLine ListCommand { get; } = BlockDevices.ListCommand(wholeDisksOnly: true);
 
-    public string FindSources()
-    {
-        var sources = new BlockDevices(runner).List(wholeDisksOnly: true).Select(d => new PoolSource
+    public IReadOnlyList<PoolSource> FindSources() =>
+        new BlockDevices(runner).List(wholeDisksOnly: true).Select(d => new PoolSource
         {
             Devices = [new PoolSourceDevice { Path = d.Path }],
             Format = d.PartitionTable is { } label ? PartedCommands.PoolFormatName(label) : null,
-        });
-        return SourcesXml.Format(PoolType.Disk, sources);
-    }
+        }).ToList();
 }

@@ -34,7 +34,7 @@ public sealed class FsPoolBackend(ICommandRunner runner, string? mountTablePath 
         Runner.RunChecked(MkfsCommand.Format(format, device));
     }
 
-    public override string FindSources(string? sourceSpecXml) => new FsSourceFinder(Runner).FindSources();
+    public override IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml) => new FsSourceFinder(Runner).FindSources();
 
     /// <summary>Beyond libvirt: a mounted filesystem is never formatted, not even with --overwrite.</summary>
     private void RefuseMountedDevice(string device)

@@ -1,6 +1,5 @@
 using KvmStor.Host;
 using KvmStor.Model;
-using KvmStor.Xml;
 
 namespace KvmStor.Backends.Fs;
 
@@ -10,15 +9,13 @@ namespace KvmStor.Backends.Fs;
 /// </summary>
 public sealed class FsSourceFinder(ICommandRunner runner)
 {
-    public string FindSources()
-    {
-        var sources = new BlockDevices(runner).List(wholeDisksOnly: false)
+    public IReadOnlyList<PoolSource> FindSources() =>
+        new BlockDevices(runner).List(wholeDisksOnly: false)
             .Where(d => d.FileSystem is { } fs && fs != "auto" && PoolFormats.FileSystem.Contains(fs))
             .Select(d => new PoolSource
             {
                 Devices = [new PoolSourceDevice { Path = d.Path }],
                 Format = d.FileSystem,
-            });
-        return SourcesXml.Format(PoolType.Fs, sources);
-    }
+            })
+            .ToList();
 }

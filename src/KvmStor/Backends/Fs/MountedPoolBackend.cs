@@ -9,7 +9,7 @@ namespace KvmStor.Backends.Fs;
 /// mount table shows the pool's source on the target; start mounts, stop unmounts (each only when needed, as in
 /// libvirt); the target directory and its files are handled as in a dir pool.
 /// </summary>
-public abstract class MountedPoolBackend : FileVolumePoolBackend
+public abstract class MountedPoolBackend : FileVolumePoolBackend, IPoolStarter, IPoolStopper, ISourceFinder
 {
     private readonly string _mountTablePath;
 
@@ -20,12 +20,6 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
     {
         _mountTablePath = mountTablePath ?? MountTable.DefaultPath;
     }
-
-    /// <summary>fs and netfs can do the same: every pool step, source discovery, and the file-volume operations.</summary>
-    public override BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop |
-        BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources |
-        LocalFileVolumes.Capabilities;
 
     /// <summary>libvirt's validity check of the pool's source before any mount-table lookup.</summary>
     protected abstract void Validate(PoolDefinition pool);
@@ -38,7 +32,10 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         return WaitOnServer($"mount check of {MountCommand.PoolSource(pool)}", () => IsMounted(pool));
     }
 
-    public override void Start(PoolDefinition pool)
+    /// <summary>Each type finds its own sources (fs: local block devices; netfs: a server's exports).</summary>
+    public abstract IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml);
+
+    public void Start(PoolDefinition pool)
     {
         Validate(pool);
         string source = MountCommand.PoolSource(pool);
@@ -47,7 +44,7 @@ public abstract class MountedPoolBackend : FileVolumePoolBackend
         Runner.RunChecked(OnServer(MountCommand.Mount(pool), $"mount of {source}"));
     }
 
-    public override void Stop(PoolDefinition pool)
+    public void Stop(PoolDefinition pool)
     {
         Validate(pool);
         string source = MountCommand.PoolSource(pool);

@@ -46,7 +46,7 @@ public sealed class NetFsPoolBackend(ICommandRunner runner, string? mountTablePa
         if ((flags & (PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)) != 0) RequireDeviceToFormat(pool);
     }
 
-    public override string FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
+    public override IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml) => new NetFsSourceFinder(Runner, networkLimit).Find(sourceSpecXml);
 
     // A look at the mount table or the mounted directory is a native call that cannot be cancelled: it stays on a
     // bounded thread (NetworkTimeout). Commands get the runner's time limit, which ends them.

@@ -22,7 +22,7 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner, TimeSpan? n
     public static CommandLine GlusterCommand(string host) =>
         new(GlusterProgram, "--xml", "--log-file=/dev/null", "volume", "info", "all", "--remote-host=" + host);
 
-    public string Find(string? sourceSpecXml)
+    public IReadOnlyList<PoolSource> Find(string? sourceSpecXml)
     {
         if (sourceSpecXml is null) throw StorageException.InvalidArg("hostname must be specified for netfs sources");
         var spec = SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.NetFs);
@@ -34,7 +34,7 @@ public sealed partial class NetFsSourceFinder(ICommandRunner runner, TimeSpan? n
         int glusterVolumes = FindGlusterVolumes(host, found, PoolType.NetFs);
         if (!nfsAnswered && glusterVolumes == 0)
             throw _timeout ?? StorageException.Failed($"no storage pools were found on host '{host}'");
-        return SourcesXml.Format(PoolType.NetFs, found);
+        return found;
     }
 
     private StorageException? _timeout;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using KvmStor.Host;
-using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Backends.Fs;
 

@@ -14,7 +14,9 @@ namespace KvmStor.Backends.Gluster;
 /// abandoned on a thread, but glfs_fini costs 11 s per connection). Volumes are named as libvirt names them:
 /// type network (netdir for directories), key "volume/dir/name", path "gluster://host[:port]/volume/dir/name".
 /// </summary>
-public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolumeFormatRecords
+public sealed class GlusterPoolBackend : IPoolBackend, IPoolChecker, IPoolStarter, IPoolStopper, ISourceFinder,
+    IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer, IVolumeUploader, IVolumeDownloader, IVolumeWiper,
+    IUsesVolumeFormatRecords
 {
     private readonly NetFsPoolBackend _mounted;
     private readonly GlusterMounts _mounts;
@@ -39,13 +41,6 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
     /// <summary>The volumes are files of the private mount, so they keep recorded formats as a netfs pool's do.</summary>
     public IVolumeFormatRecords FormatRecords { set => _mounted.FormatRecords = value; }
 
-    /// <summary>libvirt's gluster pools can refresh, find sources and delete volumes; kvmstor does all volume work.</summary>
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.Refresh |
-        BackendCapabilities.FindSources | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom |
-        BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume |
-        BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
-
     private (GlusterLocation Location, PoolDefinition Mounted) View(PoolDefinition pool)
     {
         var location = GlusterLocation.Of(pool);
@@ -53,8 +48,6 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
     }
 
     public bool CheckActive(PoolDefinition pool) => _mounted.CheckActive(View(pool).Mounted);
-
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
     /// <summary>The FUSE client's mount helper; without it the pool type cannot work (every other type still does).</summary>
     public const string MountHelper = "/sbin/mount.glusterfs";
@@ -87,21 +80,19 @@ public sealed class GlusterPoolBackend : IPoolBackend, IVolumeBackend, IUsesVolu
         RemoveMountPoint(mounted);
     }
 
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
     /// <summary>Capacity from statvfs of the mounted volume; a gluster pool has no target whose permissions could show.</summary>
     public PoolRefreshResult Refresh(PoolDefinition pool) =>
         _mounted.Refresh(View(pool).Mounted) with { TargetPermissions = null };
 
     /// <summary>The gluster CLI's volume list, as for netfs, but each volume is a source &lt;name&gt;.</summary>
-    public string FindSources(string? sourceSpecXml)
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml)
     {
         if (sourceSpecXml is null) throw StorageException.InvalidArg("hostname must be specified for gluster sources");
         var spec = SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.Gluster);
         if (spec.Hosts.Count != 1) throw StorageException.Unsupported("Expected exactly 1 host for the storage pool");
         var found = new List<PoolSource>();
         new NetFsSourceFinder(_runner, _networkLimit).FindGlusterVolumes(spec.Hosts[0].Name, found, PoolType.Gluster);
-        return SourcesXml.Format(PoolType.Gluster, found);
+        return found;
     }
 
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)

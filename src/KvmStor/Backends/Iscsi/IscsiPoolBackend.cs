@@ -11,7 +11,7 @@ namespace KvmStor.Backends.Iscsi;
 /// iscsiadm (node record, CHAP, custom initiator interface), stop logs out, refresh rescans the session and lists
 /// the disk LUNs from sysfs as volumes unit:B:T:L under their stable /dev/disk/by-path names.
 /// </summary>
-public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
+public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend, IPoolChecker, IPoolStarter, IPoolStopper, ISourceFinder
 {
     private readonly ICommandRunner _runner;
     private readonly IPoolSecrets _secrets;
@@ -37,15 +37,8 @@ public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
 
     public PoolType Type => PoolType.Iscsi;
 
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.Refresh
-        | BackendCapabilities.FindSources | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume
-        | BackendCapabilities.WipeVolume;
-
     /// <summary>Running while the kernel holds a session to the target (read from sysfs, no process).</summary>
     public bool CheckActive(PoolDefinition pool) => IscsiSession.FromSysfs(Roots, IscsiPortal.Of(pool.Source).Target) is not null;
-
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
     /// <summary>
     /// Logs in unless a session to the target exists. Same iscsiadm calls as libvirt, in one different order: the
@@ -74,8 +67,6 @@ public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
         _iscsiadm.LogOut(portal.Argument, portal.Target, iface);
     }
 
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
     public PoolRefreshResult Refresh(PoolDefinition pool)
     {
         var portal = IscsiPortal.Of(pool.Source);
@@ -87,7 +78,7 @@ public sealed partial class IscsiPoolBackend : DeviceVolumeBackend, IPoolBackend
         return RefreshOf(volumes) with { Source = IscsiPortal.WithPort(pool.Source) };
     }
 
-    public string FindSources(string? sourceSpecXml) => new IscsiSourceFinder(_iscsiadm, _interfaces).FindSources(sourceSpecXml);
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml) => new IscsiSourceFinder(_iscsiadm, _interfaces).FindSources(sourceSpecXml);
 
     /// <summary>
     /// CHAP from the pool's &lt;auth&gt;: method and user name through iscsiadm (as libvirt), the password straight into

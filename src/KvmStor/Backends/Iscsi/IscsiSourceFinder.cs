@@ -9,7 +9,7 @@ namespace KvmStor.Backends.Iscsi;
 /// </summary>
 internal sealed class IscsiSourceFinder(IscsiAdm iscsiadm, IscsiInterfaces interfaces)
 {
-    public string FindSources(string? sourceSpecXml)
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml)
     {
         if (sourceSpecXml is null) throw StorageException.InvalidArg("hostname must be specified for iscsi sources");
         var spec = SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.Iscsi);
@@ -19,11 +19,11 @@ internal sealed class IscsiSourceFinder(IscsiAdm iscsiadm, IscsiInterfaces inter
         if (spec.InitiatorIqn is { } iqn)
             iface = interfaces.Find(iqn) ?? throw StorageException.Failed($"no iSCSI interface defined for IQN {iqn}");
         var targets = iscsiadm.DiscoverTargets(IscsiPortal.ArgumentFor(host), persist: false, iface);
-        return SourcesXml.Format(PoolType.Iscsi, targets.Select(t => new PoolSource
+        return targets.Select(t => new PoolSource
         {
             Hosts = [host],
             Devices = [new PoolSourceDevice { Path = t }],
             InitiatorIqn = spec.InitiatorIqn,
-        }));
+        }).ToList();
     }
 }

@@ -10,19 +10,13 @@ namespace KvmStor.Backends.IscsiDirect;
 /// target logs in, does its work and logs out. Start therefore proves the login works (target, initiator IQN, CHAP)
 /// and stop has nothing left to log out of. Volumes are the LUNs: they cannot be created, deleted or resized here.
 /// </summary>
-public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : Devices.FoundVolumesBackend, IPoolBackend
+public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets)
+    : Devices.FoundVolumesBackend, IPoolBackend, IPoolChecker, IPoolStarter, IPoolStopper, ISourceFinder
 {
     public PoolType Type => PoolType.IscsiDirect;
 
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.Refresh
-        | BackendCapabilities.FindSources | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume
-        | BackendCapabilities.WipeVolume;
-
     /// <summary>As in libvirt: a pool marked active stays active (asking the target here would block every listing).</summary>
     public bool CheckActive(PoolDefinition pool) => true;
-
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
     public void Start(PoolDefinition pool)
     {
@@ -32,12 +26,10 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : Devices.Found
     /// <summary>Nothing to do: no session outlives the command that opened it.</summary>
     public void Stop(PoolDefinition pool) { }
 
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
     public PoolRefreshResult Refresh(PoolDefinition pool) => RefreshOf(ListVolumes(pool));
 
     /// <summary>SendTargets discovery on the spec's one host, with its initiator IQN: one &lt;source&gt; per target.</summary>
-    public string FindSources(string? sourceSpecXml)
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml)
     {
         if (sourceSpecXml is null) throw StorageException.InvalidArg("hostname must be specified for iscsi sources");
         var spec = SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.IscsiDirect);
@@ -47,13 +39,12 @@ public sealed class IscsiDirectPoolBackend(IPoolSecrets secrets) : Devices.Found
         IReadOnlyList<string> targets;
         using (var session = IscsiSession.Open(new IscsiLogin(portal, null, initiator)))
             targets = session.DiscoverTargets();
-        var sources = targets.Select(t => new PoolSource
+        return targets.Select(t => new PoolSource
         {
             Hosts = [spec.Hosts[0]],
             Devices = [new PoolSourceDevice { Path = t }],
             InitiatorIqn = initiator,
-        });
-        return SourcesXml.Format(PoolType.IscsiDirect, sources);
+        }).ToList();
     }
 
     public override IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)

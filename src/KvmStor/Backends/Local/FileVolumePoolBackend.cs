@@ -6,9 +6,14 @@ namespace KvmStor.Backends.Local;
 
 /// <summary>
 /// The base of every pool type whose volumes are files in its target directory (dir, fs, netfs, vstorage):
-/// the volume half is the same for all of them and lives in <see cref="LocalFileVolumes"/>.
+/// the volume half is the same for all of them and lives in <see cref="LocalFileVolumes"/>. Each has a check, a build
+/// (at least the target directory) and a delete, and every volume operation; start, stop and source discovery are each
+/// type's own.
 /// </summary>
-public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBackend, IVolumeBackend, IUsesVolumeFormatRecords
+public abstract class FileVolumePoolBackend(ICommandRunner runner)
+    : IPoolBackend, IPoolChecker, IPoolBuilder, IPoolDeleter,
+      IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer, IVolumeUploader, IVolumeDownloader, IVolumeWiper,
+      IUsesVolumeFormatRecords
 {
     private readonly LocalFileVolumes _volumes = new(runner);
 
@@ -17,12 +22,8 @@ public abstract class FileVolumePoolBackend(ICommandRunner runner) : IPoolBacken
     protected ICommandRunner Runner { get; } = runner;
 
     public abstract PoolType Type { get; }
-    public abstract BackendCapabilities Capabilities { get; }
     public abstract bool CheckActive(PoolDefinition pool);
     public abstract void Build(PoolDefinition pool, PoolBuildFlags flags);
-    public abstract void Start(PoolDefinition pool);
-    public abstract void Stop(PoolDefinition pool);
-    public abstract string FindSources(string? sourceSpecXml);
 
     public virtual void Delete(PoolDefinition pool) => LocalTargetDirectory.Delete(pool);
 

@@ -12,13 +12,9 @@ namespace KvmStor.Backends.Local;
 /// are built in a private <see cref="VolumeBuildArea"/> and renamed into place only when complete; a volume's format
 /// is the recorded one (<see cref="IVolumeFormatRecords"/>), never re-guessed from bytes a guest wrote.
 /// </summary>
-public sealed class LocalFileVolumes : IVolumeBackend
+public sealed class LocalFileVolumes : IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer,
+    IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
-    public const BackendCapabilities Capabilities =
-        BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume |
-        BackendCapabilities.ResizeVolume | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume |
-        BackendCapabilities.WipeVolume;
-
     private readonly QemuImgTool _qemuImg;
     private readonly LocalVolumeBuilder _builder;
     private readonly LocalVolumeCloner _cloner;

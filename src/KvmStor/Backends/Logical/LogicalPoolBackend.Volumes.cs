@@ -72,9 +72,6 @@ public sealed partial class LogicalPoolBackend
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags) =>
         RemoveVolume(volume.Target.Path ?? $"{TargetPath(pool)}/{volume.Name}");
 
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
-        throw StorageException.NoSupport("storage pool does not support changing of volume capacity");
-
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range,
         ByteProgress? progress, CancellationToken cancel)
     {

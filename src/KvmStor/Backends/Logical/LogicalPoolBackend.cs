@@ -8,19 +8,14 @@ namespace KvmStor.Backends.Logical;
 /// An LVM volume group; its active LVs are the volumes. Everything goes through lvm's tools (run by the injected
 /// <see cref="ICommandRunner"/>, so tests can replay them), with libvirt's command lines and rules.
 /// </summary>
-public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
+public sealed partial class LogicalPoolBackend : IPoolBackend, IPoolChecker, IPoolBuilder, IPoolStarter, IPoolStopper, IPoolDeleter, ISourceFinder,
+    IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
     private readonly LvmTools _lvm;
 
     public LogicalPoolBackend(ICommandRunner runner) => _lvm = new LvmTools(runner);
 
     public PoolType Type => PoolType.Logical;
-
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop
-        | BackendCapabilities.Delete | BackendCapabilities.Refresh | BackendCapabilities.FindSources
-        | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume
-        | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
 
     /// <summary>Running when /dev/&lt;vg&gt; exists (some LV is active) and the VG is on the configured devices (libvirt's check).</summary>
     public bool CheckActive(PoolDefinition pool)
@@ -102,10 +97,10 @@ public sealed partial class LogicalPoolBackend : IPoolBackend, IVolumeBackend
     }
 
     /// <summary>Every VG with its PVs (the source spec, if any, narrows nothing: libvirt ignores it for logical pools).</summary>
-    public string FindSources(string? sourceSpecXml)
+    public IReadOnlyList<PoolSource> FindSources(string? sourceSpecXml)
     {
         if (sourceSpecXml is not null) SourcesXml.ParseSourceSpec(sourceSpecXml, PoolType.Logical);
-        return SourcesXml.Format(PoolType.Logical, ListVolumeGroups());
+        return ListVolumeGroups();
     }
 
     /// <summary>vgscan (its failure only means a less fresh view, as in libvirt), then the PVs of every VG.</summary>

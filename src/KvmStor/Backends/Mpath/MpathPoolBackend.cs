@@ -9,7 +9,7 @@ namespace KvmStor.Backends.Mpath;
 /// /dev/mapper/NAME (key = path). There is nothing to start or stop, and only one such pool per host (the engine's
 /// source-conflict rule). Volumes cannot be created or deleted; their data can be uploaded, downloaded and wiped.
 /// </summary>
-public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : DeviceVolumeBackend(roots), IPoolBackend
+public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : DeviceVolumeBackend(roots), IPoolBackend, IPoolChecker
 {
     private readonly DmsetupTool _dmsetup = new(runner);
 
@@ -17,24 +17,11 @@ public sealed class MpathPoolBackend(ICommandRunner runner, HostRoots roots) : D
 
     public PoolType Type => PoolType.Mpath;
 
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Refresh
-        | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
-
     /// <summary>libvirt's check: the pool runs while /dev/mapper (or the old /dev/mpath) exists.</summary>
     public bool CheckActive(PoolDefinition pool) =>
         Directory.Exists(Roots.OnHost("/dev/mapper")) || Directory.Exists(Roots.OnHost("/dev/mpath"));
 
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
-    public void Start(PoolDefinition pool) { }
-    public void Stop(PoolDefinition pool) { }
-
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
     public PoolRefreshResult Refresh(PoolDefinition pool) => RefreshOf(ListVolumes(pool));
-
-    public string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport("pool type 'mpath' does not support source discovery");
 
     /// <summary>
     /// The multipath maps. A kernel without device-mapper (no misc device "device-mapper" in sysfs, even when udev left a

@@ -7,19 +7,14 @@ namespace KvmStor.Backends.Rbd;
 /// has nothing to build, start or stop: starting it is a refresh, which connects to the monitors of its &lt;host&gt;
 /// entries with the cephx key of its &lt;auth&gt; secret. Volumes are type network, key and path "pool/image".
 /// </summary>
-public sealed partial class RbdPoolBackend : IPoolBackend, IVolumeBackend
+public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker,
+    IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
     private readonly IPoolSecrets _secrets;
 
     public RbdPoolBackend(IPoolSecrets secrets) => _secrets = secrets;
 
     public PoolType Type => PoolType.Rbd;
-
-    /// <summary>libvirt's rbd callbacks, plus upload and download (libvirt has neither for rbd).</summary>
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Refresh | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom
-        | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume | BackendCapabilities.WipeVolume
-        | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume;
 
     /// <summary>libvirt has no check for rbd: a pool is running when its cluster answers.</summary>
     public bool CheckActive(PoolDefinition pool)
@@ -35,14 +30,6 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IVolumeBackend
         }
     }
 
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
-
-    public void Start(PoolDefinition pool) => Connect(pool);
-
-    public void Stop(PoolDefinition pool) { }
-
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
     /// <summary>Cluster size and free space (rados_cluster_stat), the Ceph pool's bytes as allocation, and every image.</summary>
     public PoolRefreshResult Refresh(PoolDefinition pool)
     {
@@ -56,9 +43,6 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IVolumeBackend
             Volumes = ListVolumes(pool),
         };
     }
-
-    public string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport("pool type 'rbd' does not support source discovery");
 
     private RadosConnection Connect(PoolDefinition pool) => RadosConnection.For(pool, _secrets);
 }

@@ -1,5 +1,5 @@
 using KvmStor.Host;
-using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Backends.Rbd;
 

@@ -11,7 +11,7 @@ namespace KvmStor.Backends.Scsi;
 /// their data can be uploaded, downloaded and wiped (<see cref="DeviceVolumeBackend"/>). Everything host-side goes
 /// through sysfs/devfs under <see cref="HostRoots"/> and udev's scsi_id through the command runner.
 /// </summary>
-public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend
+public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend, IPoolChecker, IPoolStarter, IPoolStopper
 {
     private readonly ScsiHosts _scsiHosts;
     private readonly ScsiAdapterResolver _adapters;
@@ -36,14 +36,8 @@ public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend
 
     public PoolType Type => PoolType.Scsi;
 
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Start | BackendCapabilities.Stop | BackendCapabilities.Refresh
-        | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
-
     /// <summary>Running while the adapter's SCSI host exists; an fc_host whose vHBA is not there yet is simply inactive.</summary>
     public bool CheckActive(PoolDefinition pool) => _adapters.TryResolve(pool.Source.Adapter) is { } host && _scsiHosts.Exists(host);
-
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
 
     /// <summary>fc_host adapters get their vHBA created when it does not exist; scsi_host adapters need nothing.</summary>
     public void Start(PoolDefinition pool)
@@ -61,8 +55,6 @@ public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend
         if (adapter is { Kind: AdapterKind.FcHost } && (adapter.Managed == true || createdHere))
             _vhbas.Delete(adapter);
     }
-
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
 
     /// <summary>Rescans the host, then lists its disk and cdrom LUNs; capacity and allocation are their sums.</summary>
     public PoolRefreshResult Refresh(PoolDefinition pool)
@@ -88,9 +80,6 @@ public sealed class ScsiPoolBackend : DeviceVolumeBackend, IPoolBackend
                 : null,
         };
     }
-
-    public string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport("pool type 'scsi' does not support source discovery");
 
     protected override IReadOnlyList<VolumeDefinition> Devices(PoolDefinition pool) => _luns.List(pool.TargetPath, _adapters.Resolve(pool.Source.Adapter));
 

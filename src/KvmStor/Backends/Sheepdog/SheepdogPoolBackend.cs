@@ -10,7 +10,7 @@ namespace KvmStor.Backends.Sheepdog;
 /// or build; a refresh asks the cluster. Beyond libvirt: clones (a snapshot plus "dog vdi clone"), and volumes are
 /// read from one listing instead of one dog run per VDI.
 /// </summary>
-public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
+public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer
 {
     private readonly SheepdogTool _dog;
     private readonly Func<string> _newSnapshotTag;
@@ -24,22 +24,6 @@ public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
     }
 
     public PoolType Type => PoolType.Sheepdog;
-
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Refresh | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom
-        | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume;
-
-    /// <summary>A cluster pool keeps nothing on this host that a reboot could lose; the next refresh tells whether the cluster answers.</summary>
-    public bool CheckActive(PoolDefinition pool) => true;
-
-    public void Build(PoolDefinition pool, PoolBuildFlags flags) { }
-    public void Start(PoolDefinition pool) { }
-    public void Stop(PoolDefinition pool) { }
-
-    public void Delete(PoolDefinition pool) => throw StorageException.NoSupport("pool does not support pool deletion");
-
-    public string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport($"pool type '{Type.ToXmlName()}' does not support source discovery");
 
     public PoolRefreshResult Refresh(PoolDefinition pool)
     {
@@ -127,15 +111,6 @@ public sealed class SheepdogPoolBackend : IPoolBackend, IVolumeBackend
             throw StorageException.Unsupported("sheepdog allocates a volume's blocks on first write; --allocate is not supported");
         _dog.Run(SheepdogCommands.VdiResize(pool, volume.Name, capacity));
     }
-
-    public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool doesn't support volume upload");
-
-    public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool doesn't support volume download");
-
-    public void Wipe(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm, ByteProgress? progress, CancellationToken cancel) =>
-        throw StorageException.NoSupport("storage pool doesn't support volume wiping");
 
     /// <summary>libvirt's key is the pool's source name (the pool name when none is given) and the VDI name; the path is the VDI name.</summary>
     public static string KeyOf(PoolDefinition pool, string vdi) => $"{pool.Source.Name ?? pool.Name}/{vdi}";

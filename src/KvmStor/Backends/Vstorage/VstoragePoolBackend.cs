@@ -10,7 +10,7 @@ namespace KvmStor.Backends.Vstorage;
 /// shows "vstorage://&lt;cluster&gt;" there. Build and delete handle the target directory, and the volumes are files in
 /// it, exactly as in a dir pool.
 /// </summary>
-public sealed class VstoragePoolBackend : FileVolumePoolBackend
+public sealed class VstoragePoolBackend : FileVolumePoolBackend, IPoolStarter, IPoolStopper
 {
     private readonly string _mountTablePath;
     private readonly Func<uint, string> _userName;
@@ -31,16 +31,12 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
 
     public override PoolType Type => PoolType.Vstorage;
 
-    public override BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Start | BackendCapabilities.Stop
-        | BackendCapabilities.Delete | BackendCapabilities.Refresh | LocalFileVolumes.Capabilities;
-
     public override bool CheckActive(PoolDefinition pool) => IsMounted(pool);
 
     /// <summary>Makes the target directory, as for a dir pool (--overwrite / --no-overwrite have nothing to format, as there).</summary>
     public override void Build(PoolDefinition pool, PoolBuildFlags flags) => LocalTargetDirectory.Build(pool);
 
-    public override void Start(PoolDefinition pool)
+    public void Start(PoolDefinition pool)
     {
         if (IsMounted(pool)) return;
         var command = VstorageMountCommand.Mount(pool, _userName, _groupName, AccountNames.EffectiveUserId, AccountNames.EffectiveGroupId);
@@ -51,14 +47,11 @@ public sealed class VstoragePoolBackend : FileVolumePoolBackend
         Runner.RunChecked(command.Within(CommandTimeLimit.Network(command.ToString())));
     }
 
-    public override void Stop(PoolDefinition pool)
+    public void Stop(PoolDefinition pool)
     {
         if (!IsMounted(pool)) return;
         Runner.RunChecked(VstorageMountCommand.Unmount(pool));
     }
-
-    public override string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport($"pool type '{Type.ToXmlName()}' does not support source discovery");
 
     private bool IsMounted(PoolDefinition pool) =>
         MountTable.Read(_mountTablePath).IsMounted(VstorageMountCommand.FileSystemName(pool), LocalTargetDirectory.RequirePath(pool));

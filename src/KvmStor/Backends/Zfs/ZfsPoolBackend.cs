@@ -8,7 +8,8 @@ namespace KvmStor.Backends.Zfs;
 /// /dev/zvol/&lt;name&gt;/&lt;vol&gt;. Everything goes through zfs and zpool with libvirt's command lines; names zfs would
 /// refuse are refused before anything runs.
 /// </summary>
-public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
+public sealed partial class ZfsPoolBackend : IPoolBackend, IPoolChecker, IPoolBuilder, IPoolDeleter,
+    IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
     private readonly ZfsTools _zfs;
     private readonly ZvolDevices _devices;
@@ -26,16 +27,9 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
 
     public PoolType Type => PoolType.Zfs;
 
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.Check | BackendCapabilities.Build | BackendCapabilities.Delete | BackendCapabilities.Refresh
-        | BackendCapabilities.CreateVolume | BackendCapabilities.CreateVolumeFrom | BackendCapabilities.DeleteVolume | BackendCapabilities.ResizeVolume
-        | BackendCapabilities.UploadVolume | BackendCapabilities.DownloadVolume | BackendCapabilities.WipeVolume;
-
     /// <summary>Running while the pool (or dataset) exists: a zpool is imported at boot, there is nothing to start.</summary>
     public bool CheckActive(PoolDefinition pool) => _zfs.TryRun(ZfsCommands.CheckDataset(Dataset(pool))).Success;
 
-    public void Start(PoolDefinition pool) { }
-    public void Stop(PoolDefinition pool) { }
 
     /// <summary>
     /// zpool create NAME DEVICES…, or for a dataset name a non-mounted dataset inside its existing zpool. Beyond libvirt:
@@ -84,9 +78,6 @@ public sealed partial class ZfsPoolBackend : IPoolBackend, IVolumeBackend
             Volumes = ListVolumes(pool),
         };
     }
-
-    public string FindSources(string? sourceSpecXml) =>
-        throw StorageException.NoSupport($"pool type '{Type.ToXmlName()}' does not support source discovery");
 
     /// <summary>The pool's source name (libvirt defaults it to the pool name), checked against ZFS's rules.</summary>
     private static string Dataset(PoolDefinition pool)

@@ -1,5 +1,6 @@
 using KvmStor.Host;
 using KvmStor.Images;
+using KvmStor.Model;
 
 namespace KvmStor.Backends.Zfs;
 

@@ -2,6 +2,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Iscsi;
 using KvmStor.Images;
 using KvmStor.Model;
+using KvmStor.Xml;
 using static KvmStor.Tests.Backends.Iscsi.IscsiRecorded;
 
 namespace KvmStor.Tests.Backends.Iscsi;
@@ -243,7 +244,7 @@ public class IscsiPoolBackendTests : IDisposable
     public void DiscoveryListsEveryTargetAsASource()
     {
         Runner.Expect($"iscsiadm --mode discovery --type sendtargets --portal {Portal} --op nonpersistent", Read("discovery-sendtargets.txt"));
-        string xml = _host.Backend().FindSources("<source><host name='127.0.0.1'/></source>");
+        string xml = SourcesXml.Format(PoolType.Iscsi, _host.Backend().FindSources("<source><host name='127.0.0.1'/></source>"));
         Assert.Equal("""
             <sources>
               <source>
@@ -266,7 +267,7 @@ public class IscsiPoolBackendTests : IDisposable
         Runner.Expect("iscsiadm --mode iface", Read("iface-list-custom.txt"))
             .Expect($"iscsiadm --mode discovery --type sendtargets --portal 127.0.0.1:3261,1 --op nonpersistent --interface kvmstor-iface-57e62aa1",
                 "127.0.0.1:3261,1 iqn.2024-01.test.kvmstor:target1\n");
-        string xml = _host.Backend().FindSources($"<source><host name='127.0.0.1' port='3261'/><initiator><iqn name='{Initiator}'/></initiator></source>");
+        string xml = SourcesXml.Format(PoolType.Iscsi, _host.Backend().FindSources($"<source><host name='127.0.0.1' port='3261'/><initiator><iqn name='{Initiator}'/></initiator></source>"));
         Assert.Contains($"<host name='127.0.0.1' port='3261'/>\n    <device path='{Target}'/>\n    <initiator>\n      <iqn name='{Initiator}'/>\n    </initiator>", xml);
     }
 

@@ -3,6 +3,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Iscsi;
 using KvmStor.Engine;
 using KvmStor.Guests;
+using KvmStor.Model;
 using static KvmStor.Tests.Backends.Iscsi.IscsiRecorded;
 
 namespace KvmStor.Tests.Backends.Iscsi;

@@ -2,6 +2,7 @@ using KvmStor.Backends;
 using KvmStor.Backends.Mpath;
 using KvmStor.Backends.Scsi;
 using KvmStor.Engine;
+using KvmStor.Model;
 using static KvmStor.Tests.Backends.Scsi.ScsiReplay;
 
 namespace KvmStor.Tests.Backends.Scsi;

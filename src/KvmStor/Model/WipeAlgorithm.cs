@@ -1,4 +1,4 @@
-namespace KvmStor.Images;
+namespace KvmStor.Model;
 
 /// <summary>vol-wipe's algorithms (virStorageVolWipeAlgorithm), in libvirt's order.</summary>
 public enum WipeAlgorithm { Zero, Nnsa, Dod, Bsi, Gutmann, Schneier, Pfitzner7, Pfitzner33, Random, Trim }

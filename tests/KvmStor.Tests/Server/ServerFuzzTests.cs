@@ -20,7 +20,7 @@ public sealed class ServerFuzzTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         var started = new TaskCompletionSource();
-        _server = Task.Run(() => ServerRunner.RunAsync(_state.OpenHost(), new ServeOptions(Socket), _stop.Token, started.SetResult));
+        _server = Task.Run(() => ServerRunner.RunAsync(_state.OpenHost(), new ServeOptions(Socket), _stop.Token, _ => started.SetResult()));
         return started.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 

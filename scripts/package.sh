@@ -48,11 +48,13 @@ install -D -m 0644 "$root/contrib/kvmstor.bash-completion" "$pkg/usr/share/bash-
 mkdir -p "$pkg/usr/share/man/man1"
 "$binary" man "$root/README.md" | gzip -9n >"$pkg/usr/share/man/man1/kvmstor.1.gz"
 
-# Every unit in contrib/; the ones with an [Install] section are enabled by postinst.
+# Every unit in contrib/ and contrib/systemd/; the ones with an [Install] section are enabled by postinst, except
+# those marked "# package: not enabled" (the `kvmstor serve` socket and service: opt-in).
 units=()
-for unit in "$root"/contrib/*.service "$root"/contrib/*.socket; do
+for unit in "$root"/contrib/*.service "$root"/contrib/*.socket "$root"/contrib/systemd/*.service "$root"/contrib/systemd/*.socket; do
   [[ -e $unit ]] || continue
   install -D -m 0644 "$unit" "$pkg/lib/systemd/system/$(basename "$unit")"
+  grep -q '^# package: not enabled' "$unit" && continue
   grep -q '^\[Install\]' "$unit" && units+=("$(basename "$unit")")
 done
 

@@ -190,6 +190,8 @@ public sealed class PoolCliTests : IDisposable
         using var listener = _k.StartProcess("pool-event", "--loop", "--event", "lifecycle", "--timeout", "20");
         Thread.Sleep(1000); // let the listener take its starting point
         _k.Run("pool-define-as", "ev", "dir", "--target", $"{Pools}/ev");
+        _k.Run("pool-build", "ev");
+        // A build inside pool-start --build adds no second Created (as libvirt: Started alone).
         _k.Run("pool-start", "ev", "--build");
         _k.Run("pool-destroy", "ev");
         _k.Run("pool-undefine", "ev");

@@ -10,10 +10,14 @@ public static class ServeCommand
     public static CommandDefinition Serve => new("serve", "serve libvirt clients on a UNIX socket",
         "Listens on a UNIX socket (and its read-only twin, the same path with \"-ro\") for libvirt's remote protocol, so "
         + "virsh, python3-libvirt and other libvirt clients manage this connection's pools, volumes and secrets: "
-        + "virsh -c 'storage+unix:///system?socket=/run/kvmstor/kvmstor-sock'. Runs until interrupted.",
+        + "virsh -c 'storage+unix:///system?socket=/run/kvmstor/kvmstor-sock'. Runs until interrupted, or until "
+        + "--timeout seconds pass with no client. Started by systemd's socket activation (LISTEN_FDS), it serves the "
+        + "sockets systemd passed instead.",
         [
             OptionDefinition.Str("listen", "socket path (default /run/kvmstor/kvmstor-sock, or $XDG_RUNTIME_DIR/kvmstor/kvmstor-sock for a session)", namedOnly: true),
             OptionDefinition.Str("group", "let this group's members connect too (socket mode 0660 instead of 0600)", namedOnly: true),
+            OptionDefinition.Str("timeout", "exit after this many seconds with no client connected (as virtstoraged --timeout)", namedOnly: true),
+            OptionDefinition.Flag("libvirt-sockets", "listen where libvirt's storage and secret daemons do: /run/libvirt/virtstoraged-sock, /run/libvirt/virtsecretd-sock and their -ro twins"),
         ],
         Run);
 
@@ -22,10 +26,21 @@ public static class ServeCommand
         uint? groupId = null;
         if (command.String("group") is { } group)
             groupId = GroupIds.Find(group) ?? throw new CommandError($"no group named '{group}'");
+        command.Exclusive("listen", "libvirt-sockets");
+        uint? timeout = command.UInt("timeout");
         var host = context.Host;
+        var inherited = SystemdSockets.Take();
         string path = command.String("listen")
+            ?? (command.Flag("libvirt-sockets") ? ServeOptions.LibvirtSocketPaths[0] : null)
+            ?? (inherited.Count > 0 ? inherited[0].Name : null)
             ?? ServerRunner.DefaultSocketPath(host.IsSystem)
             ?? throw new CommandError("XDG_RUNTIME_DIR is not set: give the socket path with --listen");
+        var options = new ServeOptions(path, groupId)
+        {
+            SocketPaths = command.Flag("libvirt-sockets") ? ServeOptions.LibvirtSocketPaths : [path],
+            Inherited = inherited,
+            IdleTimeout = timeout is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null,
+        };
 
         var interrupt = context.Services.Interrupt;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token);
@@ -38,10 +53,10 @@ public static class ServeCommand
         {
             try
             {
-                ServerRunner.RunAsync(host, new ServeOptions(path, groupId), stop.Token,
-                    () =>
+                ServerRunner.RunAsync(host, options, stop.Token,
+                    endpoints =>
                     {
-                        context.Output.PrintExtra($"Listening on {path} and {path}-ro\n");
+                        context.Output.PrintExtra($"Listening on {string.Join(" and ", endpoints)}\n");
                         context.Output.Out.Flush();
                     }).GetAwaiter().GetResult();
             }

@@ -8,7 +8,20 @@ public static class ProcedureTable
 {
     private static readonly FrozenDictionary<int, Procedure> Table = Build();
 
-    public static Procedure? Find(int number) => Table.GetValueOrDefault(number);
+    /// <summary>The highest procedure number of libvirt 9.0's remote program (DOMAIN_FD_ASSOCIATE).</summary>
+    public const int LastKnownProcedure = 443;
+
+    /// <summary>
+    /// The handler of a procedure; a procedure of libvirt 9.0 that kvmstor does not serve (domains, networks, node
+    /// devices …) gets the storage driver's answer for a function it lacks, NO_SUPPORT, which clients report as
+    /// "not supported" and fall back on; a number beyond libvirt 9.0's is unknown (null).
+    /// </summary>
+    public static Procedure? Find(int number) =>
+        Table.GetValueOrDefault(number) ?? (number is >= 1 and <= LastKnownProcedure ? NotServed(number) : null);
+
+    private static Procedure NotServed(int number) =>
+        new(number, $"remote procedure {number}", ProcedureFamily.Connection,
+            c => throw new RpcFault(Protocol.RemoteError.NoSupport(Protocol.ErrorDomains.Domain, c.Procedure.Api)), Inline: true);
 
     public static IEnumerable<Procedure> All => Table.Values;
 

@@ -73,8 +73,10 @@ public sealed class UploadTransfer : IServerStream, IDisposable
                     _pieces.Writer.TryComplete();
                     return;
                 case (MessageType.Stream, MessageStatus.Error):
+                    // The client's abort: what already arrived is written, then the transfer ends (as libvirtd,
+                    // capture 145); only a vanished client cancels the write outright.
                     Aborted = true;
-                    Abort();
+                    _pieces.Writer.TryComplete();
                     return;
             }
         }

@@ -4,8 +4,10 @@ using KvmStor.Host;
 namespace KvmStor.Server.Transport;
 
 /// <summary>
-/// `kvmstor serve`: the read-write socket and its read-only twin, one task per accepted client. Who may connect is
-/// decided twice: by the socket's mode (0600, or 0660 with a group) and by the peer's credentials on every accept.
+/// `kvmstor serve`: the read-write sockets and their read-only twins (or the sockets systemd passed), one task per
+/// accepted client. Who may connect to the read-write socket is decided twice: by the socket's mode (0600, or 0660
+/// with a group) and by the peer's credentials on every accept. The read-only twin is 0666, as libvirtd's: anyone
+/// may look, and the connection refuses every call that changes something or reveals data.
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
@@ -16,14 +18,47 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ClientConnection, Task> _clients = new();
 
+    private int _clientCount;
+    private long _idleSinceTicks = Environment.TickCount64;
+
     public RpcServer(ServerState state) => _state = state;
 
-    /// <summary>Binds both sockets (replacing stale socket files, never anything else) and starts accepting.</summary>
+    /// <summary>Where it listens, read-write ones first (for the start-up message).</summary>
+    public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
+    /// <summary>How long no client has been connected (zero while one is).</summary>
+    public TimeSpan Idle => Volatile.Read(ref _clientCount) > 0
+        ? TimeSpan.Zero
+        : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _idleSinceTicks));
+
+    /// <summary>Binds every socket (replacing stale socket files, never anything else), or adopts systemd's, and starts accepting.</summary>
     public void Start()
     {
         var options = _state.Options;
-        Listen(options.SocketPath, readOnly: false);
-        Listen(options.ReadOnlySocketPath, readOnly: true);
+        var endpoints = new List<string>();
+        if (options.Inherited.Count > 0)
+        {
+            foreach (var inherited in options.Inherited.OrderBy(l => l.ReadOnly))
+            {
+                _listeners.Add(inherited.Socket);
+                _acceptLoops.Add(AcceptLoopAsync(inherited.Socket, inherited.ReadOnly));
+                endpoints.Add(inherited.Name);
+            }
+        }
+        else
+        {
+            foreach (var path in options.SocketPaths)
+            {
+                Listen(path, readOnly: false);
+                endpoints.Add(path);
+            }
+            foreach (var path in options.SocketPaths)
+            {
+                Listen(path + "-ro", readOnly: true);
+                endpoints.Add(path + "-ro");
+            }
+        }
+        Endpoints = endpoints;
         _state.Events.Start();
     }
 
@@ -40,7 +75,9 @@ public sealed class RpcServer : IAsyncDisposable
             socket.Bind(new UnixDomainSocketEndPoint(path));
             // Mode and group are set before listen(): until then a connect is refused, so no one slips in meanwhile.
             var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            if (_state.Options.GroupId is { } gid)
+            if (readOnly)
+                mode |= UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+            else if (_state.Options.GroupId is { } gid)
             {
                 FileSystem.SetOwner(path, uint.MaxValue, gid);
                 mode |= UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
@@ -85,23 +122,31 @@ public sealed class RpcServer : IAsyncDisposable
             PeerCredentials peer;
             try { peer = PeerCredentials.Of(client); }
             catch (SocketException) { client.Dispose(); continue; }
-            if (!Allowed(peer))
+            if (!readOnly && !Allowed(peer))
             {
                 client.Dispose();
                 continue;
             }
             var connection = new ClientConnection(client, _state, readOnly, peer);
+            Interlocked.Increment(ref _clientCount);
             var task = Task.Run(connection.RunAsync);
             _clients[connection] = task;
             _ = task.ContinueWith(_ =>
             {
                 _clients.TryRemove(connection, out var _);
                 connection.Dispose();
+                // The connection's calls have ended (RunAsync waits for them): idle from now on if it was the last.
+                Interlocked.Exchange(ref _idleSinceTicks, Environment.TickCount64);
+                Interlocked.Decrement(ref _clientCount);
             }, TaskScheduler.Default);
         }
     }
 
-    /// <summary>root, the server's own user, or (with --group) a member of the group.</summary>
+    /// <summary>
+    /// The read-write socket's peer check (SO_PEERCRED, taken by the kernel at connect, not claimed by the client):
+    /// root, the server's own user, or (with --group) a process whose primary or supplementary group is the group.
+    /// The read-only twin lets anyone in: its connections are read-only whoever the peer is.
+    /// </summary>
     private bool Allowed(PeerCredentials peer)
     {
         if (peer.Uid == 0 || peer.Uid == AccountNames.EffectiveUserId) return true;
@@ -114,6 +159,7 @@ public sealed class RpcServer : IAsyncDisposable
     {
         _stop.Cancel();
         foreach (var listener in _listeners) listener.Dispose();
+        // Only the files this server bound: systemd's sockets stay for the next activation.
         foreach (var path in _paths)
             try { File.Delete(path); } catch (IOException) { }
         try { await Task.WhenAll(_acceptLoops).ConfigureAwait(false); } catch { }

@@ -7,10 +7,22 @@ public sealed record ServeOptions(string SocketPath, uint? GroupId = null)
 {
     public string ReadOnlySocketPath => SocketPath + "-ro";
 
+    /// <summary>Every read-write socket to bind, each with its "-ro" twin (--libvirt-sockets binds two).</summary>
+    public IReadOnlyList<string> SocketPaths { get; init; } = [SocketPath];
+
+    /// <summary>Sockets systemd passed: used instead of binding <see cref="SocketPaths"/>, left as systemd made them.</summary>
+    public IReadOnlyList<InheritedListener> Inherited { get; init; } = [];
+
+    /// <summary>Exit after this long with no client connected (no client means no running call); null: never.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
     /// <summary>Calls one client may have running at once (libvirtd's max_client_requests).</summary>
     public int MaxCallsPerClient { get; init; } = 5;
 
     /// <summary>Idle time after which a client that asked for keepalive is pinged; unanswered pings before it is dropped.</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
     public int KeepaliveCount { get; init; } = 5;
+
+    /// <summary>Where libvirt's modular storage and secret daemons listen (--libvirt-sockets).</summary>
+    public static readonly IReadOnlyList<string> LibvirtSocketPaths = ["/run/libvirt/virtstoraged-sock", "/run/libvirt/virtsecretd-sock"];
 }

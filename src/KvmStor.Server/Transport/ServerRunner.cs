@@ -5,20 +5,38 @@ namespace KvmStor.Server.Transport;
 /// <summary>Runs a server on an engine until asked to stop, then removes its sockets.</summary>
 public static class ServerRunner
 {
-    /// <param name="started">called once both sockets listen (the CLI prints where)</param>
-    public static async Task RunAsync(StorageHost host, ServeOptions options, CancellationToken stop, Action? started = null)
+    /// <param name="started">called with the endpoints once every socket listens (the CLI prints where)</param>
+    /// <returns>true when it stopped because it was idle for <see cref="ServeOptions.IdleTimeout"/></returns>
+    public static async Task<bool> RunAsync(StorageHost host, ServeOptions options, CancellationToken stop, Action<IReadOnlyList<string>>? started = null)
     {
         using var state = new ServerState(host, options);
         var server = new RpcServer(state);
         try
         {
             server.Start();
-            started?.Invoke();
-            try { await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false); }
-            catch (OperationCanceledException) { }
+            started?.Invoke(server.Endpoints);
+            SystemdNotify.Send("READY=1");
+            try
+            {
+                if (options.IdleTimeout is not { } timeout)
+                {
+                    await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+                    return false;
+                }
+                // As virtstoraged --timeout: stop once no client has been connected for the whole timeout.
+                while (true)
+                {
+                    var idle = server.Idle;
+                    if (idle >= timeout) return true;
+                    var wait = timeout - idle;
+                    await Task.Delay(wait < TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) { return false; }
         }
         finally
         {
+            SystemdNotify.Send("STOPPING=1");
             await server.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -97,6 +97,9 @@ public sealed partial class PoolService
         var record = _records.Require(name);
         if (record.Active) throw AlreadyActive(name);
         BuildWith(_records.BackendFor(record.Current.Type), record.Current, flags);
+        // Only pool-build itself says Created: a build inside pool-create/pool-start --build is part of "Started",
+        // as libvirt's events show (RPC capture 080: pool-create-as --build sends Started alone).
+        _records.Emit(record.Current, PoolLifecycleEvent.Created);
     }
 
     public void Start(string name, PoolBuildFlags flags)
@@ -219,7 +222,6 @@ public sealed partial class PoolService
     {
         // A backend without a build step builds trivially, as in libvirt.
         if (backend is IPoolBuilder builder) builder.Build(def, flags);
-        _records.Emit(def, PoolLifecycleEvent.Created);
     }
 
     private static PoolDefinition StartAndRefresh(IPoolBackend backend, PoolDefinition def)

@@ -51,7 +51,7 @@ public sealed partial class RpcReplay : IAsyncDisposable
         var host = _host = new StorageHost(paths, BackendRegistry.CreateDefault());
         _socket = Path.Combine(_root, "kvmstor-sock");
         var started = new TaskCompletionSource();
-        _server = Task.Run(() => ServerRunner.RunAsync(host, new ServeOptions(_socket), _stop.Token, started.SetResult));
+        _server = Task.Run(() => ServerRunner.RunAsync(host, new ServeOptions(_socket), _stop.Token, _ => started.SetResult()));
         if (!started.Task.Wait(TimeSpan.FromSeconds(20))) throw new TimeoutException("the server did not start");
     }
 

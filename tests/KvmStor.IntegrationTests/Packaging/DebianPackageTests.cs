@@ -53,6 +53,9 @@ public sealed class DebianPackageTests : IDisposable
         foreach (var file in PackageFiles) Assert.True(File.Exists(Inside(file)), $"{file} is not installed");
         Assert.Equal("/lib/systemd/system/kvmstor-autostart.service",
             new FileInfo(Inside("/etc/systemd/system/multi-user.target.wants/kvmstor-autostart.service")).LinkTarget);
+        // `kvmstor serve`'s socket activation is opt-in: installed, not enabled.
+        Assert.False(Path.Exists(Inside("/etc/systemd/system/sockets.target.wants/kvmstor.socket")));
+        Assert.False(Path.Exists(Inside("/etc/systemd/system/sockets.target.wants/kvmstor-ro.socket")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Inside("/etc/kvmstor/secrets")));
         Assert.True(File.Exists(Inside("/usr/bin/qemu-img")), "the recommended qemu-utils was not installed");
         Assert.True(File.Exists(Inside("/sbin/parted")) || File.Exists(Inside("/usr/sbin/parted")), "the recommended parted was not installed");
@@ -129,7 +132,8 @@ public sealed class DebianPackageTests : IDisposable
     private static readonly string[] PackageFiles =
     [
         "/usr/bin/kvmstor", "/usr/share/bash-completion/completions/kvmstor", "/usr/share/man/man1/kvmstor.1.gz",
-        "/lib/systemd/system/kvmstor-autostart.service", "/usr/share/doc/kvmstor/copyright", "/usr/share/doc/kvmstor/changelog.gz",
+        "/lib/systemd/system/kvmstor-autostart.service", "/lib/systemd/system/kvmstor.socket", "/lib/systemd/system/kvmstor-ro.socket",
+        "/lib/systemd/system/kvmstor.service", "/usr/share/doc/kvmstor/copyright", "/usr/share/doc/kvmstor/changelog.gz",
         "/usr/share/doc/kvmstor/README.md.gz",
     ];
 

@@ -212,6 +212,33 @@ public sealed class PoolLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void A_build_inside_create_or_start_is_not_a_Created_event()
+    {
+        // libvirt sends Created for pool-build only; pool-create-as --build gives Started alone (RPC capture 080).
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = new List<PoolEvent>();
+        var events = _host.Pools.WatchEvents(cancel.Token);
+        var follower = Task.Run(() =>
+        {
+            foreach (var e in events)
+            {
+                received.Add(e);
+                if (received.Count == 5) break;
+            }
+        });
+        _host.Pools.Create(DirPoolXml("t1"), PoolBuildFlags.Build);
+        _host.Pools.Destroy("t1");
+        _host.Pools.Define(DirPoolXml("d1"));
+        _host.Pools.Start("d1", PoolBuildFlags.Build);
+        _host.Pools.Destroy("d1");
+        follower.Wait(TimeSpan.FromSeconds(10));
+        Assert.Equal(
+            new (string, PoolLifecycleEvent?)[] { ("t1", PoolLifecycleEvent.Started), ("t1", PoolLifecycleEvent.Stopped),
+                ("d1", PoolLifecycleEvent.Defined), ("d1", PoolLifecycleEvent.Started), ("d1", PoolLifecycleEvent.Stopped) },
+            received.Select(e => (e.PoolName, e.Lifecycle)));
+    }
+
+    [Fact]
     public void Events_reach_a_follower()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -20,7 +20,7 @@ public sealed class ServerFuzzTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         var started = new TaskCompletionSource();
-        _server = Task.Run(() => ServerRunner.RunAsync(_state.OpenHost(), new ServeOptions(Socket), _stop.Token, started.SetResult));
+        _server = Task.Run(() => ServerRunner.RunAsync(_state.OpenHost(), new ServeOptions(Socket), _stop.Token, _ => started.SetResult()));
         return started.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
@@ -132,6 +132,15 @@ public sealed class ServerFuzzTests : IAsyncLifetime
         stream.Write(new Packet(new PacketHeader(Programs.Keepalive, 1, 1, MessageType.Message, 0, MessageStatus.Ok), Array.Empty<byte>()).Encode());
         var pong = await Read(stream);
         Assert.Equal((Programs.Keepalive, Programs.KeepalivePong), (pong!.Header.Program, pong.Header.Procedure));
+
+        // A procedure of libvirt 9.0 kvmstor does not serve (here 300, a domain call) is NO_SUPPORT once open, as a
+        // libvirtd driver lacking the function answers, so clients say "not supported" and take their fallbacks.
+        stream.Write(Call(1, 4, [0, 0, 0, 0, 0, 0, 0, 0]).Encode());
+        Assert.Equal(MessageStatus.Ok, (await Read(stream))!.Header.Status);
+        stream.Write(Call(300, 5, [0, 0, 0, 0]).Encode());
+        var notServed = Error(await Read(stream));
+        Assert.Equal((3, 20, "this function is not supported by the connection driver: remote procedure 300"),
+            (notServed.Code, notServed.Domain, notServed.Message));
     }
 
     private static RemoteError Error(Packet? p)

@@ -75,9 +75,9 @@ internal sealed unsafe class ChildProcess : IDisposable
     /// <summary>
     /// Feeds <paramref name="input"/>, collects stdout and stderr and waits for the program's end. When
     /// <paramref name="cancellation"/> fires or <paramref name="limit"/> passes, the group gets SIGTERM, SIGKILL after
-    /// <see cref="TerminateGrace"/>, and the call throws (OperationCanceledException, or the limit's error).
+    /// <paramref name="grace"/>, and the call throws (OperationCanceledException, or the limit's error).
     /// </summary>
-    public CommandResult Wait(byte[]? input, CancellationToken cancellation, CommandTimeLimit? limit)
+    public CommandResult Wait(byte[]? input, CancellationToken cancellation, CommandTimeLimit? limit, TimeSpan grace)
     {
         var clock = Stopwatch.StartNew();
         var stdout = new MemoryStream();
@@ -101,7 +101,7 @@ internal sealed unsafe class ChildProcess : IDisposable
                 {
                     SignalGroup(SIGTERM);
                     CloseFd(ref _stdin);
-                    killAt = clock.Elapsed + TerminateGrace;
+                    killAt = clock.Elapsed + grace;
                 }
             }
             if (clock.Elapsed >= killAt)

@@ -16,7 +16,12 @@ namespace KvmStor.Host;
 /// Fires when kvmstor itself is ending (a signal it does not survive): every program still running gets SIGKILL with
 /// its whole group at once, since nothing will be left to follow a SIGTERM up.
 /// </param>
-public sealed class ProcessCommandRunner(CancellationToken stopping = default) : ICommandRunner
+/// <param name="terminateGrace">
+/// How long an ended run's program may take after SIGTERM before its group gets SIGKILL (default
+/// <see cref="ChildProcess.TerminateGrace"/>); tests lengthen it to tell "killed at once" from "killed after the grace"
+/// without depending on how fast a loaded machine schedules them.
+/// </param>
+public sealed class ProcessCommandRunner(CancellationToken stopping = default, TimeSpan? terminateGrace = null) : ICommandRunner
 {
     public CommandResult Run(CommandLine command, CancellationToken cancellation = default)
     {
@@ -38,7 +43,7 @@ public sealed class ProcessCommandRunner(CancellationToken stopping = default) :
             using var either = stopping.CanBeCanceled && cancellation.CanBeCanceled
                 ? CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellation) : null;
             var token = either?.Token ?? (stopping.CanBeCanceled ? stopping : cancellation);
-            return child.Wait(command.StandardInput, token, command.TimeLimit);
+            return child.Wait(command.StandardInput, token, command.TimeLimit, terminateGrace ?? ChildProcess.TerminateGrace);
         }
     }
 

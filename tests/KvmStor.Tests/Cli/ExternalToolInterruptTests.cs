@@ -87,7 +87,7 @@ public sealed class ExternalToolInterruptTests : IDisposable
     private static void AssertGone(int[] pids)
     {
         var watch = Stopwatch.StartNew();
-        while (pids.Any(Alive) && watch.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(20);
+        while (pids.Any(Alive) && watch.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(20);
         foreach (int pid in pids)
         {
             bool alive = Alive(pid);
@@ -103,7 +103,7 @@ public sealed class ExternalToolInterruptTests : IDisposable
         try
         {
             Assert.Equal(0, ChildProcessInterop.kill(kvmstor.Id, signal));
-            Assert.True(kvmstor.WaitForExit(TimeSpan.FromSeconds(10)), "kvmstor did not end");
+            Assert.True(kvmstor.WaitForExit(TimeSpan.FromSeconds(60)), "kvmstor did not end within 60 s");
             string stderr = kvmstor.StandardError.ReadToEnd();
             return (kvmstor.ExitCode, stderr);
         }

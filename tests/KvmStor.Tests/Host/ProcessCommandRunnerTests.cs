@@ -10,6 +10,12 @@ namespace KvmStor.Tests.Host;
 /// </summary>
 public sealed class ProcessCommandRunnerTests : IDisposable
 {
+    /// <summary>
+    /// A grace far longer than any scheduling delay of a loaded machine: a run that ends well within half of it was
+    /// ended without waiting for the grace.
+    /// </summary>
+    static readonly TimeSpan LongGrace = TimeSpan.FromSeconds(30);
+
     private readonly string _dir = Directory.CreateTempSubdirectory("kvmstor-runner-").FullName;
 
     public void Dispose()
@@ -111,7 +117,7 @@ public sealed class ProcessCommandRunnerTests : IDisposable
     {
         // The grandchild is reaped by init (or whoever adopts it), a moment after it died.
         var watch = Stopwatch.StartNew();
-        while (pids.Any(Alive) && watch.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(20);
+        while (pids.Any(Alive) && watch.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(20);
         foreach (int pid in pids) Assert.False(Alive(pid), $"process {pid} survived");
     }
 
@@ -120,7 +126,7 @@ public sealed class ProcessCommandRunnerTests : IDisposable
     {
         var (command, pidFile) = SleeperWithGrandchild(childIgnoresTerm: false);
         using var cancel = new CancellationTokenSource();
-        var run = Task.Run(() => new ProcessCommandRunner().Run(command, cancel.Token));
+        var run = Task.Run(() => new ProcessCommandRunner(terminateGrace: LongGrace).Run(command, cancel.Token));
         int[] pids = WaitForPids(pidFile);
         Assert.Equal(pids[1], ProcessGroupOf(pids[0])); // the grandchild is in the program's group
 
@@ -128,8 +134,9 @@ public sealed class ProcessCommandRunnerTests : IDisposable
         cancel.Cancel();
         var e = Assert.ThrowsAny<OperationCanceledException>(() => run.GetAwaiter().GetResult());
         Assert.Equal(cancel.Token, e.CancellationToken);
-        // The program went on SIGTERM; the grandchild, which ignores it, got the group's SIGKILL right after.
-        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        // The program went on SIGTERM; the grandchild, which ignores it, got the group's SIGKILL right after, not at
+        // the end of the (long) grace.
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, LongGrace / 2);
         AssertGone(pids);
     }
 
@@ -144,8 +151,8 @@ public sealed class ProcessCommandRunnerTests : IDisposable
         var e = Assert.Throws<StorageException>(() => run.GetAwaiter().GetResult());
         Assert.Equal(ErrorCode.OperationTimeout, e.Code);
         Assert.Equal("Timed out during operation: sleeper on nas1: no answer within 1.5 s (KVMSTOR_NETWORK_TIMEOUT)", e.Display);
-        // Both ignore SIGTERM: the group's SIGKILL after the grace ends them.
-        Assert.InRange(watch.Elapsed, limit + ChildProcess.TerminateGrace, limit + ChildProcess.TerminateGrace + TimeSpan.FromSeconds(2));
+        // Both ignore SIGTERM: the group's SIGKILL after the grace ends them — long before their own 60 s sleep.
+        Assert.InRange(watch.Elapsed, limit + ChildProcess.TerminateGrace, TimeSpan.FromSeconds(30));
         AssertGone(pids);
     }
 
@@ -154,13 +161,13 @@ public sealed class ProcessCommandRunnerTests : IDisposable
     {
         var (command, pidFile) = SleeperWithGrandchild(childIgnoresTerm: true);
         using var ending = new CancellationTokenSource();
-        var run = Task.Run(() => new ProcessCommandRunner(ending.Token).Run(command));
+        var run = Task.Run(() => new ProcessCommandRunner(ending.Token, terminateGrace: LongGrace).Run(command));
         int[] pids = WaitForPids(pidFile);
         var watch = Stopwatch.StartNew();
         ending.Cancel(); // the callbacks ran: SIGKILL was sent before Cancel returned
         Assert.ThrowsAny<OperationCanceledException>(() => run.GetAwaiter().GetResult());
         // Both ignore SIGTERM: no SIGTERM and grace here, or they would have lived that long.
-        Assert.InRange(watch.Elapsed, TimeSpan.Zero, ChildProcess.TerminateGrace * 0.8);
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, LongGrace / 2);
         AssertGone(pids);
     }
 

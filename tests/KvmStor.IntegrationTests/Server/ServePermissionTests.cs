@@ -10,15 +10,16 @@ namespace KvmStor.IntegrationTests.Server;
 /// </summary>
 public sealed class ServePermissionTests : IDisposable
 {
-    private const string User = "kvmstor-it-user", Group = "kvmstor-it-grp";
+    // Made for this test and removed after it (names unique per run, so nothing of an earlier run is reused).
+    private readonly string User = "kvmstor-it-u" + Guid.NewGuid().ToString("N")[..8], Group = "kvmstor-it-g" + Guid.NewGuid().ToString("N")[..8];
     private readonly KvmstorProcess _k = new();
     private readonly string _socket;
     private Process? _server;
 
     public ServePermissionTests()
     {
-        Exec("getent", "group", Group).Let(r => { if (r.ExitCode != 0) Must("groupadd", Group); });
-        Exec("id", User).Let(r => { if (r.ExitCode != 0) Must("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", User); });
+        Must("groupadd", Group);
+        Must("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", User);
         // The user must reach the socket: the temp root is 0700.
         File.SetUnixFileMode(_k.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
         _socket = Path.Combine(_k.Root, "sock");
@@ -39,6 +40,8 @@ public sealed class ServePermissionTests : IDisposable
         }
         _server?.Dispose();
         _k.Dispose();
+        Exec("userdel", User);
+        Exec("groupdel", Group);
     }
 
     /// <summary>virsh as the unprivileged user, with the given supplementary groups.</summary>

@@ -15,13 +15,14 @@ internal readonly record struct ScsiResult(int Status, int SenseKey, int Ascq)
 /// <summary>
 /// One logged-in iSCSI session through libiscsi, for the span of one kvmstor command: open logs in, dispose logs out.
 /// Every call that waits on the target is bounded by KVMSTOR_NETWORK_TIMEOUT (<see cref="BoundedCallThread"/>) (libiscsi's own task timeout is set
-/// to the same bound); after a call ran out of time the context is left alone, since libiscsi may still be inside it.
+/// to the same bound); after a call ran out of time the context is left alone, since libiscsi may still be inside it:
+/// its <see cref="IscsiContextHandle"/> is abandoned, so neither dispose nor a finalizer frees it.
 /// Not thread-safe: one caller at a time, as libiscsi's contexts require.
 /// </summary>
 internal sealed unsafe class IscsiSession : IDisposable
 {
     private readonly BoundedCallThread _calls = new();
-    private nint _context;
+    private IscsiContextHandle? _context;
     private bool _loggedIn;
     private bool _abandoned;
 
@@ -49,29 +50,29 @@ internal sealed unsafe class IscsiSession : IDisposable
     private void Connect()
     {
         string portal = Login.Portal.ToString();
-        _context = LibIscsi.CreateContext(Login.InitiatorIqn);
-        if (_context == 0)
+        var context = _context = LibIscsi.CreateContext(Login.InitiatorIqn);
+        if (context.IsInvalid)
             throw StorageException.Internal($"Failed to create iscsi context for {Login.InitiatorIqn}");
         if (Login.TargetIqn is { } target)
         {
-            if (LibIscsi.SetTargetName(_context, target) < 0)
+            if (LibIscsi.SetTargetName(context, target) < 0)
                 throw StorageException.Internal($"Failed to set target name: {Error()}");
         }
-        if (LibIscsi.SetSessionType(_context, Login.TargetIqn is null ? LibIscsi.SessionDiscovery : LibIscsi.SessionNormal) < 0)
+        if (LibIscsi.SetSessionType(context, Login.TargetIqn is null ? LibIscsi.SessionDiscovery : LibIscsi.SessionNormal) < 0)
             throw StorageException.Internal($"Failed to set session type: {Error()}");
         // Parallel sessions of one initiator must differ in ISID, or the target takes each login for a reinstatement of
         // the last and drops it; libiscsi's own pick may repeat within one process.
-        if (LibIscsi.SetIsidRandom(_context, Random.Shared.Next(1 << 24), (uint)Random.Shared.Next(1 << 16)) < 0)
+        if (LibIscsi.SetIsidRandom(context, Random.Shared.Next(1 << 24), (uint)Random.Shared.Next(1 << 16)) < 0)
             throw StorageException.Internal($"Failed to set the session's ISID: {Error()}");
         if (Login.ChapUser is { } user) SetChap(user, Login.ChapPassword ?? []);
         // A lost connection fails the command instead of reconnecting behind our back.
-        LibIscsi.SetNoAutoReconnect(_context, 1);
+        LibIscsi.SetNoAutoReconnect(context, 1);
         // libiscsi's own task timeout is a second behind ours: it only frees the call thread once ours has fired.
-        LibIscsi.SetTimeout(_context, (int)Math.Ceiling(NetworkTimeout.Limit.TotalSeconds) + 1);
+        LibIscsi.SetTimeout(context, (int)Math.Ceiling(NetworkTimeout.Limit.TotalSeconds) + 1);
 
-        if (Bounded($"iSCSI connect to {portal}", () => LibIscsi.ConnectSync(_context, portal)) != 0)
+        if (Bounded($"iSCSI connect to {portal}", () => LibIscsi.ConnectSync(context, portal)) != 0)
             throw StorageException.Internal($"Failed to connect to {portal}: {Error()}");
-        if (Bounded($"iSCSI login to {Login}", () => LibIscsi.LoginSync(_context)) != 0)
+        if (Bounded($"iSCSI login to {Login}", () => LibIscsi.LoginSync(context)) != 0)
             throw StorageException.Internal($"Failed to login to iSCSI target {Login}: {Error()}");
         _loggedIn = true;
     }
@@ -88,7 +89,7 @@ internal sealed unsafe class IscsiSession : IDisposable
             int rc;
             fixed (byte* u = userZ)
             fixed (byte* p = passwordZ)
-                rc = LibIscsi.SetInitiatorUsernamePassword(_context, u, p);
+                rc = LibIscsi.SetInitiatorUsernamePassword(_context!, u, p);
             if (rc < 0) throw StorageException.Internal($"Failed to set initiator username and password for {Login}");
         }
         finally
@@ -101,12 +102,12 @@ internal sealed unsafe class IscsiSession : IDisposable
     /// <summary>The names of the targets a discovery session's portal offers (SendTargets).</summary>
     public IReadOnlyList<string> DiscoverTargets()
     {
-        var addresses = Bounded($"iSCSI discovery on {Login.Portal}", () => (nint)LibIscsi.DiscoverySync(_context));
+        var addresses = Bounded($"iSCSI discovery on {Login.Portal}", () => (nint)LibIscsi.DiscoverySync(_context!));
         if (addresses == 0) throw StorageException.Internal($"Failed to discover session: {Error()}");
         var names = new List<string>();
         for (var a = (LibIscsi.DiscoveryAddress*)addresses; a != null; a = a->Next)
             if (a->TargetName != null) names.Add(LibIscsi.Text(a->TargetName));
-        LibIscsi.FreeDiscoveryData(_context, (LibIscsi.DiscoveryAddress*)addresses);
+        LibIscsi.FreeDiscoveryData(_context!, (LibIscsi.DiscoveryAddress*)addresses);
         return names.Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -149,17 +150,27 @@ internal sealed unsafe class IscsiSession : IDisposable
                     throw StorageException.Internal($"Failed to add a data buffer for {what}");
                 }
                 if (direction == LibIscsi.XferWrite) data = new LibIscsi.IscsiData { Size = (nuint)length, Data = b + offset };
-                nint done = LibIscsi.ScsiCommandSync(_context, lun, task, direction == LibIscsi.XferWrite ? &data : null);
+                nint done;
+                try
+                {
+                    done = LibIscsi.ScsiCommandSync(_context!, lun, task, direction == LibIscsi.XferWrite ? &data : null);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Abandoned after the check above (a lane gave up on the target): the command was never sent.
+                    LibIscsi.FreeTask(task);
+                    throw StorageException.Internal($"iSCSI {what} failed on {Login}: {Error()}");
+                }
                 if (done == 0)
                 {
                     // The task may still be queued inside the context: neither may be freed now.
-                    _abandoned = true;
+                    AbandonContext();
                     throw StorageException.Internal($"iSCSI {what} failed on {Login}: {Error()}");
                 }
                 int status = LibIscsi.TaskGetStatus(done, sense);
                 LibIscsi.FreeTask(done);
                 // libiscsi's own statuses (timeout, cancelled, error) sit above every SCSI status: the connection is gone.
-                if (status >= 0x0F000000) _abandoned = true;
+                if (status >= 0x0F000000) AbandonContext();
                 if (status == LibIscsi.StatusTimeout)
                     throw new StorageException(ErrorCode.OperationTimeout, $"iSCSI {what} on {Login}: libiscsi's task timeout passed ({NetworkTimeout.EnvironmentVariable})");
                 if (status >= 0x0F000000)
@@ -179,7 +190,7 @@ internal sealed unsafe class IscsiSession : IDisposable
         throw StorageException.Internal($"iSCSI {what} failed on {Login} LUN {lun.ToString(CultureInfo.InvariantCulture)}: {detail}");
     }
 
-    private string Error() => _context == 0 ? "" : LibIscsi.Text(LibIscsi.GetError(_context));
+    private string Error() => _context?.LastError() ?? "";
 
     private T Bounded<T>(string what, Func<T> call)
     {
@@ -189,13 +200,20 @@ internal sealed unsafe class IscsiSession : IDisposable
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
-            _abandoned = true; // libiscsi is still waiting inside the context on the worker thread
+            AbandonContext(); // libiscsi is still waiting inside the context on the worker thread
             throw;
         }
     }
 
     /// <summary>The target is known not to answer: dispose drops the session without logging out.</summary>
-    public void Abandon() => _abandoned = true;
+    public void Abandon() => AbandonContext();
+
+    /// <summary>The session is never driven again and its context never freed (not by dispose, not by a finalizer).</summary>
+    private void AbandonContext()
+    {
+        _abandoned = true;
+        _context?.Abandon();
+    }
 
     /// <summary>Logs out (bounded; a failure there loses nothing) and frees the context.</summary>
     public void Dispose()
@@ -212,17 +230,16 @@ internal sealed unsafe class IscsiSession : IDisposable
 
     private void Close()
     {
-        if (_context == 0 || _abandoned) return;
+        if (_context is not { } context || _abandoned) return;
         try
         {
-            if (_loggedIn) Bounded($"iSCSI logout from {Login}", () => LibIscsi.LogoutSync(_context));
+            if (_loggedIn) Bounded($"iSCSI logout from {Login}", () => LibIscsi.LogoutSync(context));
         }
         catch (StorageException)
         {
         }
         if (_abandoned) return;
-        LibIscsi.Disconnect(_context);
-        LibIscsi.DestroyContext(_context);
-        _context = 0;
+        context.Dispose(); // iscsi_disconnect, iscsi_destroy_context
+        _context = null;
     }
 }

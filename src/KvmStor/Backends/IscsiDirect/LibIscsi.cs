@@ -7,6 +7,8 @@ namespace KvmStor.Backends.IscsiDirect;
 /// and only on first use, so a host without it runs every other pool type; <see cref="EnsureLoaded"/> turns its
 /// absence into one clear error. SCSI commands are built here as raw CDBs (scsi_create_task) and their data lands in
 /// our own buffers, so no libiscsi struct layout beyond two public ones (iscsi_data, discovery list) is relied on.
+/// The context is an <see cref="IscsiContextHandle"/>: it cannot be freed while a call is inside it, nor ever once
+/// abandoned; the functions that free it take the plain pointer from its release.
 /// </summary>
 internal static unsafe partial class LibIscsi
 {
@@ -47,50 +49,51 @@ internal static unsafe partial class LibIscsi
     }
 
     [LibraryImport(Soname, EntryPoint = "iscsi_create_context", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial nint CreateContext(string initiatorName);
+    internal static partial IscsiContextHandle CreateContext(string initiatorName);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_destroy_context")]
     internal static partial int DestroyContext(nint context);
 
+    /// <summary>A plain pointer: an abandoned context's error is read too (see <see cref="IscsiContextHandle.LastError"/>).</summary>
     [LibraryImport(Soname, EntryPoint = "iscsi_get_error")]
     internal static partial byte* GetError(nint context);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_set_targetname", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int SetTargetName(nint context, string targetName);
+    internal static partial int SetTargetName(IscsiContextHandle context, string targetName);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_set_session_type")]
-    internal static partial int SetSessionType(nint context, int sessionType);
+    internal static partial int SetSessionType(IscsiContextHandle context, int sessionType);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_set_initiator_username_pwd")]
-    internal static partial int SetInitiatorUsernamePassword(nint context, byte* user, byte* password);
+    internal static partial int SetInitiatorUsernamePassword(IscsiContextHandle context, byte* user, byte* password);
 
     /// <summary>ISID of the "random" format: 24 random bits and a 16-bit qualifier.</summary>
     [LibraryImport(Soname, EntryPoint = "iscsi_set_isid_random")]
-    internal static partial int SetIsidRandom(nint context, int random, uint qualifier);
+    internal static partial int SetIsidRandom(IscsiContextHandle context, int random, uint qualifier);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_set_timeout")]
-    internal static partial int SetTimeout(nint context, int seconds);
+    internal static partial int SetTimeout(IscsiContextHandle context, int seconds);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_set_noautoreconnect")]
-    internal static partial void SetNoAutoReconnect(nint context, int state);
+    internal static partial void SetNoAutoReconnect(IscsiContextHandle context, int state);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_connect_sync", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int ConnectSync(nint context, string portal);
+    internal static partial int ConnectSync(IscsiContextHandle context, string portal);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_login_sync")]
-    internal static partial int LoginSync(nint context);
+    internal static partial int LoginSync(IscsiContextHandle context);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_logout_sync")]
-    internal static partial int LogoutSync(nint context);
+    internal static partial int LogoutSync(IscsiContextHandle context);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_disconnect")]
     internal static partial int Disconnect(nint context);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_discovery_sync")]
-    internal static partial DiscoveryAddress* DiscoverySync(nint context);
+    internal static partial DiscoveryAddress* DiscoverySync(IscsiContextHandle context);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_free_discovery_data")]
-    internal static partial void FreeDiscoveryData(nint context, DiscoveryAddress* addresses);
+    internal static partial void FreeDiscoveryData(IscsiContextHandle context, DiscoveryAddress* addresses);
 
     [LibraryImport(Soname, EntryPoint = "scsi_create_task")]
     internal static partial nint CreateTask(int cdbSize, byte* cdb, int xferDirection, int expectedTransferLength);
@@ -99,7 +102,7 @@ internal static unsafe partial class LibIscsi
     internal static partial int AddDataInBuffer(nint task, int length, byte* buffer);
 
     [LibraryImport(Soname, EntryPoint = "iscsi_scsi_command_sync")]
-    internal static partial nint ScsiCommandSync(nint context, int lun, nint task, IscsiData* data);
+    internal static partial nint ScsiCommandSync(IscsiContextHandle context, int lun, nint task, IscsiData* data);
 
     /// <summary>Returns the SCSI status and copies struct scsi_sense (error_type, key at +4, ascq at +8) into <paramref name="sense"/>.</summary>
     [LibraryImport(Soname, EntryPoint = "scsi_task_get_status")]

@@ -10,13 +10,15 @@ namespace KvmStor.Backends.Rbd;
 /// <summary>
 /// One librados cluster connection and the I/O context of the pool's Ceph pool. A kvmstor command is one process, so
 /// a connection is made at most once per pool per process and kept until the process ends (a bench or a long-lived
-/// caller reuses it). A connection that timed out is dropped and never shut down: librados may still hold it.
+/// caller reuses it). A connection that timed out is dropped and never shut down: librados may still hold it. So the
+/// handles of a made connection are never released (<see cref="RadosClusterHandle.KeepForProcess"/>, and an I/O context
+/// is never owned), neither by kvmstor nor by a finalizer.
 /// </summary>
 internal sealed unsafe class RadosConnection
 {
     private static readonly ConcurrentDictionary<string, RadosConnection> Open = new();
 
-    private RadosConnection(string identity, nint cluster, nint ioctx, string poolName, string monitors)
+    private RadosConnection(string identity, RadosClusterHandle cluster, RadosIoContextHandle ioctx, string poolName, string monitors)
     {
         Identity = identity;
         Cluster = cluster;
@@ -26,8 +28,8 @@ internal sealed unsafe class RadosConnection
     }
 
     private string Identity { get; }
-    public nint Cluster { get; }
-    public nint IoContext { get; }
+    public RadosClusterHandle Cluster { get; }
+    public RadosIoContextHandle IoContext { get; }
     /// <summary>The Ceph pool (&lt;source&gt;&lt;name&gt;).</summary>
     public string PoolName { get; }
     public string Monitors { get; }
@@ -56,6 +58,7 @@ internal sealed unsafe class RadosConnection
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
+            // Forgotten, not shut down: its handles are never released (librados may still be inside them).
             Open.TryRemove(new KeyValuePair<string, RadosConnection>(Identity, this));
             RbdAbandonedCalls.Mark();
             throw;
@@ -79,8 +82,12 @@ internal sealed unsafe class RadosConnection
     private static RadosConnection Connect(PoolDefinition pool, IPoolSecrets secrets, string poolName, string monitors, string identity)
     {
         var auth = pool.Source.Auth;
-        int rc = RbdNative.rados_create(out nint cluster, auth?.Username);
-        if (rc < 0) throw RbdErrors.Failure(auth is null ? "failed to create the RADOS cluster" : "failed to initialize RADOS", rc);
+        int rc = RbdNative.rados_create(out RadosClusterHandle cluster, auth?.Username);
+        if (rc < 0)
+        {
+            cluster.Abandon(); // whatever a failed rados_create left is not shut down, as ever
+            throw RbdErrors.Failure(auth is null ? "failed to create the RADOS cluster" : "failed to initialize RADOS", rc);
+        }
         bool connected = false;
         try
         {
@@ -108,35 +115,42 @@ internal sealed unsafe class RadosConnection
                 if (result < 0) throw RbdErrors.Failure($"failed to connect to the RADOS monitor on: {monitors}", result);
             });
             connected = true;
-            nint ioctx = 0;
+            RadosIoContextHandle ioctx = null!;
             NetworkTimeout.Run($"opening RADOS pool '{poolName}'", () =>
             {
                 int result = RbdNative.rados_ioctx_create(cluster, poolName, out ioctx);
                 if (result < 0) throw RbdErrors.Failure($"failed to create the RBD IoCTX. Does the pool '{poolName}' exist?", result);
             });
-            return new RadosConnection(identity, cluster, ioctx, poolName, monitors);
+            return new RadosConnection(identity, cluster.KeepForProcess(), ioctx, poolName, monitors);
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
+            cluster.Abandon(); // librados may still be inside it on the timed-out call's thread
             RbdAbandonedCalls.Mark();
             throw;
         }
         catch (StorageException e)
         {
             // Safe to shut down only when nothing is left waiting inside librados.
-            if (!connected || e.Message.Contains("IoCTX", StringComparison.Ordinal)) RbdNative.rados_shutdown(cluster);
+            if (!connected || e.Message.Contains("IoCTX", StringComparison.Ordinal)) cluster.Dispose();
+            else cluster.Abandon();
+            throw;
+        }
+        catch
+        {
+            cluster.Abandon(); // an unexpected failure leaves the cluster alone, as ever
             throw;
         }
     }
 
-    private static void Set(nint cluster, string option, string value)
+    private static void Set(RadosClusterHandle cluster, string option, string value)
     {
         if (RbdNative.rados_conf_set(cluster, option, value) < 0)
             throw StorageException.Internal($"failed to set RADOS option: {option}");
     }
 
     /// <summary>The cephx key in base64, NUL-terminated in a buffer that is wiped afterwards; it never becomes a string.</summary>
-    private static void SetKey(nint cluster, byte[] secret)
+    private static void SetKey(RadosClusterHandle cluster, byte[] secret)
     {
         int length = (secret.Length + 2) / 3 * 4;
         byte[] key = new byte[length + 1];

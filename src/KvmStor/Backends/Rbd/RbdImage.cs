@@ -18,10 +18,10 @@ internal readonly record struct RbdSnapshot(string Name, ulong Size);
 /// </summary>
 internal sealed unsafe class RbdImage : IDisposable
 {
-    private nint _handle;
+    private readonly RbdImageHandle _handle;
     private readonly RadosConnection _connection;
 
-    private RbdImage(RadosConnection connection, string name, nint handle)
+    private RbdImage(RadosConnection connection, string name, RbdImageHandle handle)
     {
         _connection = connection;
         Name = name;
@@ -33,8 +33,6 @@ internal sealed unsafe class RbdImage : IDisposable
     /// <summary>"pool/image", as libvirt names an image in its messages.</summary>
     public string FullName => $"{_connection.PoolName}/{Name}";
 
-    internal nint Handle => _handle;
-
     /// <summary>Opens the image; null when it does not exist.</summary>
     public static RbdImage? TryOpen(RadosConnection connection, string name, bool readOnly)
     {
@@ -44,14 +42,14 @@ internal sealed unsafe class RbdImage : IDisposable
             : RbdNative.rbd_open(connection.IoContext, name, out handle, null));
         if (rc == -RbdErrors.ENOENT) return null;
         if (rc < 0) throw RbdErrors.Failure($"failed to open the RBD image '{name}'", rc);
-        return new RbdImage(connection, name, handle);
+        return new RbdImage(connection, name, new RbdImageHandle(handle));
     }
 
     public static RbdImage Open(RadosConnection connection, string name, bool readOnly) =>
         TryOpen(connection, name, readOnly) ?? throw RbdErrors.Failure($"failed to open the RBD image '{name}'", -RbdErrors.ENOENT);
 
     /// <summary>Wraps an image opened elsewhere (the parallel lister).</summary>
-    public static RbdImage Adopt(RadosConnection connection, string name, nint handle) => new(connection, name, handle);
+    public static RbdImage Adopt(RadosConnection connection, string name, RbdImageHandle handle) => new(connection, name, handle);
 
     /// <summary>Size and feature bits: all from the header read at open, so no round trip to the cluster.</summary>
     public RbdImageStat Stat()
@@ -214,7 +212,7 @@ internal sealed unsafe class RbdImage : IDisposable
         return (stat.Features, unit, StripeCount());
     }
 
-    private void SnapshotCall(string snapshot, Func<nint, string, int> call, string failure)
+    private void SnapshotCall(string snapshot, Func<RbdImageHandle, string, int> call, string failure)
     {
         int rc = Call($"changing snapshot {FullName}@{snapshot}", () => call(_handle, snapshot));
         if (rc < 0) throw RbdErrors.Failure(failure, rc);
@@ -222,7 +220,7 @@ internal sealed unsafe class RbdImage : IDisposable
 
     /// <summary>
     /// A call bounded by the network timeout. After a timeout the image is abandoned, not closed: rbd_close would wait
-    /// for the very requests that did not come back.
+    /// for the very requests that did not come back. A later call on it fails without reaching librbd.
     /// </summary>
     private T Call<T>(string what, Func<T> operation)
     {
@@ -232,7 +230,7 @@ internal sealed unsafe class RbdImage : IDisposable
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
-            _handle = 0;
+            _handle.Abandon();
             throw;
         }
     }
@@ -260,9 +258,6 @@ internal sealed unsafe class RbdImage : IDisposable
         return -1;
     }
 
-    public void Dispose()
-    {
-        nint handle = Interlocked.Exchange(ref _handle, 0);
-        if (handle != 0) RbdNative.rbd_close(handle);
-    }
+    /// <summary>rbd_close, unless the image was abandoned.</summary>
+    public void Dispose() => _handle.Dispose();
 }

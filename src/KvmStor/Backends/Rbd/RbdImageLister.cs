@@ -203,11 +203,10 @@ internal static unsafe class RbdImageLister
     /// <summary>The slow path, for images whose header cannot be read directly (format 1).</summary>
     private static RbdImageSummary? OpenAndMeasure(RadosConnection connection, string name, bool exactAllocation)
     {
-        nint handle;
-        int rc = RbdNative.rbd_open_read_only(connection.IoContext, name, out handle, null);
+        int rc = RbdNative.rbd_open_read_only(connection.IoContext, name, out nint handle, null);
         if (rc == -RbdErrors.ENOENT || rc == -RbdErrors.ETIMEDOUT) return null;
         if (rc < 0) throw RbdErrors.Failure($"failed to open the RBD image '{name}'", rc);
-        using var image = RbdImage.Adopt(connection, name, handle);
+        using var image = RbdImage.Adopt(connection, name, new RbdImageHandle(handle));
         var stat = image.Stat();
         ulong allocation = exactAllocation && stat.HasFastDiff ? image.AllocatedBytes(stat.Size) : stat.ObjectSize * stat.ObjectCount;
         return new RbdImageSummary(name, stat.Size, allocation);

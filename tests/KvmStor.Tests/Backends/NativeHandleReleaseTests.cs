@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using KvmStor.Backends.IscsiDirect;
+using KvmStor.Backends.Rbd;
+using Xunit;
+
+namespace KvmStor.Tests.Backends;
+
+/// <summary>
+/// The real handle types never release what kvmstor leaves to the process: an abandoned rbd image, cluster or iSCSI
+/// context, a kept rados connection, an I/O context. The handles hold a made-up pointer, so a release would hand it
+/// to librados, librbd or libiscsi: these tests pass only because none is released (a regression fails them loudly,
+/// by a DllNotFoundException or by bringing the test host down).
+/// </summary>
+public class NativeHandleReleaseTests
+{
+    private const nint MadeUp = 0x1000;
+
+    [Fact]
+    public void An_abandoned_rbd_image_is_never_closed()
+    {
+        var image = new RbdImageHandle(MadeUp);
+        image.Abandon();
+        image.Dispose();
+        Assert.True(image.IsClosed);
+        Drop(() => Abandoned(new RbdImageHandle(MadeUp)));
+    }
+
+    [Fact]
+    public void An_abandoned_iscsi_context_is_never_destroyed()
+    {
+        var context = Made(new IscsiContextHandle());
+        context.Abandon();
+        context.Dispose();
+        Assert.True(context.IsAbandoned);
+        Drop(() => Abandoned(Made(new IscsiContextHandle())));
+    }
+
+    [Fact]
+    public void An_iscsi_context_that_was_never_made_has_no_error_text_and_nothing_to_free()
+    {
+        var context = new IscsiContextHandle();
+        Assert.True(context.IsInvalid);
+        Assert.Equal("", context.LastError());
+        context.Dispose();
+        Assert.Equal("", context.LastError());
+    }
+
+    [Fact]
+    public void An_abandoned_cluster_is_never_shut_down()
+    {
+        var cluster = Made(new RadosClusterHandle());
+        cluster.Abandon();
+        cluster.Dispose();
+        Drop(() => Abandoned(Made(new RadosClusterHandle())));
+    }
+
+    [Fact]
+    public void A_kept_connection_is_never_shut_down_and_its_io_context_never_destroyed()
+    {
+        var connecting = Made(new RadosClusterHandle());
+        var kept = connecting.KeepForProcess();
+        Assert.True(connecting.IsClosed);                       // gave up its ownership
+        Assert.False(kept.IsClosed);
+        Assert.Equal(MadeUp, kept.DangerousGetHandle());
+        var ioctx = Made(new RadosIoContextHandle());
+        connecting.Dispose();
+        kept.Dispose();
+        ioctx.Dispose();
+        Drop(() => Made(new RadosClusterHandle()).KeepForProcess());
+        Drop(() => Made(new RadosIoContextHandle()));
+    }
+
+    private static T Made<T>(T handle) where T : SafeHandle
+    {
+        Marshal.InitHandle(handle, MadeUp);
+        return handle;
+    }
+
+    private static T Abandoned<T>(T handle) where T : KvmStor.Host.AbandonableHandle
+    {
+        handle.Abandon();
+        return handle;
+    }
+
+    /// <summary>Makes a handle, drops it and runs the finalizers.</summary>
+    private static void Drop(Func<SafeHandle> make)
+    {
+        Make(make);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Make(Func<SafeHandle> make) => GC.KeepAlive(make());
+}

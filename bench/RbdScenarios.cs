@@ -183,6 +183,34 @@ public static class RbdScenarios
         }
     }
 
+    /// <summary>
+    /// Issue 14: 100 × `virsh vol-create-as` 64M through `kvmstor serve` (one virsh process each, one server), next to
+    /// the same through libvirtd and 100 kvmstor CLI processes (each of which loads librados and connects).
+    /// </summary>
+    public static void CreateThroughServe100(string kvmstor, string[]? virsh)
+    {
+        var cluster = Start();
+        using var pools = new Pools(cluster, kvmstor, virsh);
+        double served;
+        using (var server = new ServeScenarios.Server(kvmstor, ServeScenarios.VirshBinary(virsh), pools.Root, pools.Env))
+            served = Creates(server.Virsh, "s");
+        double cli = Creates(pools.Kvmstor, "k");
+        double? v = virsh is null ? null : Creates(virsh, "v");
+        Console.WriteLine($"{"rbd: 100 × vol-create-as 64M through serve",-48} serve {served,9:F1} ms   CLI {cli,9:F1} ms" +
+                          (v is { } l ? $"   libvirtd {l,9:F1} ms   ratio serve/libvirtd {served / l:F2}  (goal <= 1.0: {(served <= l ? "met" : "NOT met")})" : ""));
+
+        // Timed: the creates only; the volumes are deleted afterwards through the CLI (untimed).
+        double Creates(string[] tool, string prefix)
+        {
+            string p = $"{prefix}{Environment.ProcessId}-";
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 100; i++) pools.Ok(tool, "vol-create-as", pools.Name, $"{p}{i}", "64M");
+            double ms = sw.Elapsed.TotalMilliseconds;
+            for (int i = 0; i < 100; i++) pools.Ok(tool == virsh ? tool : pools.Kvmstor, "vol-delete", "--pool", pools.Name, $"{p}{i}");
+            return ms;
+        }
+    }
+
     /// <summary>256 MiB (random data) vol-upload / vol-download against `rbd import` / `rbd export`.</summary>
     public static void UploadDownload256(string kvmstor, string[]? virsh)
     {

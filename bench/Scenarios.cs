@@ -25,6 +25,11 @@ public static class Scenarios
         new("rbd-refresh-1000", RbdScenarios.Refresh1000),
         new("rbd-create-clone-delete-100", RbdScenarios.CreateCloneDelete100),
         new("rbd-upload-download-256", RbdScenarios.UploadDownload256),
+        new("serve-pool-list-200", ServeScenarios.PoolList200),
+        new("serve-lookup-1000", ServeScenarios.Lookup1000),
+        new("serve-vol-list-5000", ServeScenarios.VolList5000),
+        new("serve-upload-download-1g", ServeScenarios.UploadDownload1G),
+        new("serve-rbd-create-100", RbdScenarios.CreateThroughServe100),
     ];
 
     /// <summary>A fresh session state for kvmstor under a temp directory.</summary>
@@ -68,8 +73,8 @@ public static class Scenarios
         Tools.Report("pool-list --all, 200 defined pools", k, v, 0.5);
     }
 
-    /// <summary>Runs <paramref name="measure"/> while libvirt holds 200 defined pools (none when there is no virsh).</summary>
-    private static double? WithVirsh200Pools(string[]? virsh, Func<string[], double> measure)
+    /// <summary>Runs <paramref name="measure"/> while the server behind <paramref name="virsh"/> (libvirtd, or kvmstor serve) holds 200 defined pools (none when there is no virsh).</summary>
+    internal static double? WithVirsh200Pools(string[]? virsh, Func<string[], double> measure)
     {
         if (virsh is null) return null;
         string dir = Directory.CreateTempSubdirectory("virsh-bench-").FullName;

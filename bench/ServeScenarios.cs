@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace KvmStor.Bench;
+
+/// <summary>
+/// `kvmstor serve` side by side with libvirtd (issue 14, "Benchmark"): the same client binaries — /usr/bin/virsh and
+/// /usr/bin/python3's libvirt module — once against `kvmstor serve --listen &lt;temp&gt;/sock` on a fresh session state
+/// (as the integration tests' ServeFixture runs it) and once against libvirtd on storage:///system. The streams are
+/// also compared with a plain `dd … conv=fsync` of the same bytes.
+/// </summary>
+public static class ServeScenarios
+{
+    /// <summary>`kvmstor serve --listen` on its own session state; stopped with SIGTERM as the service manager would.</summary>
+    internal sealed class Server : IDisposable
+    {
+        private readonly Scenarios.KvmstorState? _state;
+        private readonly Process _process;
+        public string Root { get; }
+        public string Uri => $"storage+unix:///system?socket={Path.Combine(Root, "sock")}";
+        /// <summary>The same virsh the libvirtd side uses, pointed at this server.</summary>
+        public string[] Virsh { get; }
+
+        /// <summary>A server on a fresh state of its own.</summary>
+        public Server(string kvmstor, string virshBinary) : this(kvmstor, virshBinary, new Scenarios.KvmstorState()) { }
+
+        private Server(string kvmstor, string virshBinary, Scenarios.KvmstorState state) : this(kvmstor, virshBinary, state.Root, state.Env) =>
+            _state = state;
+
+        /// <summary>A server on a state the caller made (and removes): its socket goes into <paramref name="root"/>.</summary>
+        public Server(string kvmstor, string virshBinary, string root, IReadOnlyDictionary<string, string> env)
+        {
+            Root = root;
+            string socket = Path.Combine(root, "sock");
+            var psi = new ProcessStartInfo(kvmstor) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "serve", "--listen", socket }) psi.ArgumentList.Add(a);
+            foreach (var (k, v) in env) psi.Environment[k] = v;
+            _process = Process.Start(psi)!;
+            // Drained so that a chatty server never blocks on a full pipe while measured.
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (!File.Exists(socket + "-ro"))
+            {
+                if (_process.HasExited) throw new InvalidOperationException($"kvmstor serve exited with {_process.ExitCode}");
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("kvmstor serve did not create its sockets");
+                Thread.Sleep(50);
+            }
+            Virsh = [virshBinary, "-q", "-c", Uri];
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+                if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill();
+            }
+            _process.Dispose();
+            _state?.Dispose();
+        }
+    }
+
+    internal static string VirshBinary(string[]? virsh) => virsh?[0] ?? "virsh";
+
+    private static void Ok(string[] tool, params string[] args)
+    {
+        var r = Tools.Run(tool[0], tool[1..].Concat(args), null);
+        if (r.Code != 0) throw new InvalidOperationException($"{string.Join(' ', tool)} {string.Join(' ', args)}: {r.Output}");
+    }
+
+    private static void Report(string what, double serveMs, double? libvirtdMs)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture, $"{what,-52} serve {serveMs,9:F1} ms");
+        if (libvirtdMs is { } v)
+            line += string.Create(CultureInfo.InvariantCulture,
+                $"   libvirtd {v,9:F1} ms   ratio {serveMs / v:F2}  (goal <= 1.0: {(serveMs <= v ? "met" : "NOT met")})");
+        Console.WriteLine(line);
+    }
+
+    /// <summary>`virsh pool-list --all` with 200 defined pools (defined through each side's own socket).</summary>
+    public static void PoolList200(string kvmstor, string[]? virsh)
+    {
+        using var server = new Server(kvmstor, VirshBinary(virsh));
+        double Measure(string[] v) => Tools.MedianMs(10, () => Ok(v, "pool-list", "--all"));
+        double s = Scenarios.WithVirsh200Pools(server.Virsh, Measure)!.Value;
+        double? l = Scenarios.WithVirsh200Pools(virsh, Measure);
+        Report("serve: virsh pool-list --all, 200 pools", s, l);
+    }
+
+    /// <summary>
+    /// 1000 × virStoragePoolLookupByName from /usr/bin/python3 on one connection (200 pools defined). Timed inside
+    /// Python: the loop only, not the interpreter's start or the connect.
+    /// </summary>
+    public static void Lookup1000(string kvmstor, string[]? virsh)
+    {
+        const string Script = """
+            import sys, time, libvirt
+            c = libvirt.open(sys.argv[1])
+            names = ['kvmstorbench%d' % i for i in range(200)]
+            t = time.perf_counter()
+            for i in range(1000):
+                c.storagePoolLookupByName(names[i % 200])
+            print((time.perf_counter() - t) * 1000)
+            c.close()
+            """;
+        double Measure(string uri) => Median(7, () =>
+        {
+            var (code, output) = Tools.Run("/usr/bin/python3", ["-c", Script, uri], null);
+            if (code != 0) throw new InvalidOperationException($"python3 lookups on {uri}: {output}");
+            return double.Parse(output.Trim(), CultureInfo.InvariantCulture);
+        });
+        using var server = new Server(kvmstor, VirshBinary(virsh));
+        double s = Scenarios.WithVirsh200Pools(server.Virsh, _ => Measure(server.Uri))!.Value;
+        double? l = Scenarios.WithVirsh200Pools(virsh, v => Measure(v[^1]));
+        Report("serve: python 1000 × storagePoolLookupByName", s, l);
+    }
+
+    /// <summary>`virsh vol-list --details` of a dir pool holding 5000 small files.</summary>
+    public static void VolList5000(string kvmstor, string[]? virsh)
+    {
+        using var server = new Server(kvmstor, VirshBinary(virsh));
+        double s = WithDirPool(server.Virsh, Path.Combine(server.Root, "pool5000"), Measure);
+        double? l = virsh is null ? null : WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vpool5000-{Environment.ProcessId}"), Measure);
+        Report("serve: virsh vol-list --details, 5000 files", s, l);
+
+        static double Measure(string[] v, string pool, string target)
+        {
+            var block = new byte[4096];
+            for (int i = 0; i < 5000; i++) File.WriteAllBytes(Path.Combine(target, $"f{i:D4}.img"), block);
+            Ok(v, "pool-refresh", pool);
+            return Tools.MedianMs(3, () => Ok(v, "vol-list", pool, "--details"));
+        }
+    }
+
+    /// <summary>
+    /// vol-upload and vol-download of 1 GiB of random data through the stream, next to `dd bs=4M conv=fsync` of the
+    /// same bytes: into a preallocated-size file (conv=notrunc, as the upload writes into the existing volume) and out
+    /// of the volume into a new file.
+    /// </summary>
+    public static void UploadDownload1G(string kvmstor, string[]? virsh)
+    {
+        using var server = new Server(kvmstor, VirshBinary(virsh));
+        string data = Path.Combine(server.Root, "data.bin");
+        VolumeBench.MakeFile(data, 1L << 30, halfHoles: false);
+        var s = WithDirPool(server.Virsh, Path.Combine(server.Root, "stream"), (v, pool, target) => Streams(v, pool, target, data));
+        var l = virsh is null ? ((double, double, double, double)?)null
+            : WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vstream-{Environment.ProcessId}"), (v, pool, target) => Streams(v, pool, target, data));
+        Report("serve: virsh vol-upload 1 GiB", s.Up, l?.Item1);
+        Report("serve: virsh vol-download 1 GiB", s.Down, l?.Item2);
+        DdLine("serve", "vol-upload", s.Up, s.DdUp);
+        DdLine("serve", "vol-download", s.Down, s.DdDown);
+        if (l is { } x)
+        {
+            DdLine("libvirtd", "vol-upload", x.Item1, x.Item3);
+            DdLine("libvirtd", "vol-download", x.Item2, x.Item4);
+        }
+
+        static void DdLine(string side, string what, double ms, double ddMs) =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {side} {what} 1 GiB {ms,9:F1} ms   dd conv=fsync {ddMs,9:F1} ms   ratio {ms / ddMs:F2}  (goal <= 1.2: {(ms <= 1.2 * ddMs ? "met" : "NOT met")})"));
+    }
+
+    private static (double Up, double Down, double DdUp, double DdDown) Streams(string[] v, string pool, string target, string data)
+    {
+        Ok(v, "vol-create-as", pool, "up.img", "1G", "--allocation", "0");
+        string volume = Path.Combine(target, "up.img"), back = Path.Combine(target, "..", $"back-{pool}.bin");
+        string ddTarget = Path.Combine(target, "..", $"dd-{pool}.img");
+        Tools.Run("truncate", "-s", "1G", ddTarget);
+        try
+        {
+            // Alternating runs, so that a change in the machine's load falls on both alike.
+            var times = new List<double>[4];
+            for (int t = 0; t < 4; t++) times[t] = [];
+            for (int round = -1; round < 5; round++)
+            {
+                double up = Time(() => Ok(v, "vol-upload", "--pool", pool, "up.img", data));
+                double ddUp = Time(() => Ok(["dd"], $"if={data}", $"of={ddTarget}", "bs=4M", "conv=notrunc,fsync", "status=none"));
+                File.Delete(back);
+                double down = Time(() => Ok(v, "vol-download", "--pool", pool, "up.img", back));
+                File.Delete(back);
+                double ddDown = Time(() => Ok(["dd"], $"if={volume}", $"of={back}", "bs=4M", "conv=fsync", "status=none"));
+                if (round < 0) continue; // warm-up
+                times[0].Add(up); times[1].Add(down); times[2].Add(ddUp); times[3].Add(ddDown);
+            }
+            if (Tools.Run("cmp", data, volume).Code != 0) throw new InvalidOperationException("the uploaded volume differs from the data");
+            return (MedianOf(times[0]), MedianOf(times[1]), MedianOf(times[2]), MedianOf(times[3]));
+        }
+        finally
+        {
+            File.Delete(back);
+            File.Delete(ddTarget);
+            Tools.Run(v[0], v[1..].Concat(["vol-delete", "--pool", pool, "up.img"]), null);
+        }
+    }
+
+    /// <summary>Runs <paramref name="measure"/> with a transient dir pool (pool-create-as --build) made through <paramref name="virsh"/>.</summary>
+    private static T WithDirPool<T>(string[] virsh, string target, Func<string[], string, string, T> measure)
+    {
+        const string Pool = "kvmstorbenchserve";
+        Tools.Run(virsh[0], virsh[1..].Concat(["pool-destroy", Pool]), null);
+        Ok(virsh, "pool-create-as", Pool, "dir", "--target", target, "--build");
+        try { return measure(virsh, Pool, target); }
+        finally
+        {
+            Tools.Run(virsh[0], virsh[1..].Concat(["pool-destroy", Pool]), null);
+            if (Directory.Exists(target)) Directory.Delete(target, true);
+        }
+    }
+
+    private static double Time(Action action)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Median of <paramref name="runs"/> values a run reports itself, after one warm-up.</summary>
+    private static double Median(int runs, Func<double> run)
+    {
+        run();
+        return MedianOf(Enumerable.Range(0, runs).Select(_ => run()).ToList());
+    }
+
+    private static double MedianOf(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}

@@ -17,7 +17,7 @@ internal static class ObjectHandles
         var handle = PoolHandle.Read(call.Args);
         try
         {
-            return call.Host.Lookup.PoolByUuid(handle.Uuid.ToString("D"));
+            return call.Host.Lookup.PoolByUuid(handle.Uuid.ToString("D"), handle.Name);
         }
         catch (StorageException e) when (e.Code == ErrorCode.NoStoragePool)
         {

@@ -52,6 +52,17 @@ public sealed class LookupsTests : IDisposable
     }
 
     [Fact]
+    public void A_uuid_lookup_with_the_handles_name_gives_the_uuids_pool_whatever_the_name_says()
+    {
+        Assert.Equal("p1", Lookup.PoolByUuid(Uuid1, "p1").Name);
+        Assert.Equal("p1", Lookup.PoolByUuid(Uuid1, "p2").Name);     // the name now belongs to another pool
+        Assert.Equal("p1", Lookup.PoolByUuid(Uuid1, "gone").Name);   // no pool of that name any more
+        Assert.Equal("p1", Lookup.PoolByUuid(Uuid1, "../p1").Name);  // a name is never a path
+        Assert.Equal("Storage pool not found: no storage pool with matching uuid '00000000-0000-0000-0000-000000000001'",
+            Fails(() => Lookup.PoolByUuid("00000000-0000-0000-0000-000000000001", "p1")));
+    }
+
+    [Fact]
     public void A_stopped_pool_has_no_target_path_lookup()
     {
         _host.Pools.Destroy("p2");

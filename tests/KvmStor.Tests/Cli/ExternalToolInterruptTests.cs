@@ -48,11 +48,15 @@ public sealed class ExternalToolInterruptTests : IDisposable
 
     private Process StartKvmstor(params string[] args)
     {
-        // The test host is not necessarily the dotnet muxer; the runner of the tests says where that is.
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // SIGINT back to its default first: a test run started in the background by a non-interactive shell (as CI
+        // scripts do) inherits SIGINT ignored, and a process that starts with it ignored never sees Ctrl+C at all.
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        // The test host is not necessarily the dotnet muxer; the runner of the tests says where that is.
+        psi.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         psi.ArgumentList.Add("exec");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KvmStor.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);

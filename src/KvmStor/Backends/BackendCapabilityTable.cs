@@ -9,31 +9,35 @@ namespace KvmStor.Backends;
 /// </summary>
 public static class BackendCapabilityTable
 {
-    private sealed record Row(BackendCapabilities Flag, Type Interface, Func<IPoolBackend, bool> Has, Func<PoolType, string>? MissingText);
+    private sealed record Row(BackendCapabilities Flag, Type Interface, Func<PoolType, string>? MissingText)
+    {
+        /// <summary>A backend has the capability when it implements the row's interface.</summary>
+        public bool Has(IPoolBackend backend) => Interface.IsInstanceOfType(backend);
+    }
 
     private static readonly Row[] Rows =
     [
-        new(BackendCapabilities.Check, typeof(IPoolChecker), b => b is IPoolChecker, null),
-        new(BackendCapabilities.Build, typeof(IPoolBuilder), b => b is IPoolBuilder, null),
-        new(BackendCapabilities.Start, typeof(IPoolStarter), b => b is IPoolStarter, null),
-        new(BackendCapabilities.Stop, typeof(IPoolStopper), b => b is IPoolStopper, null),
-        new(BackendCapabilities.Delete, typeof(IPoolDeleter), b => b is IPoolDeleter, _ => "pool does not support pool deletion"),
-        new(BackendCapabilities.Refresh, typeof(IPoolBackend), _ => true, null),
-        new(BackendCapabilities.FindSources, typeof(ISourceFinder), b => b is ISourceFinder,
+        new(BackendCapabilities.Check, typeof(IPoolChecker), null),
+        new(BackendCapabilities.Build, typeof(IPoolBuilder), null),
+        new(BackendCapabilities.Start, typeof(IPoolStarter), null),
+        new(BackendCapabilities.Stop, typeof(IPoolStopper), null),
+        new(BackendCapabilities.Delete, typeof(IPoolDeleter), _ => "pool does not support pool deletion"),
+        new(BackendCapabilities.Refresh, typeof(IPoolBackend), null),
+        new(BackendCapabilities.FindSources, typeof(ISourceFinder),
             type => $"pool type '{type.ToXmlName()}' does not support source discovery"),
-        new(BackendCapabilities.CreateVolume, typeof(IVolumeCreator), b => b is IVolumeCreator,
+        new(BackendCapabilities.CreateVolume, typeof(IVolumeCreator),
             _ => "storage pool does not support volume creation"),
-        new(BackendCapabilities.CreateVolumeFrom, typeof(IVolumeCloner), b => b is IVolumeCloner,
+        new(BackendCapabilities.CreateVolumeFrom, typeof(IVolumeCloner),
             _ => "storage pool does not support volume creation from an existing volume"),
-        new(BackendCapabilities.DeleteVolume, typeof(IVolumeDeleter), b => b is IVolumeDeleter,
+        new(BackendCapabilities.DeleteVolume, typeof(IVolumeDeleter),
             _ => "storage pool does not support vol deletion"),
-        new(BackendCapabilities.ResizeVolume, typeof(IVolumeResizer), b => b is IVolumeResizer,
+        new(BackendCapabilities.ResizeVolume, typeof(IVolumeResizer),
             _ => "storage pool does not support changing of volume capacity"),
-        new(BackendCapabilities.UploadVolume, typeof(IVolumeUploader), b => b is IVolumeUploader,
+        new(BackendCapabilities.UploadVolume, typeof(IVolumeUploader),
             _ => "storage pool doesn't support volume upload"),
-        new(BackendCapabilities.DownloadVolume, typeof(IVolumeDownloader), b => b is IVolumeDownloader,
+        new(BackendCapabilities.DownloadVolume, typeof(IVolumeDownloader),
             _ => "storage pool doesn't support volume download"),
-        new(BackendCapabilities.WipeVolume, typeof(IVolumeWiper), b => b is IVolumeWiper,
+        new(BackendCapabilities.WipeVolume, typeof(IVolumeWiper),
             _ => "storage pool doesn't support volume wiping"),
     ];
 

@@ -15,18 +15,28 @@ public sealed class SecretService : IPoolSecrets
 {
     private readonly SecretStore _store;
     private readonly Func<FileLock> _lockSecrets;
+    private readonly Action _changed;
 
     /// <param name="lockSecrets">the connection's secrets lock, held while the set of secrets changes</param>
-    internal SecretService(SecretStore store, Func<FileLock> lockSecrets)
+    /// <param name="changed">told after a secret was defined, undefined or given a value (connections made with an old value are dropped)</param>
+    internal SecretService(SecretStore store, Func<FileLock> lockSecrets, Action? changed = null)
     {
         _store = store;
         _lockSecrets = lockSecrets;
+        _changed = changed ?? (() => { });
     }
 
     private FileLock LockSecrets() => _lockSecrets();
 
     /// <summary>Defines a secret, or redefines the one with the same UUID (its usage must not change).</summary>
     public SecretDefinition Define(string xml)
+    {
+        var secret = DefineLocked(xml);
+        _changed();
+        return secret;
+    }
+
+    private SecretDefinition DefineLocked(string xml)
     {
         var secret = SecretXml.Parse(xml);
         using var _ = LockSecrets();
@@ -62,10 +72,13 @@ public sealed class SecretService : IPoolSecrets
     /// <summary>Removes a secret and its value. Takes its UUID or, as kvmstor's convenience, its usage ID.</summary>
     public SecretDefinition Undefine(string uuidOrUsage)
     {
-        using var _ = LockSecrets();
-        var store = _store;
-        var secret = Resolve(store, uuidOrUsage);
-        store.Delete(secret.Uuid);
+        SecretDefinition secret;
+        using (LockSecrets())
+        {
+            secret = Resolve(_store, uuidOrUsage);
+            _store.Delete(secret.Uuid);
+        }
+        _changed();
         return secret;
     }
 
@@ -79,9 +92,8 @@ public sealed class SecretService : IPoolSecrets
 
     public void SetValue(string uuidOrUsage, byte[] value)
     {
-        using var _ = LockSecrets();
-        var store = _store;
-        store.SaveValue(Resolve(store, uuidOrUsage), value);
+        using (LockSecrets()) _store.SaveValue(Resolve(_store, uuidOrUsage), value);
+        _changed();
     }
 
     /// <summary>A value for the user: refused for private secrets, as libvirt refuses them to its clients.</summary>

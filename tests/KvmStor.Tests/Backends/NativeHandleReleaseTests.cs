@@ -56,10 +56,10 @@ public class NativeHandleReleaseTests
     }
 
     [Fact]
-    public void A_kept_connection_is_never_shut_down_and_its_io_context_never_destroyed()
+    public void A_kept_connection_is_never_shut_down_nor_its_io_context_destroyed_by_dispose_or_a_finalizer()
     {
         var connecting = Made(new RadosClusterHandle());
-        var kept = connecting.KeepForProcess();
+        var kept = connecting.KeepUnowned();
         Assert.True(connecting.IsClosed);                       // gave up its ownership
         Assert.False(kept.IsClosed);
         Assert.Equal(MadeUp, kept.DangerousGetHandle());
@@ -67,7 +67,7 @@ public class NativeHandleReleaseTests
         connecting.Dispose();
         kept.Dispose();
         ioctx.Dispose();
-        Drop(() => Made(new RadosClusterHandle()).KeepForProcess());
+        Drop(() => Made(new RadosClusterHandle()).KeepUnowned());
         Drop(() => Made(new RadosIoContextHandle()));
     }
 

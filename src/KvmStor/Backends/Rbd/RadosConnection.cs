@@ -18,7 +18,8 @@ internal sealed unsafe class RadosConnection : IKeptConnection
 {
     private int _state = (int)KeptConnectionState.Healthy;
 
-    private RadosConnection(RadosClusterHandle cluster, RadosIoContextHandle ioctx, string poolName, string monitors)
+    /// <summary>Takes the handles of a made connection (made by <see cref="Connect"/>; tests pass made-up ones and never close them).</summary>
+    internal RadosConnection(RadosClusterHandle cluster, RadosIoContextHandle ioctx, string poolName, string monitors)
     {
         Cluster = cluster;
         IoContext = ioctx;

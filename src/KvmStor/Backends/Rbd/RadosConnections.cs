@@ -65,9 +65,11 @@ internal sealed class RadosConnections(IPoolSecrets secrets)
                 secret = secrets.ValueFor(pool, auth);
                 _kept.Retire(key, unlessFingerprint: Fingerprint(secret));
             }
-            catch (StorageException)
+            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
             {
-                _kept.Retire(key); // the secret or its value is gone: the next call fails as it would without a kept connection
+                // The secret or its value is gone or unreadable: the next call fails as it would without a kept
+                // connection. Not an error of the secret change that told us.
+                _kept.Retire(key);
             }
             finally
             {

@@ -44,6 +44,9 @@ public class StorageException : Exception
 
     public string Display => Prefix(Code) + Message;
 
+    /// <summary>The errno of a <see cref="System"/> error (what went wrong, for a caller that must tell kinds apart); null otherwise.</summary>
+    public int? SystemErrno { get; private init; }
+
     public static string Prefix(ErrorCode code) => code switch
     {
         ErrorCode.NoStoragePool => "Storage pool not found: ",
@@ -75,5 +78,6 @@ public class StorageException : Exception
     public static StorageException InvalidArg(string message) => new(ErrorCode.InvalidArgument, message);
 
     /// <summary>A system error: "&lt;what&gt;: &lt;strerror&gt;" with no prefix, as libvirt's virReportSystemError.</summary>
-    public static StorageException System(string what, int errno) => new(ErrorCode.None, $"{what}: {Errno.Describe(errno)}");
+    public static StorageException System(string what, int errno) =>
+        new(ErrorCode.None, $"{what}: {Errno.Describe(errno)}") { SystemErrno = errno };
 }

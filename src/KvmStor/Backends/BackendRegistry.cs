@@ -22,6 +22,18 @@ public sealed class BackendRegistry
 
     public IPoolBackend? Find(PoolType type) => _backends.GetValueOrDefault(type);
 
+    /// <summary>The pool was stopped, undefined or redefined: the backend of its type closes the connection it kept for it.</summary>
+    public void ForgetConnection(PoolDefinition pool)
+    {
+        if (Find(pool.Type) is IPoolConnectionKeeper keeper) keeper.ForgetConnection(pool);
+    }
+
+    /// <summary>A secret changed: every backend that keeps connections drops those made with a value no longer current.</summary>
+    public void SecretsChanged()
+    {
+        foreach (var keeper in _backends.Values.OfType<IPoolConnectionKeeper>()) keeper.SecretsChanged();
+    }
+
     public bool IsSupported(PoolType type) => _backends.ContainsKey(type);
 
     /// <summary>Every backend, running external programs on the host.</summary>

@@ -58,14 +58,17 @@ public sealed partial class PoolService
         PoolXml.ValidateForDefine(def);
         _records.BackendFor(def.Type);
         using var poolLock = _locks.Pool(def.Name);
+        PoolRecord? existing;
         using (_locks.Driver())
         {
             var all = _records.LoadAll().ToList();
-            var existing = FindDuplicate(def, all, checkActive: false);
+            existing = FindDuplicate(def, all, checkActive: false);
             RejectSourceConflict(def, all);
             _records.Configs.Save(def);
             if (existing?.Active == true) _records.MarkPendingDefinition(def.Name, true);
         }
+        // A stopped pool's old definition has no more use for a kept connection; a running pool's live one still does.
+        if (existing is { Active: false, Config: { } replaced }) _records.Backends.ForgetConnection(replaced);
         _records.Emit(def, PoolLifecycleEvent.Defined);
         return _records.Require(def.Name).ToInfo();
     }
@@ -124,6 +127,7 @@ public sealed partial class PoolService
         var record = _records.RequireActive(name);
         var backend = _records.BackendFor(record.Live!.Type);
         if (backend is IPoolStopper stopper) stopper.Stop(record.Live);
+        _records.Backends.ForgetConnection(record.Live);
         if (record.Persistent) _records.RememberLastSizes(record.Live);
         _records.Status.Delete(name);
         _records.MarkPendingDefinition(name, false);
@@ -151,6 +155,7 @@ public sealed partial class PoolService
         var record = _records.Require(name);
         if (record.Active) throw StillActive(name);
         using (_locks.Driver()) _records.Configs.Delete(name);
+        _records.Backends.ForgetConnection(record.Current);
         _records.ForgetLastSizes(name);
         _records.Emit(record.Current, PoolLifecycleEvent.Undefined);
     }
@@ -178,6 +183,7 @@ public sealed partial class PoolService
             // As libvirt: a pool that can no longer be refreshed is stopped.
             try { if (backend is IPoolStopper stopper) stopper.Stop(record.Live); }
             catch (StorageException) { }
+            _records.Backends.ForgetConnection(record.Live);
             _records.Status.Delete(name);
             _records.Emit(record.Live, PoolLifecycleEvent.Stopped);
             throw;

@@ -18,14 +18,17 @@ public sealed class SecretService : IPoolSecrets
     private readonly SecretStore _store;
     private readonly Func<FileLock> _lockSecrets;
     private readonly SecretEventLog _events;
+    private readonly Action _changed;
 
     /// <param name="lockSecrets">the connection's secrets lock, held while the set of secrets changes</param>
     /// <param name="events">where each change is announced</param>
-    internal SecretService(SecretStore store, Func<FileLock> lockSecrets, SecretEventLog events)
+    /// <param name="changed">told after a secret was defined, undefined or given a value (connections made with an old value are dropped)</param>
+    internal SecretService(SecretStore store, Func<FileLock> lockSecrets, SecretEventLog events, Action? changed = null)
     {
         _store = store;
         _lockSecrets = lockSecrets;
         _events = events;
+        _changed = changed ?? (() => { });
     }
 
     /// <summary>Secret events of any kvmstor process on this connection from now on; blocks until cancelled.</summary>
@@ -38,6 +41,13 @@ public sealed class SecretService : IPoolSecrets
 
     /// <summary>Defines a secret, or redefines the one with the same UUID (its usage must not change).</summary>
     public SecretDefinition Define(string xml)
+    {
+        var secret = DefineLocked(xml);
+        _changed();
+        return secret;
+    }
+
+    private SecretDefinition DefineLocked(string xml)
     {
         var secret = SecretXml.Parse(xml);
         using var _ = LockSecrets();
@@ -75,11 +85,14 @@ public sealed class SecretService : IPoolSecrets
     /// <summary>Removes a secret and its value. Takes its UUID or, as kvmstor's convenience, its usage ID.</summary>
     public SecretDefinition Undefine(string uuidOrUsage)
     {
-        using var _ = LockSecrets();
-        var store = _store;
-        var secret = Resolve(store, uuidOrUsage);
-        store.Delete(secret.Uuid);
-        Emit(secret, SecretLifecycleEvent.Undefined);
+        SecretDefinition secret;
+        using (LockSecrets())
+        {
+            secret = Resolve(_store, uuidOrUsage);
+            _store.Delete(secret.Uuid);
+            Emit(secret, SecretLifecycleEvent.Undefined);
+        }
+        _changed();
         return secret;
     }
 
@@ -93,11 +106,13 @@ public sealed class SecretService : IPoolSecrets
 
     public void SetValue(string uuidOrUsage, byte[] value)
     {
-        using var _ = LockSecrets();
-        var store = _store;
-        var secret = Resolve(store, uuidOrUsage);
-        store.SaveValue(secret, value);
-        Emit(secret, null);
+        using (LockSecrets())
+        {
+            var secret = Resolve(_store, uuidOrUsage);
+            _store.SaveValue(secret, value);
+            Emit(secret, null);
+        }
+        _changed();
     }
 
     /// <summary>A value for the user: refused for private secrets, as libvirt refuses them to its clients.</summary>

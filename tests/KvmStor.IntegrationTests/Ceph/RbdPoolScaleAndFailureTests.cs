@@ -30,7 +30,8 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
     [Fact]
     public void Two_hundred_images_are_all_listed()
     {
-        var connection = RadosConnection.For(Definition(), new KeySecrets(cluster.Key));
+        using var lease = new RbdPoolBackend(new KeySecrets(cluster.Key)).Connect(Definition());
+        var connection = lease.Connection;
         string prefix = "many-" + Guid.NewGuid().ToString("N")[..6] + "-";
         var names = Enumerable.Range(0, 200).Select(i => prefix + i).ToList();
         try
@@ -62,7 +63,8 @@ public sealed class RbdPoolScaleAndFailureTests(CephCluster cluster)
         var source = backend.CreateVolume(pool, new VolumeDefinition { Name = stem, Capacity = 30 << 20 }, VolumeCreateFlags.None, null, default);
         try
         {
-            var connection = RadosConnection.For(pool, new KeySecrets(cluster.Key));
+            using var lease = backend.Connect(pool);
+            var connection = lease.Connection;
             using (var image = RbdImage.Open(connection, stem, readOnly: false))
             {
                 image.Write(0, new byte[] { 1, 2, 3 });

@@ -8,13 +8,21 @@ namespace KvmStor.IntegrationTests.Ceph;
 /// </summary>
 public sealed partial class RbdPoolSession : IDisposable
 {
-    public KvmstorProcess Kvmstor { get; } = new();
+    public KvmstorProcess Kvmstor { get; }
     public string PoolName { get; } = "ceph-" + Guid.NewGuid().ToString("N")[..8];
     public string Usage { get; }
     public string SecretUuid { get; }
+    private readonly bool _ownsKvmstor;
 
-    public RbdPoolSession(CephCluster cluster, bool start = true)
+    public RbdPoolSession(CephCluster cluster, bool start = true) : this(cluster, new KvmstorProcess(), owns: true, start) { }
+
+    /// <summary>The secret and pool in the state of <paramref name="kvmstor"/> (e.g. a ServeFixture's), which stays its owner's.</summary>
+    public RbdPoolSession(CephCluster cluster, KvmstorProcess kvmstor, bool start = true) : this(cluster, kvmstor, owns: false, start) { }
+
+    private RbdPoolSession(CephCluster cluster, KvmstorProcess kvmstor, bool owns, bool start)
     {
+        Kvmstor = kvmstor;
+        _ownsKvmstor = owns;
         Usage = $"client.admin {PoolName}";
         string secretXml = Path.Combine(Kvmstor.Root, "secret.xml");
         File.WriteAllText(secretXml, $"<secret ephemeral='no' private='yes'><usage type='ceph'><name>{Usage}</name></usage></secret>");
@@ -42,7 +50,10 @@ public sealed partial class RbdPoolSession : IDisposable
     public (int Code, string Stdout, string Stderr) RunWith(Dictionary<string, string> environment, params string[] args) =>
         Kvmstor.RunWith(environment, args);
 
-    public void Dispose() => Kvmstor.Dispose();
+    public void Dispose()
+    {
+        if (_ownsKvmstor) Kvmstor.Dispose();
+    }
 
     [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
     private static partial Regex UuidPattern();

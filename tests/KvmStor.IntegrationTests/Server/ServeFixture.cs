@@ -12,12 +12,16 @@ public sealed class ServeFixture : IDisposable
     private readonly Process _server;
 
     public string Socket => Path.Combine(Kvmstor.Root, "sock");
+    public int ServerPid => _server.Id;
     public string Uri => $"storage+unix:///system?socket={Socket}";
     public string ReadOnlyUri => $"storage+unix:///system?socket={Socket}-ro";
 
-    public ServeFixture()
+    public ServeFixture() : this(new Dictionary<string, string>()) { }
+
+    /// <summary>A server run with extra environment variables (e.g. a short KVMSTOR_NETWORK_TIMEOUT).</summary>
+    internal ServeFixture(Dictionary<string, string> environment)
     {
-        _server = Kvmstor.StartProcess("serve", "--listen", Socket);
+        _server = Kvmstor.StartProcess(environment, "serve", "--listen", Socket);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!File.Exists(Socket + "-ro"))
         {

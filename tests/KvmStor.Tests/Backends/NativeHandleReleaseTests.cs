@@ -56,10 +56,10 @@ public class NativeHandleReleaseTests
     }
 
     [Fact]
-    public void A_kept_connection_is_never_shut_down_and_its_io_context_never_destroyed()
+    public void A_kept_connection_is_never_shut_down_nor_its_io_context_destroyed_by_dispose_or_a_finalizer()
     {
         var connecting = Made(new RadosClusterHandle());
-        var kept = connecting.KeepForProcess();
+        var kept = connecting.KeepUnowned();
         Assert.True(connecting.IsClosed);                       // gave up its ownership
         Assert.False(kept.IsClosed);
         Assert.Equal(MadeUp, kept.DangerousGetHandle());
@@ -67,8 +67,29 @@ public class NativeHandleReleaseTests
         connecting.Dispose();
         kept.Dispose();
         ioctx.Dispose();
-        Drop(() => Made(new RadosClusterHandle()).KeepForProcess());
+        Drop(() => Made(new RadosClusterHandle()).KeepUnowned());
         Drop(() => Made(new RadosIoContextHandle()));
+    }
+
+    [Fact]
+    public void A_call_that_says_the_connection_is_lost_marks_it_broken_and_an_answer_does_not()
+    {
+        RadosConnection Connection() => new(Made(new RadosClusterHandle()).KeepUnowned(), Made(new RadosIoContextHandle()), "rbd", "m,");
+
+        var answered = Connection();
+        Assert.Equal(-2, answered.Call("opening RBD image 'gone'", () => -2));           // ENOENT: an answer
+        Assert.Throws<StorageException>(() => answered.Call("removing", () => throw RbdErrors.Failure("failed to remove", -16)));
+        Assert.Equal(KvmStor.Backends.KeptConnectionState.Healthy, answered.State);
+
+        var timedOutInLibrados = Connection();
+        Assert.Equal(-110, timedOutInLibrados.Call("creating RBD image", () => -110));    // rados_osd_op_timeout
+        Assert.Equal(KvmStor.Backends.KeptConnectionState.Broken, timedOutInLibrados.State);
+
+        var lost = Connection();
+        var e = Assert.Throws<StorageException>(() => lost.Call("RADOS statistics", () => (long)RbdErrors.Check(-107, "failed to stat the RADOS cluster")));
+        Assert.Equal(107, e.SystemErrno);
+        Assert.Equal(KvmStor.Backends.KeptConnectionState.Broken, lost.State);
+        // Nothing here is closed: the handles are made up (Close would hand them to librados).
     }
 
     private static T Made<T>(T handle) where T : SafeHandle

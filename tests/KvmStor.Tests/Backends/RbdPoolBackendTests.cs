@@ -1,5 +1,6 @@
 using KvmStor.Backends;
 using KvmStor.Backends.Rbd;
+using KvmStor.Host;
 using KvmStor.Images;
 using KvmStor.Model;
 
@@ -93,5 +94,71 @@ public sealed class RbdPoolBackendTests
     {
         var e = Assert.Throws<StorageException>(() => Backend.ListVolumes(Pool(sourceName: null)));
         Assert.Equal("XML error: element 'name' is mandatory for RBD pool", e.Display);
+    }
+
+    [Fact]
+    public void A_chunk_that_raced_a_timeout_fails_the_transfer_with_the_timeout_itself()
+    {
+        using var both = new Barrier(2);
+        var timeout = NetworkTimeout.TimedOut("writing RBD image 'rbd/v'", TimeSpan.FromSeconds(3));
+        var e = Assert.Throws<StorageException>(() => RbdTransfer.InParallel(2, chunk =>
+        {
+            Assert.True(both.SignalAndWait(TimeSpan.FromSeconds(30)), "the two chunks did not run at once");
+            // The chunk whose handle was abandoned under it fails first; the one that timed out a moment later.
+            if (chunk == 0) throw new ObjectDisposedException("RbdImageHandle");
+            Thread.Sleep(50);
+            throw timeout;
+        }));
+        Assert.Same(timeout, e);
+        Assert.Equal(ErrorCode.OperationTimeout, e.Code);
+    }
+
+    [Fact]
+    public void Parallel_chunks_without_a_storage_error_keep_their_own_failure()
+    {
+        var e = Assert.Throws<AggregateException>(() => RbdTransfer.InParallel(1, _ => throw new InvalidOperationException("bug")));
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+    }
+
+    [Theory]
+    [InlineData(110, true)]   // librados' own op timeout
+    [InlineData(108, true)]   // ESHUTDOWN: blocklisted
+    [InlineData(107, true)]
+    [InlineData(13, true)]    // a key the cluster no longer accepts
+    [InlineData(2, false)]    // no such image: an answer, not a lost connection
+    [InlineData(16, false)]
+    [InlineData(17, false)]
+    [InlineData(39, false)]
+    public void Only_connection_errors_drop_a_kept_connection(int errno, bool lost) =>
+        Assert.Equal(lost, RbdErrors.IsConnectionLoss(errno));
+
+    [Fact]
+    public void Pools_share_a_connection_only_with_the_same_monitors_ceph_pool_user_secret_and_options()
+    {
+        var auth = new PoolAuth { Type = AuthType.Ceph, Username = "admin", SecretUsage = "k" };
+        PoolDefinition With(string host = "mon1", string name = "rbd", PoolAuth? a = null, IReadOnlyList<RbdConfigOption>? options = null) => new()
+        {
+            Type = PoolType.Rbd,
+            Name = "any",
+            Source = new PoolSource { Hosts = [new PoolSourceHost(host, 6789)], Name = name, Auth = a ?? auth },
+            RbdConfigOptions = options ?? [],
+        };
+        string Key(PoolDefinition pool) => RadosConnections.KeyOf(pool, RbdMonitorHosts.Format(pool.Source.Hosts));
+        string baseline = Key(With());
+        Assert.Equal(baseline, Key(With() with { Name = "another-name-same-source" }));
+        Assert.NotEqual(baseline, Key(With(host: "mon2")));
+        Assert.NotEqual(baseline, Key(With(name: "other")));
+        Assert.NotEqual(baseline, Key(With(a: auth with { Username = "guest" })));
+        Assert.NotEqual(baseline, Key(With(a: auth with { SecretUsage = "other" })));
+        Assert.NotEqual(baseline, Key(With(options: [new RbdConfigOption("rbd_cache", "true")])));
+    }
+
+    [Fact]
+    public void Forgetting_a_connection_that_was_never_made_does_nothing()
+    {
+        Backend.ForgetConnection(Pool());
+        Backend.ForgetConnection(Pool(sourceName: null));
+        Backend.SecretsChanged();
+        Assert.Empty(Backend.KeptConnectionKeys);
     }
 }

@@ -1,68 +1,67 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using KvmStor.Host;
 using KvmStor.Model;
 
 namespace KvmStor.Backends.Rbd;
 
 /// <summary>
-/// One librados cluster connection and the I/O context of the pool's Ceph pool. A kvmstor command is one process, so
-/// a connection is made at most once per pool per process and kept until the process ends (a bench or a long-lived
-/// caller reuses it). A connection that timed out is dropped and never shut down: librados may still hold it. So the
-/// handles of a made connection are never released (<see cref="RadosClusterHandle.KeepForProcess"/>, and an I/O context
-/// is never owned), neither by kvmstor nor by a finalizer.
+/// One librados cluster connection and the I/O context of the pool's Ceph pool, kept between calls by
+/// <see cref="RadosConnections"/> (a command uses it for its own calls; `kvmstor serve` for every call on the pool).
+/// Both are thread-safe as used here: librados' rados_t is, and an I/O context is as long as nobody changes its
+/// settings (snapshot, namespace, locator), which kvmstor never does. A call that timed out marks the connection
+/// abandoned: librados may still be inside it, so its handles are never released, neither by kvmstor nor by a finalizer
+/// (<see cref="RadosClusterHandle.KeepUnowned"/>, and an I/O context is never owned). A call that failed with a
+/// connection error marks it broken; <see cref="Close"/> then ends it once no call uses it.
 /// </summary>
-internal sealed unsafe class RadosConnection
+internal sealed unsafe class RadosConnection : IKeptConnection
 {
-    private static readonly ConcurrentDictionary<string, RadosConnection> Open = new();
+    private int _state = (int)KeptConnectionState.Healthy;
 
-    private RadosConnection(string identity, RadosClusterHandle cluster, RadosIoContextHandle ioctx, string poolName, string monitors)
+    /// <summary>Takes the handles of a made connection (made by <see cref="Connect"/>; tests pass made-up ones and never close them).</summary>
+    internal RadosConnection(RadosClusterHandle cluster, RadosIoContextHandle ioctx, string poolName, string monitors)
     {
-        Identity = identity;
         Cluster = cluster;
         IoContext = ioctx;
         PoolName = poolName;
         Monitors = monitors;
     }
 
-    private string Identity { get; }
     public RadosClusterHandle Cluster { get; }
     public RadosIoContextHandle IoContext { get; }
     /// <summary>The Ceph pool (&lt;source&gt;&lt;name&gt;).</summary>
     public string PoolName { get; }
     public string Monitors { get; }
 
-    /// <summary>The connection for <paramref name="pool"/>, made now if this process has none yet.</summary>
-    public static RadosConnection For(PoolDefinition pool, IPoolSecrets secrets)
-    {
-        string poolName = pool.Source.Name ?? throw StorageException.Xml("element 'name' is mandatory for RBD pool");
-        string monitors = RbdMonitorHosts.Format(pool.Source.Hosts);
-        RbdLibrary.Require();
-        string identity = IdentityOf(pool, monitors);
-        if (Open.TryGetValue(identity, out var existing)) return existing;
-        var made = Connect(pool, secrets, poolName, monitors, identity);
-        return Open.GetOrAdd(identity, made);
-    }
+    public KeptConnectionState State => (KeptConnectionState)Volatile.Read(ref _state);
 
     /// <summary>
-    /// Runs a call that waits for the cluster within the network bound; on timeout the connection is forgotten.
-    /// librados calls cannot be cancelled, so this stays a bounded thread (NetworkTimeout) that is left behind.
+    /// Runs a call that waits for the cluster within the network bound. librados calls cannot be cancelled, so this
+    /// stays a bounded thread (NetworkTimeout) that is left behind on timeout, and the connection is abandoned. A
+    /// result or error that says the connection is lost marks it broken: the next call gets a new one.
     /// </summary>
     public T Call<T>(string what, Func<T> operation)
     {
+        T result;
         try
         {
-            return NetworkTimeout.Run(what, operation);
+            result = NetworkTimeout.Run(what, operation);
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
-            // Forgotten, not shut down: its handles are never released (librados may still be inside them).
-            Open.TryRemove(new KeyValuePair<string, RadosConnection>(Identity, this));
+            Mark(KeptConnectionState.Abandoned);
             RbdAbandonedCalls.Mark();
             throw;
         }
+        catch (StorageException e) when (e.SystemErrno is { } errno && RbdErrors.IsConnectionLoss(errno))
+        {
+            Mark(KeptConnectionState.Broken);
+            throw;
+        }
+        if (result is int rc && rc < 0 && RbdErrors.IsConnectionLoss(-rc)
+            || result is long rc64 && rc64 < 0 && RbdErrors.IsConnectionLoss((int)-rc64))
+            Mark(KeptConnectionState.Broken);
+        return result;
     }
 
     public void Call(string what, Action operation) => Call(what, () => { operation(); return true; });
@@ -79,7 +78,41 @@ internal sealed unsafe class RadosConnection
         return (cluster.Kb * 1024, cluster.KbAvail * 1024, pool[0]);
     });
 
-    private static RadosConnection Connect(PoolDefinition pool, IPoolSecrets secrets, string poolName, string monitors, string identity)
+    /// <summary>
+    /// Destroys the I/O context and shuts the cluster connection down, within the network bound: nothing waits inside
+    /// librados any more (no call uses the connection, none timed out), but a shutdown talks to the monitor. One that
+    /// does not return in time is left behind like a timed-out call. Never throws.
+    /// </summary>
+    public void Close()
+    {
+        if (State == KeptConnectionState.Abandoned) return;
+        try
+        {
+            NetworkTimeout.Run($"closing the RADOS connection to {Monitors}", () =>
+            {
+                IoContext.Destroy();
+                Cluster.ShutDown();
+            });
+        }
+        catch (StorageException)
+        {
+            RbdAbandonedCalls.Mark();
+        }
+    }
+
+    private void Mark(KeptConnectionState state)
+    {
+        // Only worse: a broken connection may still be abandoned by another call, never the other way round.
+        int seen;
+        do seen = Volatile.Read(ref _state);
+        while ((int)state > seen && Interlocked.CompareExchange(ref _state, (int)state, seen) != seen);
+    }
+
+    /// <summary>
+    /// Connects to the monitors of <paramref name="pool"/> with <paramref name="secret"/> (the cephx key behind its
+    /// &lt;auth&gt;, null without one; wiped here) and opens its Ceph pool, each step within the network bound.
+    /// </summary>
+    public static RadosConnection Connect(PoolDefinition pool, byte[]? secret, string poolName, string monitors)
     {
         var auth = pool.Source.Auth;
         int rc = RbdNative.rados_create(out RadosClusterHandle cluster, auth?.Username);
@@ -93,7 +126,7 @@ internal sealed unsafe class RadosConnection
         {
             if (auth is not null)
             {
-                SetKey(cluster, secrets.ValueFor(pool, auth));
+                SetKey(cluster, secret ?? throw StorageException.Internal("no cephx key for the pool's <auth>"));
                 Set(cluster, "auth_supported", "cephx");
             }
             else Set(cluster, "auth_supported", "none");
@@ -121,7 +154,7 @@ internal sealed unsafe class RadosConnection
                 int result = RbdNative.rados_ioctx_create(cluster, poolName, out ioctx);
                 if (result < 0) throw RbdErrors.Failure($"failed to create the RBD IoCTX. Does the pool '{poolName}' exist?", result);
             });
-            return new RadosConnection(identity, cluster.KeepForProcess(), ioctx, poolName, monitors);
+            return new RadosConnection(cluster.KeepUnowned(), ioctx, poolName, monitors);
         }
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
@@ -167,15 +200,5 @@ internal sealed unsafe class RadosConnection
             CryptographicOperations.ZeroMemory(key);
             CryptographicOperations.ZeroMemory(secret);
         }
-    }
-
-    /// <summary>What makes two pools share a connection: monitors, user, secret reference, options and the Ceph pool.</summary>
-    private static string IdentityOf(PoolDefinition pool, string monitors)
-    {
-        var text = new StringBuilder().Append(monitors).Append('\n').Append(pool.Source.Name).Append('\n');
-        if (pool.Source.Auth is { } auth)
-            text.Append(auth.Username).Append('\n').Append(auth.SecretUuid).Append('\n').Append(auth.SecretUsage).Append('\n');
-        foreach (var option in pool.RbdConfigOptions) text.Append(option.Name).Append('=').Append(option.Value).Append('\n');
-        return text.ToString();
     }
 }

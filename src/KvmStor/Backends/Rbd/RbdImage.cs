@@ -1,3 +1,4 @@
+using KvmStor.Host;
 using System.Runtime.InteropServices;
 
 namespace KvmStor.Backends.Rbd;
@@ -72,6 +73,12 @@ internal sealed unsafe class RbdImage : IDisposable
         if (rc < 0) throw RbdErrors.Failure($"failed to iterate RBD image '{Name}'", rc);
         return total;
     }
+
+    /// <summary>
+    /// <see cref="AllocatedBytes"/> within the network bound; after a timeout the image is abandoned like after any
+    /// other call on it, so disposing it does not wait in rbd_close for the request that did not come back.
+    /// </summary>
+    public ulong MeasureAllocated(ulong size) => Call($"measuring RBD image '{FullName}'", () => AllocatedBytes(size));
 
     /// <summary>
     /// The extents that hold data, in order, in whole objects: with fast-diff that comes from the object map alone,
@@ -220,7 +227,8 @@ internal sealed unsafe class RbdImage : IDisposable
 
     /// <summary>
     /// A call bounded by the network timeout. After a timeout the image is abandoned, not closed: rbd_close would wait
-    /// for the very requests that did not come back. A later call on it fails without reaching librbd.
+    /// for the very requests that did not come back. A later call on it (a parallel chunk that raced the timeout)
+    /// fails without reaching librbd, with the same timeout error rather than the handle's ObjectDisposedException.
     /// </summary>
     private T Call<T>(string what, Func<T> operation)
     {
@@ -232,6 +240,10 @@ internal sealed unsafe class RbdImage : IDisposable
         {
             _handle.Abandon();
             throw;
+        }
+        catch (ObjectDisposedException) when (_handle.IsAbandoned)
+        {
+            throw NetworkTimeout.TimedOut(what, NetworkTimeout.Limit);
         }
     }
 

@@ -9,7 +9,8 @@ public sealed partial class RbdPoolBackend
 {
     public IReadOnlyList<VolumeDefinition> ListVolumes(PoolDefinition pool)
     {
-        var connection = Connect(pool);
+        using var lease = Connect(pool);
+        var connection = lease.Connection;
         return RbdImageLister.List(connection, RbdVolumes.ExactAllocation(pool))
             .Select(image => RbdVolumes.Describe(connection.PoolName, image)).ToList();
     }
@@ -17,12 +18,13 @@ public sealed partial class RbdPoolBackend
     public VolumeDefinition? FindVolume(PoolDefinition pool, string name)
     {
         if (name.Length == 0 || name.Contains('/')) return null;
-        var connection = Connect(pool);
+        using var lease = Connect(pool);
+        var connection = lease.Connection;
         using var image = RbdImage.TryOpen(connection, name, readOnly: true);
         if (image is null) return null;
         var stat = image.Stat();
         ulong allocation = RbdVolumes.ExactAllocation(pool) && stat.HasFastDiff
-            ? connection.Call($"measuring RBD image '{image.FullName}'", () => image.AllocatedBytes(stat.Size))
+            ? image.MeasureAllocated(stat.Size)
             : stat.ObjectSize * stat.ObjectCount;
         return RbdVolumes.Describe(connection.PoolName, new RbdImageSummary(name, stat.Size, allocation));
     }
@@ -44,8 +46,7 @@ public sealed partial class RbdPoolBackend
         RequireCreatable(volume);
         if (volume.BackingStore is not null)
             throw StorageException.Unsupported("backing storage not supported for rbd volumes");
-        var connection = Connect(pool);
-        CreateImage(connection, volume.Name, volume.Capacity);
+        using (var lease = Connect(pool)) CreateImage(lease.Connection, volume.Name, volume.Capacity);
         return FindVolume(pool, volume.Name) ?? throw StorageException.Internal($"RBD image '{volume.Name}' vanished after creation");
     }
 
@@ -60,8 +61,10 @@ public sealed partial class RbdPoolBackend
         RequireCreatable(volume);
         if (flags.HasFlag(VolumeCreateFlags.Reflink))
             throw StorageException.Unsupported("reflink is not supported for rbd volumes; a clone within the pool shares data already");
-        var connection = Connect(pool);
-        bool samePool = sourcePool.Type == PoolType.Rbd && ReferenceEquals(Connect(sourcePool), connection);
+        using var lease = Connect(pool);
+        var connection = lease.Connection;
+        using var sourceLease = sourcePool.Type == PoolType.Rbd ? Connect(sourcePool) : null;
+        bool samePool = sourceLease is not null && ReferenceEquals(sourceLease.Connection, connection);
         if (samePool && !flags.HasFlag(VolumeCreateFlags.FullCopy))
         {
             RbdCloner.CloneCopyOnWrite(connection, source.Name, volume.Name);
@@ -72,8 +75,8 @@ public sealed partial class RbdPoolBackend
             CreateImage(connection, volume.Name, volume.Capacity);
             try
             {
-                if (sourcePool.Type == PoolType.Rbd)
-                    RbdCloner.CopyFromImage(Connect(sourcePool), source.Name, connection, volume.Name, progress, cancel);
+                if (sourceLease is not null)
+                    RbdCloner.CopyFromImage(sourceLease.Connection, source.Name, connection, volume.Name, progress, cancel);
                 else
                     RbdCloner.CopyFromFile(source, connection, volume.Name, progress, cancel);
             }
@@ -90,7 +93,8 @@ public sealed partial class RbdPoolBackend
     /// and no such flag fails as in libvirt ("Directory not empty").</summary>
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume, VolumeDeleteFlags flags)
     {
-        var connection = Connect(pool);
+        using var lease = Connect(pool);
+        var connection = lease.Connection;
         if (flags.HasFlag(VolumeDeleteFlags.DeleteSnapshots))
         {
             using var image = RbdImage.Open(connection, volume.Name, readOnly: false);
@@ -109,19 +113,22 @@ public sealed partial class RbdPoolBackend
     /// <summary>rbd_resize; the engine has already applied the shrink and allocation rules.</summary>
     public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
     {
-        using var image = RbdImage.Open(Connect(pool), volume.Name, readOnly: false);
+        using var lease = Connect(pool);
+        using var image = RbdImage.Open(lease.Connection, volume.Name, readOnly: false);
         image.Resize(capacity);
     }
 
     public void Upload(PoolDefinition pool, VolumeDefinition volume, Stream source, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
-        using var image = RbdImage.Open(Connect(pool), volume.Name, readOnly: false);
+        using var lease = Connect(pool);
+        using var image = RbdImage.Open(lease.Connection, volume.Name, readOnly: false);
         RbdTransfer.Upload(image, source, range, progress, cancel);
     }
 
     public void Download(PoolDefinition pool, VolumeDefinition volume, Stream destination, TransferRange range, ByteProgress? progress, CancellationToken cancel)
     {
-        using var image = RbdImage.Open(Connect(pool), volume.Name, readOnly: true);
+        using var lease = Connect(pool);
+        using var image = RbdImage.Open(lease.Connection, volume.Name, readOnly: true);
         RbdTransfer.Download(image, destination, range, progress, cancel);
     }
 
@@ -130,7 +137,8 @@ public sealed partial class RbdPoolBackend
     {
         if (algorithm is not (WipeAlgorithm.Zero or WipeAlgorithm.Trim))
             throw StorageException.InvalidArg($"unsupported algorithm {(int)algorithm}");
-        using var image = RbdImage.Open(Connect(pool), volume.Name, readOnly: false);
+        using var lease = Connect(pool);
+        using var image = RbdImage.Open(lease.Connection, volume.Name, readOnly: false);
         RbdTransfer.Wipe(image, algorithm == WipeAlgorithm.Trim, progress, cancel);
     }
 

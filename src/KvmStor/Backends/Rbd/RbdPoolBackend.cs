@@ -6,13 +6,14 @@ namespace KvmStor.Backends.Rbd;
 /// A Ceph pool's RBD images as volumes, through librados/librbd (loaded on first use). Like libvirt, an rbd pool
 /// has nothing to build, start or stop: starting it is a refresh, which connects to the monitors of its &lt;host&gt;
 /// entries with the cephx key of its &lt;auth&gt; secret. Volumes are type network, key and path "pool/image".
+/// The connection is kept between calls (<see cref="RadosConnections"/>): a long-lived front-end connects once per pool.
 /// </summary>
-public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker,
+public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker, IPoolConnectionKeeper,
     IVolumeBackend, IVolumeCreator, IVolumeCloner, IVolumeDeleter, IVolumeResizer, IVolumeUploader, IVolumeDownloader, IVolumeWiper
 {
-    private readonly IPoolSecrets _secrets;
+    private readonly RadosConnections _connections;
 
-    public RbdPoolBackend(IPoolSecrets secrets) => _secrets = secrets;
+    public RbdPoolBackend(IPoolSecrets secrets) => _connections = new RadosConnections(secrets);
 
     public PoolType Type => PoolType.Rbd;
 
@@ -21,7 +22,7 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker,
     {
         try
         {
-            Connect(pool);
+            using var _ = Connect(pool);
             return true;
         }
         catch (StorageException)
@@ -33,8 +34,8 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker,
     /// <summary>Cluster size and free space (rados_cluster_stat), the Ceph pool's bytes as allocation, and every image.</summary>
     public PoolRefreshResult Refresh(PoolDefinition pool)
     {
-        var connection = Connect(pool);
-        var (capacity, available, used) = connection.Statistics();
+        ulong capacity, available, used;
+        using (var lease = Connect(pool)) (capacity, available, used) = lease.Connection.Statistics();
         return new PoolRefreshResult
         {
             Capacity = capacity,
@@ -44,5 +45,16 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker,
         };
     }
 
-    private RadosConnection Connect(PoolDefinition pool) => RadosConnection.For(pool, _secrets);
+    public void ForgetConnection(PoolDefinition pool)
+    {
+        if (pool.Type == PoolType.Rbd) _connections.Forget(pool);
+    }
+
+    public void SecretsChanged() => _connections.SecretsChanged();
+
+    /// <summary>The pool's kept connection for one call (made now if needed); dispose the lease when done.</summary>
+    internal KeptConnections<RadosConnection>.Lease Connect(PoolDefinition pool) => _connections.For(pool);
+
+    /// <summary>The keys of the connections kept now (for tests).</summary>
+    internal IReadOnlyList<string> KeptConnectionKeys => _connections.Keys;
 }

@@ -181,16 +181,24 @@ internal static class RbdTransfer
         }
     }
 
-    /// <summary>Parallel.For that fails with the first StorageException itself, not an AggregateException around it.</summary>
-    private static void InParallel(int count, Action<int> body)
+    /// <summary>
+    /// Parallel.For that fails with a StorageException itself, not an AggregateException around it. When a chunk timed
+    /// out, the others that were in flight fail too — their image handle was abandoned under them
+    /// (ObjectDisposedException) or they timed out as well — so the timeout is the error reported, whichever came first.
+    /// </summary>
+    internal static void InParallel(int count, Action<int> body)
     {
         try
         {
             Parallel.For(0, count, body);
         }
-        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is StorageException failure)
+        catch (AggregateException e)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            var failures = e.Flatten().InnerExceptions;
+            var chosen = failures.OfType<StorageException>().FirstOrDefault(f => f.Code == ErrorCode.OperationTimeout)
+                ?? failures.OfType<StorageException>().FirstOrDefault();
+            if (chosen is null) throw;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(chosen).Throw();
         }
     }
 

@@ -109,6 +109,12 @@ internal sealed unsafe class RadosConnection : IKeptConnection
     }
 
     /// <summary>
+    /// librados' own timeouts are set to the same bound as kvmstor's: when librados' fires first (a loaded machine
+    /// decides which), it is the same timeout and reads the same, not "failed to connect … Connection timed out".
+    /// </summary>
+    private static StorageException BoundReachedByLibrados(string what) => NetworkTimeout.TimedOut(what, NetworkTimeout.Limit);
+
+    /// <summary>
     /// Connects to the monitors of <paramref name="pool"/> with <paramref name="secret"/> (the cephx key behind its
     /// &lt;auth&gt;, null without one; wiped here) and opens its Ceph pool, each step within the network bound.
     /// </summary>
@@ -142,16 +148,20 @@ internal sealed unsafe class RadosConnection : IKeptConnection
             foreach (var option in pool.RbdConfigOptions)
                 Set(cluster, option.Name, option.Value);
 
-            NetworkTimeout.Run($"connecting to the RADOS monitor on: {monitors}", () =>
+            string connecting = $"connecting to the RADOS monitor on: {monitors}";
+            NetworkTimeout.Run(connecting, () =>
             {
                 int result = RbdNative.rados_connect(cluster);
+                if (result == -RbdErrors.ETIMEDOUT) throw BoundReachedByLibrados(connecting);
                 if (result < 0) throw RbdErrors.Failure($"failed to connect to the RADOS monitor on: {monitors}", result);
             });
             connected = true;
             RadosIoContextHandle ioctx = null!;
-            NetworkTimeout.Run($"opening RADOS pool '{poolName}'", () =>
+            string opening = $"opening RADOS pool '{poolName}'";
+            NetworkTimeout.Run(opening, () =>
             {
                 int result = RbdNative.rados_ioctx_create(cluster, poolName, out ioctx);
+                if (result == -RbdErrors.ETIMEDOUT) throw BoundReachedByLibrados(opening);
                 if (result < 0) throw RbdErrors.Failure($"failed to create the RBD IoCTX. Does the pool '{poolName}' exist?", result);
             });
             return new RadosConnection(cluster.KeepUnowned(), ioctx, poolName, monitors);

@@ -23,5 +23,12 @@ public sealed class StatusStore(StatePaths paths)
         AtomicFile.Write(PathOf(live.Name), PoolStateXml.FormatStatus(live));
     }
 
+    /// <summary>
+    /// Saves a running pool's new sizes (a volume created or deleted moved them). The old status stays whole if a
+    /// crash loses this replacement, which costs only stale sizes until the next refresh; so the directory is not
+    /// synced (one sync fewer on every vol-create and vol-delete).
+    /// </summary>
+    public void SaveSizes(PoolDefinition live) => AtomicFile.WriteLosable(PathOf(live.Name), PoolStateXml.FormatStatus(live));
+
     public void Delete(string name) => AtomicFile.Delete(PathOf(name));
 }

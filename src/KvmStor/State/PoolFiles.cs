@@ -18,6 +18,9 @@ internal static class PoolFiles
     /// </summary>
     public static PoolDefinition? Load(string path, string name, Func<string, PoolDefinition> parse)
     {
+        // A missing file is the common case (a transient pool has no config, a stopped one no status): asked first,
+        // since a thrown FileNotFoundException costs far more than the stat (the server loads both on every call).
+        if (!File.Exists(path)) return null;
         string text;
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { return null; }

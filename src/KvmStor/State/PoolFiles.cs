@@ -25,6 +25,15 @@ internal static class PoolFiles
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
+        return ParseNamed(text, name, parse);
+    }
+
+    /// <summary><see cref="Load"/> through a cache of parsed files, read again only when the file changed.</summary>
+    public static PoolDefinition? Load(ParsedFileCache<PoolDefinition> cache, string path, string name, Func<string, PoolDefinition> parse) =>
+        cache.Get(path, text => ParseNamed(text, name, parse), () => Load(path, name, parse));
+
+    private static PoolDefinition? ParseNamed(string text, string name, Func<string, PoolDefinition> parse)
+    {
         try
         {
             var def = parse(text);

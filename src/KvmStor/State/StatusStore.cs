@@ -15,7 +15,10 @@ public sealed class StatusStore(StatePaths paths)
 
     public IEnumerable<string> Names() => PoolFiles.Names(paths.StateDirectory);
 
-    public PoolDefinition? Load(string name) => PoolFiles.Load(PathOf(name), name, PoolStateXml.ParseStatus);
+    /// <summary>Parsed definitions kept while their files are unchanged (the server reads them on every call).</summary>
+    private readonly ParsedFileCache<PoolDefinition> _parsed = new();
+
+    public PoolDefinition? Load(string name) => PoolFiles.Load(_parsed, PathOf(name), name, PoolStateXml.ParseStatus);
 
     public void Save(PoolDefinition live)
     {

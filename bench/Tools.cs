@@ -7,6 +7,8 @@ public static class Tools
 {
     public static string KvmstorBinary()
     {
+        // Paired runs of two builds (an older binary against out/kvmstor) name the one to measure.
+        if (Environment.GetEnvironmentVariable("KVMSTOR_BENCH_BINARY") is { Length: > 0 } chosen) return Path.GetFullPath(chosen);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "KvmStor.slnx")))
             {

@@ -24,7 +24,9 @@ public static class PacketReader
         uint length = BinaryPrimitives.ReadUInt32BigEndian(lengthWord);
         if (length < ProtocolLimits.MinPacket) throw new FramingException($"packet length {length} is below the header size");
         if (length > (uint)maxPacket) throw new FramingException($"packet length {length} exceeds the maximum");
-        var rest = new byte[length - 4];
+        // Not zeroed first: every byte is read into it or the packet is refused (a stream packet is 256 KiB, an upload
+        // of 1 GiB would otherwise clear 1 GiB of memory it overwrites at once).
+        var rest = GC.AllocateUninitializedArray<byte>((int)(length - 4));
         got = await stream.ReadAtLeastAsync(rest, rest.Length, throwOnEndOfStream: false, cancel).ConfigureAwait(false);
         if (got < rest.Length) throw new FramingException("connection closed inside a packet");
         var header = PacketHeader.Read(rest);

@@ -110,7 +110,7 @@ public sealed partial class VolumeService
         if (_records.Status.Load(poolName) is not { } live) return;
         ulong allocation = ClampedAdd(live.Allocation, delta);
         ulong available = ClampedAdd(live.Available, -delta);
-        _records.Status.Save(live with { Allocation = allocation, Available = available });
+        _records.Status.SaveSizes(live with { Allocation = allocation, Available = available });
     }
 
     private static ulong ClampedAdd(ulong value, long delta) =>

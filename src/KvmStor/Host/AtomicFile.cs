@@ -8,7 +8,17 @@ namespace KvmStor.Host;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite) =>
+        Write(path, content, mode, durable: true);
+
+    /// <summary>
+    /// As <see cref="Write(string, string, UnixFileMode)"/> but without the directory's fsync: a crash leaves the old
+    /// content or the new, whole, but may lose the replacement. For content whose loss costs nothing but staleness.
+    /// </summary>
+    public static void WriteLosable(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite) =>
+        Write(path, content, mode, durable: false);
+
+    private static void Write(string path, string content, UnixFileMode mode, bool durable)
     {
         string dir = Path.GetDirectoryName(path)!;
         string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
@@ -26,7 +36,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
-            Libc.FsyncDirectory(dir);
+            if (durable) Libc.FsyncDirectory(dir);
         }
         catch
         {

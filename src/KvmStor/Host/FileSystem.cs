@@ -130,6 +130,14 @@ public static unsafe class FileSystem
         throw new FileSystemException("cannot punch hole in file", errno);
     }
 
+    /// <summary>
+    /// Starts writing a just-written range back to the disk without waiting for it (sync_file_range WRITE), so that a
+    /// long write's final fdatasync finds little left to do. A hint only, never a promise of durability: ignored where
+    /// the file system or file type does not support it.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle handle, long offset, long length) =>
+        sync_file_range(Fd(handle), offset, length, SYNC_FILE_RANGE_WRITE);
+
     public static void Truncate(SafeFileHandle handle, long length)
     {
         if (ftruncate(Fd(handle), length) != 0) throw Error("cannot truncate file");

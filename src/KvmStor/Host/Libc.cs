@@ -45,6 +45,11 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statvfs(string path, byte* buffer);
 
+    public const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    [LibraryImport(LibraryName, EntryPoint = "sync_file_range", SetLastError = true)]
+    public static partial int sync_file_range(int fd, long offset, long length, uint flags);
+
     [LibraryImport(LibraryName, EntryPoint = "fallocate", SetLastError = true)]
     public static partial int fallocate(int fd, int mode, long offset, long length);
 

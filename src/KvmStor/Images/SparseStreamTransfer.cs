@@ -40,6 +40,8 @@ public static class SparseStreamTransfer
                 throw StorageException.System("cannot write to stream", Errno.ENOSPC);
             }
             WriteChunk(target, buffer.AsSpan(0, n), offset + done, sparse, regular);
+            // The disk writes this chunk while the next one arrives, instead of all of them in the final sync.
+            if (regular) FileSystem.StartWriteback(target, offset + done, n);
             done += n;
             progress?.Invoke(done, total);
         }

@@ -16,7 +16,10 @@ public sealed class ConfigStore(StatePaths paths)
 
     public IEnumerable<string> Names() => PoolFiles.Names(paths.ConfigDirectory);
 
-    public PoolDefinition? Load(string name) => PoolFiles.Load(PathOf(name), name, PoolStateXml.ParseConfig);
+    /// <summary>Parsed definitions kept while their files are unchanged (the server reads them on every call).</summary>
+    private readonly ParsedFileCache<PoolDefinition> _parsed = new();
+
+    public PoolDefinition? Load(string name) => PoolFiles.Load(_parsed, PathOf(name), name, PoolStateXml.ParseConfig);
 
     public void Save(PoolDefinition def)
     {

@@ -18,10 +18,22 @@ internal static class PoolFiles
     /// </summary>
     public static PoolDefinition? Load(string path, string name, Func<string, PoolDefinition> parse)
     {
+        // A missing file is the common case (a transient pool has no config, a stopped one no status): asked first,
+        // since a thrown FileNotFoundException costs far more than the stat (the server loads both on every call).
+        if (!File.Exists(path)) return null;
         string text;
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
+        return ParseNamed(text, name, parse);
+    }
+
+    /// <summary><see cref="Load"/> through a cache of parsed files, read again only when the file changed.</summary>
+    public static PoolDefinition? Load(ParsedFileCache<PoolDefinition> cache, string path, string name, Func<string, PoolDefinition> parse) =>
+        cache.Get(path, text => ParseNamed(text, name, parse), () => Load(path, name, parse));
+
+    private static PoolDefinition? ParseNamed(string text, string name, Func<string, PoolDefinition> parse)
+    {
         try
         {
             var def = parse(text);

@@ -94,8 +94,10 @@ public sealed class RecordedVolumeFormatTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(directory)); // no file per pool or per name is left behind
     }
 
+    /// <summary>The records on disk, one per volume: a record is appended as a line, and a later line for a name replaces an earlier one.</summary>
     private string[] Records() =>
         Directory.Exists(_pool.Host.Paths.VolumeFormatsDirectory)
-            ? Directory.GetFiles(_pool.Host.Paths.VolumeFormatsDirectory).SelectMany(File.ReadAllLines).ToArray()
+            ? Directory.GetFiles(_pool.Host.Paths.VolumeFormatsDirectory).SelectMany(File.ReadAllLines)
+                .GroupBy(line => line.Split(' ', 4)[3]).Select(lines => lines.Last()).ToArray()
             : [];
 }

@@ -283,6 +283,7 @@ public sealed class LocalFileVolumes : IVolumeBackend, IVolumeCreator, IVolumeCl
                 ExtendedL2 = info.ExtendedL2,
                 BackingFile = info.BackingFile,
                 BackingFormat = info.BackingFormat,
+                SyncToDisk = false, // the build area syncs it once, before the rename (VolumeBuildArea.Replace)
             });
             using (var built = area.OpenBuilt())
             {

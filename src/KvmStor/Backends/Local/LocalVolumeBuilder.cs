@@ -48,7 +48,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             // libvirt reserves the allocation (all of it when the XML gave none: allocation defaults to capacity).
             long allocation = (long)Math.Min(volume.Allocation, volume.Capacity);
             if (reserve && allocation > 0) FileSystem.Allocate(file, 0, allocation);
-            FileSystem.DataSync(file);
+            // No sync here: the build area syncs the file once, before it gets its name (VolumeBuildArea.Commit).
         }
         catch (FileSystemException e) { throw e.ToStorageException(); }
     }
@@ -101,6 +101,7 @@ public sealed class LocalVolumeBuilder(QemuImgTool qemuImg)
             BackingFile = backingFile,
             BackingFormat = backingFormat,
             NoCopyOnWrite = target.NoCow,
+            SyncToDisk = false, // the build area syncs it once, before the rename (VolumeBuildArea.Commit)
             // libvirt's rule: metadata when the capacity exceeds the allocation, falloc otherwise.
             Preallocation = !prealloc ? Qcow2Preallocation.Off
                 : volume.Capacity > volume.Allocation ? Qcow2Preallocation.Metadata : Qcow2Preallocation.Falloc,

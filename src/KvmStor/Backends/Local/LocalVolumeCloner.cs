@@ -212,6 +212,7 @@ public sealed class LocalVolumeCloner(QemuImgTool qemuImg)
                 // libvirt's rule, as for a plain create: metadata below the capacity, falloc when fully allocated.
                 Preallocation = !prealloc ? Qcow2Preallocation.Off
                     : (ulong)capacity > volume.Allocation ? Qcow2Preallocation.Metadata : Qcow2Preallocation.Falloc,
+                SyncToDisk = false, // the copy is written into it next; Complete syncs the whole
             });
             return new GuestWriter(null, Qcow2Image.Open(path, writable: true));
         }

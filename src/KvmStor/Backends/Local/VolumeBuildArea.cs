@@ -71,6 +71,11 @@ public sealed class VolumeBuildArea : IDisposable
         _area.TryStatEntry(EntryName, out var status, out int errno) ? status : throw StorageException.System($"cannot stat '{BuildPath}'", errno);
 
     /// <summary>Syncs the volume and moves it to <paramref name="finalName"/>; an entry that appeared there meanwhile wins.</summary>
+    /// <remarks>
+    /// Two syncs, each needed once: the file's before the rename, so that a crash never leaves a volume under its name
+    /// with content that was not written yet (a zero-length or half-written qcow2); the pool directory's after it, so
+    /// that a volume reported made is still there after a crash. Builders do not sync on their own.
+    /// </remarks>
     public void Commit(string finalName)
     {
         SyncBuilt();

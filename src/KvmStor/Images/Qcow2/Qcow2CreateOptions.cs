@@ -34,6 +34,11 @@ public sealed record Qcow2CreateOptions
     public Qcow2Preallocation Preallocation { get; init; } = Qcow2Preallocation.Off;
     /// <summary>Set btrfs's NOCOW attribute on the new file before anything is written (qemu-img's nocow=on).</summary>
     public bool NoCopyOnWrite { get; init; }
+    /// <summary>
+    /// fsync the new file before returning. A caller that syncs the file itself before giving it its name (a volume
+    /// build area) turns this off, so the file is not synced twice.
+    /// </summary>
+    public bool SyncToDisk { get; init; } = true;
 
     internal int Version => Compat switch
     {

@@ -33,7 +33,7 @@ public sealed partial class Qcow2Image
                     if (reserve > 0) KvmStor.Host.FileSystem.Allocate(file, 0, reserve);
                 }
                 layout.WriteTo(file);
-                RandomAccess.FlushToDisk(file);
+                if (options.SyncToDisk) RandomAccess.FlushToDisk(file);
             }
         }
         catch (Exception e)

@@ -182,10 +182,15 @@ public sealed class HostilePoolContentsTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The device's first KiB, where both refused writes would start (a wipe and an upload both write from offset 0):
+    /// ext4 keeps it for a boot loader and never writes it, while the mounted file system may rewrite its superblock,
+    /// journal and lazily initialised inode tables behind it at any time (that made a 4 MiB hash fail under load).
+    /// </summary>
     private static string DeviceHash(string device)
     {
         using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.Read);
-        byte[] head = new byte[4 << 20];
+        byte[] head = new byte[1024];
         RandomAccess.Read(handle, head, 0);
         return Convert.ToHexString(SHA256.HashData(head));
     }

@@ -64,7 +64,7 @@ public sealed partial class StoragePagePass
         Step("netfs pool defined and shown", () => DefinedOnly("ck-nfs", "netfs",
             new() { ["Target path"] = $"{Pools}/ck-nfs", ["Host"] = "127.0.0.1", ["Source path"] = "/export" }));
         Step("iscsi pool defined and shown", () => DefinedOnly("ck-iscsi", "iscsi",
-            new() { ["Target path"] = "/dev/disk/by-path", ["Host"] = "127.0.0.1", ["Source path"] = "iqn.2024-01.test.kvmstor:ck" }));
+            new() { ["Target path"] = $"{Pools}/ck-iscsi", ["Host"] = "127.0.0.1", ["Source path"] = "iqn.2024-01.test.kvmstor:ck" }));
         Step("iscsi-direct pool defined and shown", () => DefinedOnly("ck-iscsid", "iscsi-direct",
             new() { ["Host"] = "127.0.0.1", ["Source path"] = "iqn.2024-01.test.kvmstor:ck", ["Initiator"] = "iqn.2024-01.test.kvmstor:initiator" }));
         Step("logical pool defined and shown", () => DefinedOnly("ck-lvm", "logical", new() { ["Source volume group"] = "ckvg" }));
@@ -92,7 +92,8 @@ public sealed partial class StoragePagePass
     {
         _stack.Namespace.RunChecked("mkdir", "-p", Pools);
         _stack.Namespace.RunChecked("mount", "-t", "tmpfs", "-o", "size=512m,mode=0755", "tmpfs", Pools);
-        _stack.Namespace.RunChecked("mkdir", $"{Pools}/ck-new");
+        // The page's path fields take existing directories (picked from a listing), as a user would pick them.
+        _stack.Namespace.RunChecked("mkdir", $"{Pools}/ck-new", $"{Pools}/ck-nfs", $"{Pools}/ck-iscsi");
         foreach (string command in new[]
         {
             $"pool-define-as ck-dir dir --target {Pools}/ck-dir", "pool-build ck-dir", "pool-start ck-dir", "pool-autostart ck-dir",
@@ -246,7 +247,12 @@ public sealed partial class StoragePagePass
         Page.WaitFor($"$id('storage-pool-dialog-type').value === {Str(type)}", $"type {type} chosen");
         Page.Evaluate($"$set($id('storage-pool-dialog-name'), {Str(name)})");
         foreach (var (label, value) in fields)
-            Page.Evaluate($"$set($field($id('create-storage-pool-dialog'), {Str(label)}), {Str(value)})");
+        {
+            string field = $"$field($id('create-storage-pool-dialog'), {Str(label)})";
+            Page.Evaluate($"$set({field}, {Str(value)})");
+            if (Page.Bool($"{field}.classList.contains('pf-c-select__toggle-typeahead')"))
+                Page.WaitFor($"$pick({field}, {Str(value)})", $"{value} offered by the {label} list");
+        }
         Page.Evaluate($"(() => {{ const c = $id('storage-pool-dialog-autostart'); if (c.checked !== {(autostart ? "true" : "false")}) c.click(); return c.checked; }})()");
         Shot($"create-pool-{name}-filled");
         Page.Evaluate("$btn('Create', $id('create-storage-pool-dialog')).click()");
@@ -316,9 +322,24 @@ public sealed partial class StoragePagePass
         ToggleVolume("ck-disk", partition);
         Page.WaitFor("$id('storage-volumes-delete').textContent.trim() === 'Delete 1 volume' && !$id('storage-volumes-delete').disabled", "Delete 1 volume");
         Page.Evaluate("$id('storage-volumes-delete').click()");
-        Page.WaitFor($"!$id({Str($"pool-ck-disk-system-volume-{partition}-name")})", "the partition gone", Slow);
-        Record("ck-disk volumes after deleting the partition", VolumeRows("ck-disk"));
-        Assert.Empty(CliVolumes("ck-disk"));
+        // libvirtd 9.0 cannot delete a loop device's partition (it runs `parted /dev/loopN rm p1`: it strips only the
+        // device name from loopNp1): the page then shows its error. Either outcome is recorded and checked with the CLI.
+        string gone = $"!$id({Str($"pool-ck-disk-system-volume-{partition}-name")})";
+        string alert = "$row('ck-disk').nextElementSibling.querySelector('.pf-c-alert')";
+        Page.WaitFor($"{gone} || !!{alert}", "the partition deleted or an error shown", Slow);
+        if (Page.Bool(gone))
+        {
+            Record("deleting a partition of the disk pool", "deleted\n" + VolumeRows("ck-disk"));
+            Assert.Empty(CliVolumes("ck-disk"));
+        }
+        else
+        {
+            Page.Evaluate($"(() => {{ const b = $btn('show more', {alert}); if (b) b.click(); return true; }})()");
+            Page.WaitFor($"!$btn('show more', {alert})", "the error's details");
+            Record("deleting a partition of the disk pool", "refused\n" + Page.Text($"$flat({alert}.innerText)"));
+            Shot("ck-disk-partition-delete-refused");
+            Assert.Equal([partition], CliVolumes("ck-disk"));
+        }
         Deactivate("ck-disk");
         OpenDeleteDialog("ck-disk");
         Record("delete dialog of an inactive pool", Page.Text("$id('storage-pool-delete-modal').innerText"));

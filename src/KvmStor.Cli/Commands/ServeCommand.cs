@@ -18,6 +18,7 @@ public static class ServeCommand
             OptionDefinition.Str("group", "let this group's members connect too (socket mode 0660 instead of 0600)", namedOnly: true),
             OptionDefinition.Str("timeout", "exit after this many seconds with no client connected (as virtstoraged --timeout)", namedOnly: true),
             OptionDefinition.Flag("libvirt-sockets", "listen where libvirt's storage and secret daemons do: /run/libvirt/virtstoraged-sock, /run/libvirt/virtsecretd-sock and their -ro twins"),
+            OptionDefinition.Flag("libvirtd-sockets", "listen where libvirtd does, /run/libvirt/libvirt-sock and its -ro twin, answering qemu:///system and qemu:///session (Cockpit's Virtual machines page through libvirt-dbus), on a host without libvirtd"),
         ],
         Run);
 
@@ -27,17 +28,21 @@ public static class ServeCommand
         if (command.String("group") is { } group)
             groupId = GroupIds.Find(group) ?? throw new CommandError($"no group named '{group}'");
         command.Exclusive("listen", "libvirt-sockets");
+        command.Exclusive("listen", "libvirtd-sockets");
         uint? timeout = command.UInt("timeout");
         var host = context.Host;
         var inherited = SystemdSockets.Take();
+        // --libvirt-sockets and --libvirtd-sockets together bind both sets: one server for every libvirt client.
+        var libvirtPaths = (command.Flag("libvirtd-sockets") ? ServeOptions.LibvirtdSocketPaths : [])
+            .Concat(command.Flag("libvirt-sockets") ? ServeOptions.LibvirtSocketPaths : []).ToList();
         string path = command.String("listen")
-            ?? (command.Flag("libvirt-sockets") ? ServeOptions.LibvirtSocketPaths[0] : null)
+            ?? libvirtPaths.FirstOrDefault()
             ?? (inherited.Count > 0 ? inherited[0].Name : null)
             ?? ServerRunner.DefaultSocketPath(host.IsSystem)
             ?? throw new CommandError("XDG_RUNTIME_DIR is not set: give the socket path with --listen");
         var options = new ServeOptions(path, groupId)
         {
-            SocketPaths = command.Flag("libvirt-sockets") ? ServeOptions.LibvirtSocketPaths : [path],
+            SocketPaths = libvirtPaths.Count > 0 ? libvirtPaths : [path],
             Inherited = inherited,
             IdleTimeout = timeout is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null,
         };

@@ -26,6 +26,9 @@ public sealed class CallContext(ClientConnection connection, Procedure procedure
     {
         ProcedureFamily.Storage => ErrorDomains.Storage,
         ProcedureFamily.Secret => ErrorDomains.Secret,
+        ProcedureFamily.Network => ErrorDomains.Network,
+        ProcedureFamily.Interface => ErrorDomains.Interface,
+        ProcedureFamily.NodeDevice => ErrorDomains.NodeDevice,
         _ => ErrorDomains.Domain,
     };
 

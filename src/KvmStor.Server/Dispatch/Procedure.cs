@@ -1,7 +1,18 @@
 namespace KvmStor.Server.Dispatch;
 
 /// <summary>Which part of libvirt's API a procedure belongs to: decides the error domain and the "not open" text.</summary>
-public enum ProcedureFamily { Connection, Storage, Secret }
+/// <remarks>
+/// Domain, Network, Interface, NodeDevice and Host are the hypervisor driver's calls: served only on a connection
+/// opened as qemu:///… (Cockpit, through libvirt-dbus), and answered NO_SUPPORT on storage:/// and secret:/// ones, as
+/// libvirt's storage daemon answers them.
+/// </remarks>
+public enum ProcedureFamily { Connection, Storage, Secret, Domain, Network, Interface, NodeDevice, Host }
+
+public static class ProcedureFamilies
+{
+    /// <summary>A call of libvirt's hypervisor driver (qemu:///…), not of the storage or secret driver.</summary>
+    public static bool IsHypervisor(this ProcedureFamily family) => family >= ProcedureFamily.Domain;
+}
 
 /// <summary>Runs one call: reads its arguments from <see cref="CallContext.Args"/>, writes its result to <see cref="CallContext.Ret"/>.</summary>
 public delegate void ProcedureHandler(CallContext call);

@@ -31,7 +31,8 @@ public static class ProcedureTable
         foreach (var group in new[]
                  {
                      ConnectionProcedures.All, PoolProcedures.All, VolumeProcedures.All, SecretProcedures.All,
-                     StreamProcedures.All, EventProcedures.All,
+                     StreamProcedures.All, EventProcedures.All, DomainProcedures.All, HostProcedures.All,
+                     UnmanagedObjectProcedures.All,
                  })
             foreach (var procedure in group)
                 table.Add(procedure.Number, procedure);

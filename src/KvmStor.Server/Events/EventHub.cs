@@ -7,7 +7,8 @@ using KvmStor.Server.Xdr;
 namespace KvmStor.Server.Events;
 
 /// <summary>Which registration procedure made a subscription.</summary>
-public enum EventFamily { Pool, Secret }
+/// <remarks>Domain, network and node-device subscriptions are kept (and removed) like the others; kvmstor changes none of those objects, so they receive nothing.</remarks>
+public enum EventFamily { Pool, Secret, Domain, Network, NodeDevice }
 
 /// <summary>
 /// The server's event subscribers (§7). Pool events come from the engine's event log, so operations of CLI processes

@@ -33,9 +33,7 @@ public static class ConnectionProcedures
         NotSupported(4, "virConnectGetVersion"),
         NotSupported(59, "virConnectGetHostname"),
         NotSupported(203, "virConnectGetSysinfo"),
-        NotSupported(6, "virNodeGetInfo"),
         NotSupported(5, "virConnectGetMaxVcpus"),
-        NotSupported(23, "virDomainLookupByName"),
     ];
 
     private static Procedure NotSupported(int number, string api) =>
@@ -76,10 +74,12 @@ public static class ConnectionProcedures
     }
 
     /// <summary>
-    /// scheme:///system or scheme:///session for the schemes served. A system server refuses /session as libvirtd does
-    /// (#155); a session server (a user's own) answers both, since clients habitually say ///system.
+    /// scheme:///system or scheme:///session for the schemes served. A system server refuses storage:///session and
+    /// secret:///session as libvirtd does (#155), but takes qemu:///session, as libvirt lets root open it on the system
+    /// daemon (root's `virsh -c qemu:///session`, which Cockpit spawns, reaches it); a session server (a user's own)
+    /// answers both, since clients habitually say ///system.
     /// </summary>
-    private static void CheckName(string name, bool systemServer)
+    internal static void CheckName(string name, bool systemServer)
     {
         int colon = name.IndexOf(':');
         string scheme = colon > 0 ? name[..colon] : name;
@@ -90,7 +90,7 @@ public static class ConnectionProcedures
         string path = rest[2..];
         int query = path.IndexOf('?');
         if (query >= 0) path = path[..query];
-        if (path == "/system" || (path == "/session" && !systemServer)) return;
+        if (path == "/system" || (path == "/session" && (!systemServer || scheme == "qemu"))) return;
         throw new RpcFault(RemoteError.Internal(ErrorDomains.None, $"unexpected {scheme} URI path '{path}', try {scheme}:///system"));
     }
 
@@ -101,8 +101,10 @@ public static class ConnectionProcedures
         call.Connection.RequestClose();
     }
 
+    /// <summary>The driver's name as libvirt's daemons give it: QEMU for a hypervisor connection.</summary>
     private static void GetType(CallContext call) =>
-        call.Ret.WriteString(call.Connection.OpenedName?.StartsWith("secret:", StringComparison.Ordinal) == true ? "secret" : "storage");
+        call.Ret.WriteString(call.Connection.Hypervisor ? "QEMU"
+            : call.Connection.OpenedName?.StartsWith("secret:", StringComparison.Ordinal) == true ? "secret" : "storage");
 
     /// <summary>The storage driver's capabilities: the pool types it can serve, in libvirt's registration order.</summary>
     private static void GetCapabilities(CallContext call)

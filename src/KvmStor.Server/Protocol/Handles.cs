@@ -39,3 +39,30 @@ public readonly record struct SecretHandle(Guid Uuid, int UsageType, string Usag
         w.WriteString(UsageId);
     }
 }
+
+/// <summary>remote_nonnull_domain: name, uuid, and the running id (-1 for a domain that is not running).</summary>
+public readonly record struct DomainHandle(string Name, Guid Uuid, int Id)
+{
+    public const int NotRunning = -1;
+
+    public static DomainHandle Read(XdrReader r) => new(r.ReadString(), r.ReadUuid(), r.ReadInt());
+
+    public void Write(XdrWriter w)
+    {
+        w.WriteString(Name);
+        w.WriteUuid(Uuid);
+        w.WriteInt(Id);
+    }
+}
+
+/// <summary>remote_nonnull_network: name, uuid.</summary>
+public readonly record struct NetworkHandle(string Name, Guid Uuid)
+{
+    public static NetworkHandle Read(XdrReader r) => new(r.ReadString(), r.ReadUuid());
+}
+
+/// <summary>remote_nonnull_node_device: its name.</summary>
+public readonly record struct NodeDeviceHandle(string Name)
+{
+    public static NodeDeviceHandle Read(XdrReader r) => new(r.ReadString());
+}

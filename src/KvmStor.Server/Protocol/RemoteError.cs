@@ -75,9 +75,13 @@ public static class ErrorNumbers
     public const int XmlDetail = 35;
     public const int SystemError = 38;
     public const int Rpc = 39;
+    public const int NoDomain = 42;
+    public const int NoNetwork = 43;
     public const int NoStoragePool = 49;
     public const int NoStorageVol = 50;
+    public const int NoNodeDevice = 53;
     public const int OperationInvalid = 55;
+    public const int NoInterface = 57;
     public const int InvalidSecret = 65;
     public const int NoSecret = 66;
     public const int ConfigUnsupported = 67;
@@ -94,8 +98,12 @@ public static class ErrorDomains
 {
     public const int None = 0;
     public const int Rpc = 7;
+    public const int Qemu = 10;
     public const int Storage = 18;
+    public const int Network = 19;
     public const int Domain = 20;
+    public const int NodeDevice = 22;
+    public const int Interface = 26;
     public const int Secret = 30;
     public const int Streams = 38;
 }

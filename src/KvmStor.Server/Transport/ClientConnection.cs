@@ -48,6 +48,9 @@ public sealed class ClientConnection : IDisposable
     public bool Opened { get; set; }
     public bool ReadOnly { get; set; }
     public string? OpenedName { get; set; }
+
+    /// <summary>Opened as qemu:///…: the hypervisor driver's calls (domains, host, networks…) are served too.</summary>
+    public bool Hypervisor => OpenedName?.StartsWith("qemu:", StringComparison.Ordinal) == true;
     public bool KeepaliveRequested { get; set; }
 
     /// <summary>Fires when the client goes away: running transfers stop, so nothing is left half done or locked.</summary>
@@ -153,6 +156,12 @@ public sealed class ClientConnection : IDisposable
         if (ReadOnly && procedure.Changes)
         {
             SendError(h, RemoteError.ReadOnly(call.Domain, procedure.Api));
+            return;
+        }
+        if (procedure.Family.IsHypervisor() && !Hypervisor)
+        {
+            // A storage or secret connection has no hypervisor driver behind it: NO_SUPPORT, as virtstoraged answers.
+            SendError(h, RemoteError.NoSupport(ErrorDomains.Domain, procedure.Api));
             return;
         }
         if (procedure.Inline)

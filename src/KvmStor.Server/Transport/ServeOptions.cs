@@ -7,7 +7,7 @@ public sealed record ServeOptions(string SocketPath, uint? GroupId = null)
 {
     public string ReadOnlySocketPath => SocketPath + "-ro";
 
-    /// <summary>Every read-write socket to bind, each with its "-ro" twin (--libvirt-sockets binds two).</summary>
+    /// <summary>Every read-write socket to bind, each with its "-ro" twin (--libvirt-sockets binds two, --libvirtd-sockets one).</summary>
     public IReadOnlyList<string> SocketPaths { get; init; } = [SocketPath];
 
     /// <summary>Sockets systemd passed: used instead of binding <see cref="SocketPaths"/>, left as systemd made them.</summary>
@@ -25,4 +25,10 @@ public sealed record ServeOptions(string SocketPath, uint? GroupId = null)
 
     /// <summary>Where libvirt's modular storage and secret daemons listen (--libvirt-sockets).</summary>
     public static readonly IReadOnlyList<string> LibvirtSocketPaths = ["/run/libvirt/virtstoraged-sock", "/run/libvirt/virtsecretd-sock"];
+
+    /// <summary>
+    /// Where the monolithic libvirtd listens (--libvirtd-sockets): root's qemu:///system and qemu:///session clients
+    /// connect here when no virtqemud socket exists, and libvirt-dbus (Cockpit's way to libvirt) can go nowhere else.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LibvirtdSocketPaths = ["/run/libvirt/libvirt-sock"];
 }

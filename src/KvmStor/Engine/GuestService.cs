@@ -63,6 +63,14 @@ public sealed class GuestService
         throw NoGuest(nameOrUuid);
     }
 
+    /// <summary>A defined guest's name, uuid, OS type, memory and vcpus, as the server's domain calls report them.</summary>
+    public GuestSummary Summary(string name)
+    {
+        var domain = RequireGuest(name);
+        return new GuestSummary(domain.Name, domain.Uuid ?? Guid.Empty, domain.OsType, domain.Arch, domain.Machine,
+            domain.MemoryKiB, domain.CurrentMemoryKiB, domain.Vcpus);
+    }
+
     /// <summary>define: stores the definition as given (plus a uuid if it has none); replaces a guest of the same name and uuid.</summary>
     public GuestInfo Define(string xml)
     {

@@ -50,6 +50,13 @@ public sealed class DomainDocument
     /// <summary>Memory in KiB (the &lt;memory&gt; element with its unit; KiB when none is given).</summary>
     public ulong MemoryKiB => Root.Element("memory") is { } memory ? DomainScaledInteger.ToKiB(memory) : 0;
 
+    /// <summary>The balloon's start size in KiB (&lt;currentMemory&gt;), the full memory when none is given.</summary>
+    public ulong CurrentMemoryKiB => Root.Element("currentMemory") is { } current ? DomainScaledInteger.ToKiB(current) : MemoryKiB;
+
+    /// <summary>The guest's OS type (&lt;os&gt;&lt;type&gt;: hvm for every qemu guest) and its architecture when given.</summary>
+    public string OsType => Root.Element("os")?.Element("type")?.Value.Trim() is { Length: > 0 } type ? type : "hvm";
+    public string? Arch => Root.Element("os")?.Element("type")?.Attribute("arch")?.Value;
+
     public int Vcpus => int.TryParse(Root.Element("vcpu")?.Value.Trim(), out int n) && n > 0 ? n : 1;
 
     public string? Machine => Root.Element("os")?.Element("type")?.Attribute("machine")?.Value;

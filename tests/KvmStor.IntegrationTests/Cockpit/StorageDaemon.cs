@@ -65,7 +65,7 @@ public sealed class LibvirtdDaemon : StorageDaemon
     }
 }
 
-/// <summary>`out/kvmstor serve` on /run/libvirt/libvirt-sock, on a temp session state that the kvmstor CLI shares.</summary>
+/// <summary>`out/kvmstor serve --libvirtd-sockets` (/run/libvirt/libvirt-sock and -ro), on a temp session state that the kvmstor CLI shares.</summary>
 public sealed class KvmstorDaemon : StorageDaemon
 {
     private readonly KvmstorProcess _kvmstor = new();
@@ -78,7 +78,7 @@ public sealed class KvmstorDaemon : StorageDaemon
     {
         _ns = ns;
         _server = ns.StartDaemon(Path.Combine(root, "logs", "kvmstor-serve.log"), _kvmstor.Environment, KvmstorProcess.Binary,
-            "serve", "--listen", "/run/libvirt/libvirt-sock");
+            "serve", "--libvirtd-sockets");
         // The socket is in the namespace's /run/libvirt: seen through the server's own root.
         Deadline.WaitUntil(TimeSpan.FromSeconds(30), "kvmstor serve's sockets",
             () => _server.HasExited || File.Exists($"/proc/{_server.Id}/root/run/libvirt/libvirt-sock-ro"));

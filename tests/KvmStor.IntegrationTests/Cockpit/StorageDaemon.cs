@@ -95,6 +95,7 @@ public sealed class KvmstorDaemon : StorageDaemon
         {
             ProcessStopper.Stop(_server.Id);
             _server.Dispose();
+            _server = null;
         }
         _kvmstor.Dispose();
     }

@@ -90,8 +90,9 @@ public sealed class CockpitStoragePageTests(CockpitStoragePageTests.LibvirtdRefe
         }
         finally
         {
-            daemon.Dispose();
-            if (loop is not null) DetachLoopDevice(loop, root);
+            // Each clean-up runs even when an earlier one throws.
+            try { daemon.Dispose(); }
+            finally { if (loop is not null) DetachLoopDevice(loop, root); }
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
             output.WriteLine($"[{daemon.Name}] finished and cleaned up after {clock.Elapsed.TotalSeconds:0.0} s");
         }

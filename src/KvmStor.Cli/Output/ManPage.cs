@@ -94,7 +94,8 @@ public static class ManPage
         Item(page, "/etc/kvmstor/secrets/", "Secret definitions and values (a 0700 directory of 0600 files).");
         Item(page, "/etc/kvmstor/qemu/", "Guest (domain) definitions.");
         Item(page, "/run/kvmstor/storage/", "Runtime state: the live XML of each running pool, ephemeral secrets, lock files, "
-            + "events.log (what pool-event follows) and the boot id of the last autostart.");
+            + "events.log (what pool-event follows), secret-events.log (the secret changes kvmstor serve's secret-event "
+            + "subscribers are told of) and the boot id of the last autostart.");
         Item(page, "/lib/systemd/system/kvmstor-autostart.service", "Runs 'kvmstor autostart' at boot, so autostarted pools are up "
             + "before anyone asks (without it the first kvmstor command after a boot starts them).");
         Item(page, "/usr/share/bash-completion/completions/kvmstor", "Tab completion for bash (and zsh through bashcompinit), "

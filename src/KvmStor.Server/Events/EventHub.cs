@@ -11,8 +11,8 @@ namespace KvmStor.Server.Events;
 public enum EventFamily { Pool, Secret, Domain, Network, NodeDevice }
 
 /// <summary>
-/// The server's event subscribers (§7). Pool events come from the engine's event log, so operations of CLI processes
-/// reach them as well as the server's own; secret events are raised by the server's secret procedures.
+/// The server's event subscribers (§7). Pool and secret events come from the engine's event logs, so operations of
+/// CLI processes reach them as well as the server's own (which the server's procedures make through the same engine).
 /// Callback ids are server-wide, increasing and never reused, as libvirtd's.
 /// </summary>
 public sealed class EventHub(StorageHost host) : IDisposable
@@ -28,21 +28,27 @@ public sealed class EventHub(StorageHost host) : IDisposable
     private readonly List<Subscription> _subscriptions = [];
     private readonly CancellationTokenSource _stop = new();
     private int _lastCallbackId = -1;
-    private Thread? _follower;
+    private readonly List<Thread> _followers = [];
 
-    /// <summary>Starts following the engine's event log (from now on).</summary>
+    /// <summary>Starts following the engine's event logs (from now on).</summary>
     public void Start()
     {
-        var events = host.Pools.WatchEvents(_stop.Token);
-        _follower = new Thread(() =>
+        Follow(host.Pools.WatchEvents(_stop.Token), PublishPool, "kvmstor-pool-events");
+        Follow(host.Secrets.WatchEvents(_stop.Token), PublishSecret, "kvmstor-secret-events");
+    }
+
+    private void Follow<T>(IEnumerable<T> events, Action<T> publish, string name)
+    {
+        var follower = new Thread(() =>
         {
             try
             {
-                foreach (var e in events) PublishPool(e);
+                foreach (var e in events) publish(e);
             }
             catch (OperationCanceledException) { }
-        }) { IsBackground = true, Name = "kvmstor-events" };
-        _follower.Start();
+        }) { IsBackground = true, Name = name };
+        _followers.Add(follower);
+        follower.Start();
     }
 
     public int Subscribe(ClientConnection connection, EventFamily family, int eventId, Guid? objectUuid)
@@ -94,33 +100,37 @@ public sealed class EventHub(StorageHost host) : IDisposable
         }
     }
 
-    /// <summary>A secret event: lifecycle (0 defined, 1 undefined) or, with a null <paramref name="lifecycle"/>, value-changed.</summary>
-    public void PublishSecret(SecretHandle secret, int? lifecycle)
+    /// <summary>A secret event: lifecycle (0 defined, 1 undefined, detail 0) or value-changed.</summary>
+    public void PublishSecret(SecretEvent e)
     {
-        int eventId = lifecycle is null ? SecretValueChanged : SecretLifecycle;
-        foreach (var s in Matching(EventFamily.Secret, eventId, secret.Uuid, DateTimeOffset.UtcNow))
+        int eventId = e.IsValueChanged ? SecretValueChanged : SecretLifecycle;
+        var secret = new SecretHandle(e.SecretUuid, (int)e.UsageType, e.UsageId);
+        foreach (var s in Matching(EventFamily.Secret, eventId, e.SecretUuid, e.Time))
         {
             var w = new XdrWriter();
             w.WriteInt(s.CallbackId);
             secret.Write(w);
-            if (lifecycle is { } l)
+            if (e.Lifecycle is { } l)
             {
-                w.WriteInt(l);
+                w.WriteInt((int)l); // the model's order is libvirt's: defined, undefined
                 w.WriteInt(0);
             }
-            Send(s.Connection, lifecycle is null ? ProcSecretValueChanged : ProcSecretLifecycle, w);
+            Send(s.Connection, e.IsValueChanged ? ProcSecretValueChanged : ProcSecretLifecycle, w);
         }
     }
 
-    /// <summary>Events go out as MESSAGE packets with serial 1, as libvirtd sends them.</summary>
+    /// <summary>
+    /// Events go out as MESSAGE packets with serial 1, as libvirtd sends them. Never waits for the client: one that does
+    /// not read its events loses its connection rather than stalling every other subscriber (see <see cref="ClientConnection.SendEvent"/>).
+    /// </summary>
     private static void Send(ClientConnection connection, int procedure, XdrWriter payload) =>
-        connection.Send(new Packet(new PacketHeader(Programs.Remote, Programs.Version, procedure, MessageType.Message, 1, MessageStatus.Ok),
+        connection.SendEvent(new Packet(new PacketHeader(Programs.Remote, Programs.Version, procedure, MessageType.Message, 1, MessageStatus.Ok),
             payload.WrittenMemory.ToArray()));
 
     public void Dispose()
     {
         _stop.Cancel();
-        _follower?.Join(TimeSpan.FromSeconds(2));
+        foreach (var follower in _followers) follower.Join(TimeSpan.FromSeconds(2));
         _stop.Dispose();
     }
 }

@@ -6,11 +6,13 @@ using static KvmStor.Server.Procedures.ObjectHandles;
 
 namespace KvmStor.Server.Procedures;
 
-/// <summary>Every secret procedure (§8.3). Private secrets' values never leave: the engine refuses them.</summary>
+/// <summary>
+/// Every secret procedure (§8.3). Private secrets' values never leave: the engine refuses them. Their events are
+/// announced by the engine, and reach subscribers through <see cref="EventHub"/> like those of CLI processes.
+/// </summary>
 public static class SecretProcedures
 {
     private const ProcedureFamily F = ProcedureFamily.Secret;
-    private const int Defined = 0, Undefined = 1;
 
     public static IEnumerable<Procedure> All =>
     [
@@ -48,7 +50,6 @@ public static class SecretProcedures
         call.CheckFlags(flags, 1, "secretDefineXML");
         var secret = call.Host.Secrets.Define(xml);
         Write(call.Ret, secret);
-        call.Server.Events.PublishSecret(Wire(secret), Defined);
     }
 
     private static void GetXmlDesc(CallContext call)
@@ -66,7 +67,6 @@ public static class SecretProcedures
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, 0, "secretSetValue");
         call.Host.Secrets.SetValue(secret.Uuid.ToString("D"), value);
-        call.Server.Events.PublishSecret(Wire(secret), null);
     }
 
     private static void GetValue(CallContext call)
@@ -81,7 +81,6 @@ public static class SecretProcedures
     {
         var secret = ReadSecret(call);
         call.Host.Secrets.Undefine(secret.Uuid.ToString("D"));
-        call.Server.Events.PublishSecret(Wire(secret), Undefined);
     }
 
     // virConnectListAllSecrets flags: EPHEMERAL 1, NO_EPHEMERAL 2, PRIVATE 4, NO_PRIVATE 8.

@@ -14,7 +14,8 @@ public static class PacketReader
     /// [<see cref="ProtocolLimits.MinPacket"/>, <see cref="ProtocolLimits.MaxPacket"/>] or a stream ending inside a
     /// packet throws <see cref="FramingException"/>; the payload is only allocated once its length has been checked.
     /// </summary>
-    public static async Task<Packet?> ReadAsync(Stream stream, CancellationToken cancel)
+    /// <param name="maxPacket">a lower cap than the protocol's, for a connection that has no use for big packets</param>
+    public static async Task<Packet?> ReadAsync(Stream stream, CancellationToken cancel, int maxPacket = ProtocolLimits.MaxPacket)
     {
         var lengthWord = new byte[4];
         int got = await stream.ReadAtLeastAsync(lengthWord, 4, throwOnEndOfStream: false, cancel).ConfigureAwait(false);
@@ -22,7 +23,7 @@ public static class PacketReader
         if (got < 4) throw new FramingException("connection closed inside a length word");
         uint length = BinaryPrimitives.ReadUInt32BigEndian(lengthWord);
         if (length < ProtocolLimits.MinPacket) throw new FramingException($"packet length {length} is below the header size");
-        if (length > ProtocolLimits.MaxPacket) throw new FramingException($"packet length {length} exceeds the maximum");
+        if (length > (uint)maxPacket) throw new FramingException($"packet length {length} exceeds the maximum");
         var rest = new byte[length - 4];
         got = await stream.ReadAtLeastAsync(rest, rest.Length, throwOnEndOfStream: false, cancel).ConfigureAwait(false);
         if (got < rest.Length) throw new FramingException("connection closed inside a packet");

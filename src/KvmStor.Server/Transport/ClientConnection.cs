@@ -9,9 +9,12 @@ namespace KvmStor.Server.Transport;
 
 /// <summary>
 /// One client: a read loop that cuts packets, answers keepalive and protocol errors itself, runs connection calls in
-/// order and every other call beside it (at most <see cref="ServeOptions.MaxCallsPerClient"/> at once, replies in
-/// whatever order they finish: serials match them), routes stream packets to their transfer, and one write lock so a
-/// packet always goes out whole.
+/// order and every other call beside it (at most <see cref="ServeOptions.MaxCallsPerClient"/> at once, and for a
+/// read-only client within its user's and the read-only sockets' shares; replies in whatever order they finish:
+/// serials match them), routes stream packets to their transfer, and one writer that sends each packet whole.
+/// A client that pipelines calls without reading the replies stops being read once <see cref="ServeLimits.MaxQueuedReplyBytes"/>
+/// wait for it; one that lets its events pile up is disconnected; one that never opens the connection is closed
+/// after <see cref="ServeLimits.OpenTimeout"/>.
 /// </summary>
 public sealed class ClientConnection : IDisposable
 {
@@ -19,8 +22,9 @@ public sealed class ClientConnection : IDisposable
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly OutboundQueue _out = new();
     private readonly SemaphoreSlim _calls;
+    private readonly IReadOnlyList<SemaphoreSlim> _sharedCallGates;
     private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentDictionary<uint, IServerStream> _streams = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -28,7 +32,8 @@ public sealed class ClientConnection : IDisposable
     private int _unansweredPings;
     private volatile bool _closeRequested;
 
-    public ClientConnection(Socket socket, ServerState server, bool readOnlySocket, PeerCredentials peer)
+    /// <param name="sharedCallGates">gates every call passes besides the connection's own (a read-only client's shares), outermost first</param>
+    public ClientConnection(Socket socket, ServerState server, bool readOnlySocket, PeerCredentials peer, IReadOnlyList<SemaphoreSlim>? sharedCallGates = null)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
@@ -37,7 +42,10 @@ public sealed class ClientConnection : IDisposable
         ReadOnly = readOnlySocket;
         Peer = peer;
         _calls = new SemaphoreSlim(server.Options.MaxCallsPerClient);
+        _sharedCallGates = sharedCallGates ?? [];
     }
+
+    private ServeLimits Limits => Server.Options.Limits;
 
     public ServerState Server { get; }
     public PeerCredentials Peer { get; }
@@ -65,12 +73,18 @@ public sealed class ClientConnection : IDisposable
 
     public async Task RunAsync()
     {
+        var writer = WriteLoopAsync();
         var keepalive = KeepaliveLoopAsync();
+        var openDeadline = OpenDeadlineAsync();
+        // Nothing a read-only connection may call needs a big packet: a bigger length word ends it before any allocation.
+        int maxPacket = ReadOnlySocket ? Math.Min(Limits.MaxReadOnlyPacket, ProtocolLimits.MaxPacket) : ProtocolLimits.MaxPacket;
         try
         {
             while (!_closeRequested && !_closing.IsCancellationRequested)
             {
-                var packet = await PacketReader.ReadAsync(_stream, _closing.Token).ConfigureAwait(false);
+                // A client that does not read its replies is not read either: its pipelined calls wait in the socket.
+                await _out.WaitBelowAsync(OutboundKind.Reply, Limits.MaxQueuedReplyBytes, _closing.Token).ConfigureAwait(false);
+                var packet = await PacketReader.ReadAsync(_stream, _closing.Token, maxPacket).ConfigureAwait(false);
                 if (packet is null) break;
                 Interlocked.Exchange(ref _lastReceivedTicks, Environment.TickCount64);
                 Interlocked.Exchange(ref _unansweredPings, 0);
@@ -83,18 +97,44 @@ public sealed class ClientConnection : IDisposable
         }
         finally
         {
-            await ShutdownAsync(keepalive).ConfigureAwait(false);
+            await ShutdownAsync(writer, keepalive, openDeadline).ConfigureAwait(false);
         }
     }
 
-    private async Task ShutdownAsync(Task keepalive)
+    private async Task WriteLoopAsync()
     {
+        try { await _out.WriteAllAsync(_stream, _closing.Token).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+        // A write that failed means the client is gone; the read loop and the running calls learn it from here.
+        try { _closing.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Closes a connection that has not opened the connection in time (libvirtd's max_anonymous_clients, as a deadline).</summary>
+    private async Task OpenDeadlineAsync()
+    {
+        try
+        {
+            await Task.Delay(Limits.OpenTimeout, _closing.Token).ConfigureAwait(false);
+            if (!Opened) _closing.Cancel();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task ShutdownAsync(Task writer, Task keepalive, Task openDeadline)
+    {
+        if (_closeRequested)
+        {
+            // CONNECT_CLOSE: its reply (and what was queued before it) goes out first, for a little while at most.
+            _out.Complete();
+            await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+        }
         _closing.Cancel();
+        _out.Complete();
         Server.Events.Unsubscribe(this);
         foreach (var stream in _streams.Values) stream.Abort();
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         // Running calls see the cancellation; wait for them so their locks are released before the connection is gone.
-        try { await Task.WhenAll(_running.Keys.Append(keepalive)).ConfigureAwait(false); } catch { }
+        try { await Task.WhenAll(_running.Keys.Append(keepalive).Append(openDeadline).Append(writer)).ConfigureAwait(false); } catch { }
     }
 
     private async Task HandleAsync(Packet packet)
@@ -169,14 +209,42 @@ public sealed class ClientConnection : IDisposable
             Execute(call);
             return;
         }
-        await _calls.WaitAsync(_closing.Token).ConfigureAwait(false);
+        var gates = await EnterCallGatesAsync().ConfigureAwait(false);
         var task = Task.Run(() =>
         {
             try { Execute(call); }
-            finally { _calls.Release(); }
+            finally { ReleaseCallGates(gates); }
         });
         _running.TryAdd(task, 0);
         _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The connection's own call slot, then the shared ones (a read-only client's user share, then the read-only
+    /// sockets'), waited for in the read loop: until a call may run, nothing more of this client is read.
+    /// </summary>
+    private async Task<List<SemaphoreSlim>> EnterCallGatesAsync()
+    {
+        var entered = new List<SemaphoreSlim>(1 + _sharedCallGates.Count);
+        try
+        {
+            foreach (var gate in _sharedCallGates.Prepend(_calls))
+            {
+                await gate.WaitAsync(_closing.Token).ConfigureAwait(false);
+                entered.Add(gate);
+            }
+            return entered;
+        }
+        catch
+        {
+            ReleaseCallGates(entered);
+            throw;
+        }
+    }
+
+    private static void ReleaseCallGates(List<SemaphoreSlim> entered)
+    {
+        for (int i = entered.Count - 1; i >= 0; i--) entered[i].Release();
     }
 
     /// <summary>Runs a handler and answers it: its result, or the error libvirt would give. Never throws.</summary>
@@ -213,24 +281,44 @@ public sealed class ClientConnection : IDisposable
         Send(new Packet(call.Answer(MessageType.Reply, MessageStatus.Error), w.WrittenMemory));
     }
 
-    /// <summary>Writes one packet whole; a client that went away is noticed by the read loop.</summary>
+    /// <summary>
+    /// Queues one packet to be written whole. Replies never wait; download data (STREAM or STREAM_HOLE with CONTINUE)
+    /// waits while <see cref="ServeLimits.StreamWindowBytes"/> of it are queued, so a transfer goes at the client's pace.
+    /// A packet for a client that is going is dropped.
+    /// </summary>
     public void Send(Packet packet)
+    {
+        var h = packet.Header;
+        bool streamData = h.Type is MessageType.Stream or MessageType.StreamHole && h.Status == MessageStatus.Continue;
+        var bytes = packet.Encode();
+        try
+        {
+            if (streamData)
+                _out.WaitBelowAsync(OutboundKind.StreamData, Limits.StreamWindowBytes, _closing.Token).GetAwaiter().GetResult();
+            if (!_closing.IsCancellationRequested)
+                _out.Enqueue(bytes, streamData ? OutboundKind.StreamData : OutboundKind.Reply);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    /// <summary>
+    /// Queues an event; never waits. A client with <see cref="ServeLimits.MaxQueuedEventBytes"/> of events already
+    /// waiting is disconnected instead: it is not reading, and its events must not grow the server without bound.
+    /// </summary>
+    public void SendEvent(Packet packet)
     {
         var bytes = packet.Encode();
         try
         {
-            _writeLock.Wait(_closing.Token);
+            if (_closing.IsCancellationRequested) return;
+            if (_out.Queued(OutboundKind.Event) + bytes.Length > Limits.MaxQueuedEventBytes)
+            {
+                _closing.Cancel();
+                return;
+            }
+            _out.Enqueue(bytes, OutboundKind.Event);
         }
-        catch (OperationCanceledException) { return; }
-        try
-        {
-            _stream.Write(bytes);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            _closing.Cancel();
-        }
-        finally { _writeLock.Release(); }
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>Pings a client that asked for keepalive after each idle interval; drops it after too many silent ones (§5).</summary>
@@ -261,7 +349,6 @@ public sealed class ClientConnection : IDisposable
         _closing.Dispose();
         _stream.Dispose();
         _socket.Dispose();
-        _writeLock.Dispose();
         _calls.Dispose();
     }
 }

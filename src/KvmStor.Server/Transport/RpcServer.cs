@@ -7,7 +7,8 @@ namespace KvmStor.Server.Transport;
 /// `kvmstor serve`: the read-write sockets and their read-only twins (or the sockets systemd passed), one task per
 /// accepted client. Who may connect to the read-write socket is decided twice: by the socket's mode (0600, or 0660
 /// with a group) and by the peer's credentials on every accept. The read-only twin is 0666, as libvirtd's: anyone
-/// may look, and the connection refuses every call that changes something or reveals data.
+/// may look, and the connection refuses every call that changes something or reveals data. A client beyond its
+/// socket's (or, on the read-only one, its user's) share of <see cref="ServeLimits"/> is closed at once.
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
@@ -17,11 +18,16 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _acceptLoops = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ClientConnection, Task> _clients = new();
+    private readonly ClientAdmission _admission;
 
     private int _clientCount;
     private long _idleSinceTicks = Environment.TickCount64;
 
-    public RpcServer(ServerState state) => _state = state;
+    public RpcServer(ServerState state)
+    {
+        _state = state;
+        _admission = new ClientAdmission(state.Options.Limits);
+    }
 
     /// <summary>Where it listens, read-write ones first (for the start-up message).</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
@@ -127,7 +133,14 @@ public sealed class RpcServer : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            var connection = new ClientConnection(client, _state, readOnly, peer);
+            // Closed without a word when its socket is full: no call has been made that an error could answer, and
+            // leaving it in the backlog (as libvirtd does past max_clients) would only make the client hang.
+            if (_admission.TryAdmit(readOnly, peer.Uid) is not { } slot)
+            {
+                client.Dispose();
+                continue;
+            }
+            var connection = new ClientConnection(client, _state, readOnly, peer, slot.CallGates);
             Interlocked.Increment(ref _clientCount);
             var task = Task.Run(connection.RunAsync);
             _clients[connection] = task;
@@ -135,6 +148,7 @@ public sealed class RpcServer : IAsyncDisposable
             {
                 _clients.TryRemove(connection, out var _);
                 connection.Dispose();
+                slot.Release();
                 // The connection's calls have ended (RunAsync waits for them): idle from now on if it was the last.
                 Interlocked.Exchange(ref _idleSinceTicks, Environment.TickCount64);
                 Interlocked.Decrement(ref _clientCount);

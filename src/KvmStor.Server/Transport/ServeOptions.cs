@@ -19,6 +19,9 @@ public sealed record ServeOptions(string SocketPath, uint? GroupId = null)
     /// <summary>Calls one client may have running at once (libvirtd's max_client_requests).</summary>
     public int MaxCallsPerClient { get; init; } = 5;
 
+    /// <summary>How many clients, calls, queued bytes and how much time the sockets grant (see <see cref="ServeLimits"/>).</summary>
+    public ServeLimits Limits { get; init; } = new();
+
     /// <summary>Idle time after which a client that asked for keepalive is pinged; unanswered pings before it is dropped.</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
     public int KeepaliveCount { get; init; } = 5;

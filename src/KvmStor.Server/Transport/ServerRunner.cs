@@ -9,6 +9,10 @@ public static class ServerRunner
     /// <returns>true when it stopped because it was idle for <see cref="ServeOptions.IdleTimeout"/></returns>
     public static async Task<bool> RunAsync(StorageHost host, ServeOptions options, CancellationToken stop, Action<IReadOnlyList<string>>? started = null)
     {
+        // Calls run on pool threads and may block (disk I/O, locks another process holds): with the read-only clients'
+        // share busy, a read-write client's call must still find a thread at once, not after the pool has grown.
+        ThreadPool.GetMinThreads(out int workers, out int completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, options.Limits.MaxReadOnlyCalls + 16), completions);
         using var state = new ServerState(host, options);
         var server = new RpcServer(state);
         try

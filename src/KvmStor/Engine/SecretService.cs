@@ -9,19 +9,30 @@ namespace KvmStor.Engine;
 /// <summary>
 /// The secret driver: definitions and values that pool &lt;auth&gt; refers to. Values are only ever returned by
 /// <see cref="GetValue"/> / <see cref="GetValueForBackend"/>; no message or XML carries them. Backends
-/// reach the values through <see cref="IPoolSecrets"/>.
+/// reach the values through <see cref="IPoolSecrets"/>. Every change is announced in the connection's secret event
+/// log (as libvirt's secret driver raises its events), so a `kvmstor serve` of the same connection tells its
+/// subscribers about changes made by any process.
 /// </summary>
 public sealed class SecretService : IPoolSecrets
 {
     private readonly SecretStore _store;
     private readonly Func<FileLock> _lockSecrets;
+    private readonly SecretEventLog _events;
 
     /// <param name="lockSecrets">the connection's secrets lock, held while the set of secrets changes</param>
-    internal SecretService(SecretStore store, Func<FileLock> lockSecrets)
+    /// <param name="events">where each change is announced</param>
+    internal SecretService(SecretStore store, Func<FileLock> lockSecrets, SecretEventLog events)
     {
         _store = store;
         _lockSecrets = lockSecrets;
+        _events = events;
     }
+
+    /// <summary>Secret events of any kvmstor process on this connection from now on; blocks until cancelled.</summary>
+    public IEnumerable<SecretEvent> WatchEvents(CancellationToken cancel) => _events.Follow(cancel);
+
+    /// <summary>Announced under the secrets lock, so the log's order is the order the changes were made in.</summary>
+    private void Emit(SecretDefinition secret, SecretLifecycleEvent? lifecycle) => _events.Append(SecretEvent.Of(secret, lifecycle));
 
     private FileLock LockSecrets() => _lockSecrets();
 
@@ -56,6 +67,8 @@ public sealed class SecretService : IPoolSecrets
         {
             store.Save(secret);
         }
+        // As libvirt: DEFINED for a new secret and for a redefinition alike.
+        Emit(secret, SecretLifecycleEvent.Defined);
         return secret;
     }
 
@@ -66,6 +79,7 @@ public sealed class SecretService : IPoolSecrets
         var store = _store;
         var secret = Resolve(store, uuidOrUsage);
         store.Delete(secret.Uuid);
+        Emit(secret, SecretLifecycleEvent.Undefined);
         return secret;
     }
 
@@ -81,7 +95,9 @@ public sealed class SecretService : IPoolSecrets
     {
         using var _ = LockSecrets();
         var store = _store;
-        store.SaveValue(Resolve(store, uuidOrUsage), value);
+        var secret = Resolve(store, uuidOrUsage);
+        store.SaveValue(secret, value);
+        Emit(secret, null);
     }
 
     /// <summary>A value for the user: refused for private secrets, as libvirt refuses them to its clients.</summary>

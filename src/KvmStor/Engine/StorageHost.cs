@@ -39,7 +39,7 @@ public sealed class StorageHost : IDisposable
         Backends = backends;
         var locks = new EngineLocks(paths);
         _records = new PoolRecords(paths, backends);
-        Secrets = new SecretService(new SecretStore(paths), locks.Secrets);
+        Secrets = new SecretService(new SecretStore(paths), locks.Secrets, new SecretEventLog(paths));
         Lookup = new Lookups(_records, locks, () => Guests!); // set on the next line, before any lookup runs
         Guests = new GuestService(_records, locks, Secrets, Lookup);
         Pools = new PoolService(_records, locks, Guests);

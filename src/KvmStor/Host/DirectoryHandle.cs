@@ -54,6 +54,13 @@ public sealed class DirectoryHandle : IDisposable
         return names;
     }
 
+    /// <summary>
+    /// The change time of a path below this directory (it may have several components; links are followed), given as
+    /// NUL-terminated UTF-8; false when it cannot be stated.
+    /// </summary>
+    public bool TryGetChangeTime(ReadOnlySpan<byte> relativePath, out FileTimestamp changed) =>
+        FileSystem.TryGetChangeTimeAt(_handle, relativePath, out changed);
+
     /// <summary>lstat of an entry (links are not followed); false when it does not exist.</summary>
     public bool TryStatEntry(string name, out FileSystemStatus status, out int errno) =>
         FileSystem.TryStatAt(_handle, name, followLinks: false, out status, out errno);

@@ -13,7 +13,7 @@ internal static unsafe partial class Libc
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
-    public const uint STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
+    public const uint STATX_CTIME = 0x80, STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
 
     public const int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
 
@@ -37,6 +37,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>statx with the path already NUL-terminated UTF-8: no marshalling, for loops over many paths.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "statx", SetLastError = true)]
+    public static partial int statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
 
     [LibraryImport(LibraryName, EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statvfs(string path, byte* buffer);

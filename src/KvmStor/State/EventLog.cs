@@ -1,130 +1,28 @@
-using System.Runtime.InteropServices;
-using System.Text;
-using KvmStor.Host;
 using KvmStor.Model;
 
 namespace KvmStor.State;
 
 /// <summary>
 /// Pool events shared between processes without a daemon: every operation appends one line to
-/// &lt;state&gt;/events.log (O_APPEND, one write per line, so concurrent writers never interleave), and a
-/// pool-event listener in another process follows the file from where it stood when it started.
+/// &lt;state&gt;/events.log, and a pool-event listener in another process follows the file from where it stood when it
+/// started (see <see cref="AppendOnlyLog"/>).
 /// </summary>
 /// <param name="rotateAtBytes">Size past which the next writer moves the log to events.log.old.</param>
 public sealed class EventLog(StatePaths paths, long rotateAtBytes = 1 << 20)
 {
-    private string LogPath => Path.Combine(paths.StateDirectory, "events.log");
-
-    private string LockPath => Path.Combine(paths.StateDirectory, "events.lock");
+    private readonly AppendOnlyLog _log = new(paths, "events.log", rotateAtBytes);
 
     public void Append(PoolEvent e)
     {
-        RuntimeDirectory.Ensure(paths.StateDirectory);
-        RotateIfLarge();
         string kind = e.Lifecycle?.ToString() ?? "Refresh";
-        string line = $"{e.Time.ToUnixTimeMilliseconds()}\t{e.PoolUuid}\t{kind}\t{Uri.EscapeDataString(e.PoolName)}\n";
-        try
-        {
-            // Shared against the rotation's exclusive lock: once a log has been moved away nobody writes to it any
-            // more, so a listener that reads the old file to its end has seen every line of it.
-            using var appending = FileLock.Shared(LockPath);
-            int fd = Libc.open(LogPath, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
-            if (fd < 0) return; // events are best effort: never fail an operation because a listener log is unwritable
-            try
-            {
-                var bytes = Encoding.UTF8.GetBytes(line);
-                Libc.write(fd, bytes, (nuint)bytes.Length);
-            }
-            finally { Libc.close(fd); }
-        }
-        catch (Exception failure) when (failure is IOException or StorageException) { }
-    }
-
-    private void RotateIfLarge()
-    {
-        if (new FileInfo(LogPath) is not { Exists: true } info || info.Length <= rotateAtBytes) return;
-        try
-        {
-            // Under a lock and checked again, so two writers never both rotate (the second would move a fresh log away).
-            using var rotating = FileLock.Exclusive(LockPath);
-            if (new FileInfo(LogPath) is { Exists: true } again && again.Length > rotateAtBytes)
-                File.Move(LogPath, LogPath + ".old", overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or StorageException) { }
+        _log.Append($"{e.Time.ToUnixTimeMilliseconds()}\t{e.PoolUuid}\t{kind}\t{Uri.EscapeDataString(e.PoolName)}");
     }
 
     /// <summary>Yields events appended after this call, polling the log; ends when <paramref name="cancel"/> fires.</summary>
     public IEnumerable<PoolEvent> Follow(CancellationToken cancel, TimeSpan? pollInterval = null)
     {
-        // The starting point is taken now, not when enumeration begins, so nothing emitted after this call is missed.
-        RuntimeDirectory.Ensure(paths.StateDirectory);
-        // Held open from now on (created if need be), so even a rotation before the first poll loses nothing.
-        int fd = Libc.open(LogPath, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
-        if (fd >= 0) Libc.close(fd);
-        var log = OpenLog();
-        if (log is not null) log.Position = log.Length;
-        return FollowFrom(log, cancel, pollInterval ?? TimeSpan.FromMilliseconds(50));
-    }
-
-    /// <summary>
-    /// Reads the log through an open handle, so a rotation (the file renamed away) cannot hide its last lines: when
-    /// the path names a new file, the old one is read to its end first, then the new one from its start.
-    /// </summary>
-    private IEnumerable<PoolEvent> FollowFrom(FileStream? log, CancellationToken cancel, TimeSpan interval)
-    {
-        var pending = new StringBuilder();
-        try
-        {
-            while (!cancel.IsCancellationRequested)
-            {
-                log ??= OpenLog();
-                bool rotated = log is not null && IsRotated(log);
-                if (log is not null)
-                    foreach (var e in ReadToEnd(log, pending))
-                        yield return e;
-                if (rotated)
-                {
-                    log!.Dispose();
-                    log = null;
-                    pending.Clear();
-                    continue;
-                }
-                cancel.WaitHandle.WaitOne(interval);
-            }
-        }
-        finally { log?.Dispose(); }
-    }
-
-    private static List<PoolEvent> ReadToEnd(FileStream log, StringBuilder pending)
-    {
-        var events = new List<PoolEvent>();
-        long available = log.Length - log.Position;
-        if (available <= 0) return events;
-        var buffer = new byte[available];
-        int read = log.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        pending.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        string text = pending.ToString();
-        int lastNewline = text.LastIndexOf('\n');
-        pending.Clear().Append(text[(lastNewline + 1)..]);
-        foreach (var line in text[..(lastNewline + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            if (Parse(line) is { } e)
-                events.Add(e);
-        return events;
-    }
-
-    /// <summary>Whether the log's path now names another file than the open one (or none).</summary>
-    private bool IsRotated(FileStream log)
-    {
-        ulong openInode = FileSystem.Stat(log.SafeFileHandle).Inode;
-        try { return FileSystem.Stat(LogPath).Inode != openInode; }
-        catch (FileSystemException) { return true; }
-    }
-
-    private FileStream? OpenLog()
-    {
-        try { return new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        var lines = _log.Follow(cancel, pollInterval); // the starting point is now, not when enumeration begins
+        return lines.Select(Parse).OfType<PoolEvent>();
     }
 
     private static PoolEvent? Parse(string line)

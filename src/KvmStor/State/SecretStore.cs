@@ -34,8 +34,7 @@ public sealed class SecretStore(StatePaths paths)
     {
         foreach (var dir in Directories)
         {
-            string file = DefinitionPath(dir, uuid);
-            if (File.Exists(file)) return SecretXml.Parse(File.ReadAllText(file));
+            if (ReadIfPresent(DefinitionPath(dir, uuid)) is { } xml) return SecretXml.Parse(xml);
         }
         return null;
     }
@@ -68,9 +67,17 @@ public sealed class SecretStore(StatePaths paths)
     /// <summary>The value, or null when none was ever set.</summary>
     public byte[]? LoadValue(SecretDefinition secret)
     {
-        string file = ValuePath(DirectoryFor(secret), secret.Uuid);
-        if (!File.Exists(file)) return null;
-        return Convert.FromBase64String(File.ReadAllText(file).Trim());
+        return ReadIfPresent(ValuePath(DirectoryFor(secret), secret.Uuid)) is { } text ? Convert.FromBase64String(text.Trim()) : null;
+    }
+
+    /// <summary>
+    /// A file's text, or null when it is not there: read without asking first, because another process may undefine
+    /// the secret between a look and the read (a listing racing an undefine must skip it, not fail).
+    /// </summary>
+    private static string? ReadIfPresent(string file)
+    {
+        try { return File.ReadAllText(file); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 
     /// <summary>Creates the directory 0700, and tightens it if it already exists wider.</summary>

@@ -67,6 +67,7 @@ public sealed class RuntimeFilesCliTests : IDisposable
             }
         }
         Assert.Contains(Path.Combine(RunDirectory, "events.log"), Everything(RunDirectory));
+        Assert.Contains(Path.Combine(RunDirectory, "secret-events.log"), Everything(RunDirectory));
     }
 
     [Fact]

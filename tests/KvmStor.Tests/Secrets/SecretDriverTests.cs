@@ -145,4 +145,36 @@ public class SecretDriverTests : IDisposable
         host.Secrets.Define(Iscsi(Other, "tgt2"));
         Assert.Equal([Guid.Parse(Other), Guid.Parse(Uuid)], host.Secrets.List().Select(s => s.Uuid));
     }
+
+    /// <summary>
+    /// A listing that runs while another connection undefines secrets skips the ones that went, instead of failing
+    /// on a file that was there when the directory was read (seen once in the 16-client server test). A stress test:
+    /// the window is microseconds wide, so the old code failed it only sometimes, never the fixed one.
+    /// </summary>
+    [Fact]
+    public void ListingWhileSecretsComeAndGoNeverFails()
+    {
+        using var lister = _dir.OpenHost();
+        using var changer = _dir.OpenHost();
+        lister.Secrets.Define(Iscsi(Uuid, "steady"));
+        using var stop = new CancellationTokenSource();
+        var churn = Task.Run(() =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                changer.Secrets.Define(Iscsi(Other, "churn"));
+                changer.Secrets.Undefine(Other);
+            }
+        });
+        try
+        {
+            for (int i = 0; i < 3000; i++)
+                Assert.Contains(lister.Secrets.List(), s => s.Uuid == Guid.Parse(Uuid));
+        }
+        finally
+        {
+            stop.Cancel();
+            churn.Wait();
+        }
+    }
 }

@@ -25,12 +25,22 @@ public sealed class CockpitStoragePageTests(CockpitStoragePageTests.LibvirtdRefe
         }
     }
 
+    /// <summary>A step whose page text differs against kvmstor for a reason: what the page shows for kvmstor, exactly.</summary>
+    private sealed record ExpectedDifference(string KvmstorShows, string Reason);
+
     /// <summary>
-    /// Where the page may show kvmstor differently from libvirtd, each with why. A step's text is compared whole; a
-    /// difference not listed here fails the test.
+    /// Where the page shows kvmstor differently from libvirtd, each with why. A step's text is compared whole: against
+    /// libvirtd for every other step, against the text given here for these; anything else fails the test.
     /// </summary>
-    private static readonly Dictionary<string, string> ExpectedDifferences = new()
+    private static readonly Dictionary<string, ExpectedDifference> ExpectedDifferences = new()
     {
+        ["deleting a partition of the disk pool"] = new("deleted\n",
+            "libvirtd 9.0 cannot delete a partition of a loop device: it passes what follows the device's name in " +
+            "/dev/loopNp1, `p1`, as the partition number (`parted /dev/loopN rm --script p1`) and parted answers \"Partition " +
+            "doesn't exist\", which the page shows; kvmstor reads the number (`parted /dev/loopN rm --script 1`) and deletes it"),
+        ["ck-disk row after deactivate"] = new("ck-disk 0 / 0.25 GiB System inactive Activate",
+            "follows from the partition delete above: under libvirtd the 64 MiB partition is still there (0.06 GiB allocated); " +
+            "under kvmstor it is gone"),
     };
 
     [Fact]
@@ -52,7 +62,12 @@ public sealed class CockpitStoragePageTests(CockpitStoragePageTests.LibvirtdRefe
         {
             string expected = string.Join("\n---\n", group.Select(t => t.Text));
             string actual = string.Join("\n---\n", kvmstorTexts[group.Key]);
-            if (expected != actual && !ExpectedDifferences.ContainsKey(group.Key))
+            if (ExpectedDifferences.TryGetValue(group.Key, out var listed))
+            {
+                if (actual != listed.KvmstorShows)
+                    differences.Add($"[{group.Key}] (a listed difference: {listed.Reason})\n  expected: {listed.KvmstorShows.Replace("\n", "\n            ")}\n  kvmstor:  {actual.Replace("\n", "\n            ")}");
+            }
+            else if (expected != actual)
                 differences.Add($"[{group.Key}]\n  libvirtd: {expected.Replace("\n", "\n            ")}\n  kvmstor:  {actual.Replace("\n", "\n            ")}");
         }
         foreach (var extra in kvmstor.Select(t => t.Step).Distinct().Except(libvirtd.Select(t => t.Step)))
@@ -86,6 +101,8 @@ public sealed class CockpitStoragePageTests(CockpitStoragePageTests.LibvirtdRefe
                 CopyLogs(stack.Logs, artifacts);
             }
             output.WriteLine($"[{daemon.Name}] pass done in {clock.Elapsed.TotalSeconds:0.0} s");
+            // An uncaught exception is how the page fails on XML it cannot parse (it then shows nothing for that object).
+            Assert.Empty(stack.Page.Console.Where(line => line.StartsWith("exception:", StringComparison.Ordinal)));
             return pass.Texts;
         }
         finally
@@ -94,6 +111,7 @@ public sealed class CockpitStoragePageTests(CockpitStoragePageTests.LibvirtdRefe
             try { daemon.Dispose(); }
             finally { if (loop is not null) DetachLoopDevice(loop, root); }
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            while (ProcessStopper.SlowStops.TryDequeue(out string? slow)) output.WriteLine($"[{daemon.Name}] slow to stop: {slow}");
             output.WriteLine($"[{daemon.Name}] finished and cleaned up after {clock.Elapsed.TotalSeconds:0.0} s");
         }
     }

@@ -38,15 +38,29 @@ internal static class ProcessStopper
         Stop(pid);
     }
 
+    /// <summary>Processes that took over a second to stop or needed SIGKILL (what makes a clean-up slow), for the test's output.</summary>
+    public static System.Collections.Concurrent.ConcurrentQueue<string> SlowStops { get; } = new();
+
     public static void Stop(int pid)
     {
         if (pid <= 0 || !IsAlive(pid)) return;
+        string name = CommandName(pid);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Signal(pid, 15);
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (IsAlive(pid) && DateTime.UtcNow < until) Thread.Sleep(50);
-        if (IsAlive(pid)) Signal(pid, 9);
+        bool killed = IsAlive(pid);
+        if (killed) Signal(pid, 9);
         until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (IsAlive(pid) && DateTime.UtcNow < until) Thread.Sleep(50);
+        if (killed || clock.Elapsed > TimeSpan.FromSeconds(1))
+            SlowStops.Enqueue($"{name} ({pid}): {clock.Elapsed.TotalSeconds:0.0} s{(killed ? ", SIGKILL" : "")}{(IsAlive(pid) ? ", still alive" : "")}");
+    }
+
+    private static string CommandName(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
+        catch (IOException) { return "?"; }
     }
 
     private static void Signal(int pid, int signal) => _ = Kill(pid, signal);

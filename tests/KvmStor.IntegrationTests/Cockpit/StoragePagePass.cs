@@ -44,7 +44,7 @@ public sealed partial class StoragePagePass
 
     public void Run()
     {
-        SetUp();
+        Step("set-up with the daemon's CLI", SetUp);
         Step("page loads with the pools", LoadPage);
         Step("overview of a dir pool", () => Overview("ck-dir", "dir pool"));
         Step("volumes with Used by", VolumesWithUsedBy);

@@ -19,6 +19,7 @@ packages+=(libvirt-clients python3-libvirt)                      # kvmstor serve
 packages+=(openssh-server openssh-client netcat-openbsd)           # kvmstor serve over SSH: sshd on 127.0.0.1 started by the test; virsh runs `nc -U` on the far side
 packages+=(libvirt-dbus dbus systemd)                           # kvmstor serve as qemu:///system: the real libvirt-dbus on a private system bus, busctl to call it
 packages+=(ansible python3-lxml)                                 # kvmstor serve: Ansible's community.libvirt.virt_pool (Debian's ansible: ≈1 min, 290 MB) and the lxml it imports
+packages+=(cockpit-ws cockpit-bridge cockpit-system cockpit-machines chromium-headless-shell) # Cockpit's storage page in headless Chromium (Cockpit/)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

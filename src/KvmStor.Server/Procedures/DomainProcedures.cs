@@ -138,7 +138,9 @@ public static class DomainProcedures
         var guest = Resolve(call);
         uint flags = call.Args.ReadUInt();
         call.CheckFlags(flags, XmlFlags, "qemuDomainGetXMLDesc");
-        call.Ret.WriteString(call.Host.Guests.GetXml(guest.Name));
+        // As libvirt reports a defined domain: the parts it fills in on define are added where the stored definition
+        // lacks them (clients such as Cockpit's machines page parse them unchecked); the stored file stays as given.
+        call.Ret.WriteString(DomainDefaults.Fill(call.Host.Guests.GetXml(guest.Name)));
     }
 
     private static void GetState(CallContext call)

@@ -205,6 +205,22 @@ public sealed class HypervisorProcedureTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_minimal_definition_is_sent_with_the_parts_libvirt_fills_in_and_stays_stored_as_given()
+    {
+        const string minimal = "<domain type='qemu'>\n  <name>mini</name>\n  <uuid>0b5a4e3c-1d2e-4f60-8a7b-9c0d1e2f3a4b</uuid>\n"
+            + "  <memory unit='MiB'>128</memory>\n  <os><type arch='x86_64'>hvm</type></os>\n</domain>\n";
+        var host = _state.OpenHost();
+        host.Guests.Define(minimal);
+        using var c = Qemu();
+        var handle = new DomainHandle("mini", Guid.Parse("0b5a4e3c-1d2e-4f60-8a7b-9c0d1e2f3a4b"), -1);
+        string xml = c.Ok(14, Args(w => { handle.Write(w); w.WriteUInt(0); })).ReadString();
+        Assert.Equal("<domain type='qemu'>\n  <name>mini</name>\n  <uuid>0b5a4e3c-1d2e-4f60-8a7b-9c0d1e2f3a4b</uuid>\n"
+            + "  <memory unit='MiB'>128</memory>\n  <currentMemory unit='KiB'>131072</currentMemory>\n  <vcpu placement='static'>1</vcpu>\n"
+            + "  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  <devices/>\n</domain>\n", xml);
+        Assert.Equal(minimal, host.Guests.GetXml("mini"));
+    }
+
+    [Fact]
     public void Starting_a_domain_is_refused_and_stopping_finds_it_not_running()
     {
         using var c = Qemu();

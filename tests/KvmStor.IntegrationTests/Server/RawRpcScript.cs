@@ -8,7 +8,7 @@ namespace KvmStor.IntegrationTests.Server;
 internal static class RawRpcScript
 {
     public const string Source = """
-        import select, socket, struct, sys
+        import select, socket, struct, sys, threading
 
         PROG = 0x20008086
 
@@ -74,9 +74,12 @@ internal static class RawRpcScript
             print('sent', offset // 28, 'bytes', offset)
             wait_for_stdin()
             s.setblocking(True)
-            s.settimeout(30)
+            s.settimeout(60)
             if offset % 28:
-                s.sendall(calls[offset:offset + 28 - offset % 28])
+                # The last call went out in part. The server reads its rest only once its replies drain, so it is
+                # sent beside the reading below: sent first, it would wait on a full socket for ever.
+                rest = calls[offset:offset + 28 - offset % 28]
+                threading.Thread(target=s.sendall, args=(rest,), daemon=True).start()
             serials = set()
             for _ in range((offset + 27) // 28):
                 header, _ = read_packet(s)

@@ -325,14 +325,24 @@ public sealed class ClientConnection : IDisposable
     private async Task KeepaliveLoopAsync()
     {
         var options = Server.Options;
+        long intervalMs = (long)options.KeepaliveInterval.TotalMilliseconds;
+        long waitMs = intervalMs;
         try
         {
             while (!_closing.IsCancellationRequested)
             {
-                await Task.Delay(options.KeepaliveInterval, _closing.Token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(waitMs), _closing.Token).ConfigureAwait(false);
+                waitMs = intervalMs;
                 if (!KeepaliveRequested) continue;
                 long idle = Environment.TickCount64 - Interlocked.Read(ref _lastReceivedTicks);
-                if (idle < options.KeepaliveInterval.TotalMilliseconds) continue;
+                if (idle < intervalMs)
+                {
+                    // Not silent a whole interval yet: look again when it will have been, so the ping goes out after
+                    // one interval of silence, as libvirtd's does (not up to two: a packet just after a look once
+                    // postponed the ping by a whole interval, past what clients and the replay test expect).
+                    waitMs = intervalMs - idle;
+                    continue;
+                }
                 if (Interlocked.Increment(ref _unansweredPings) > options.KeepaliveCount)
                 {
                     _closing.Cancel();

@@ -50,7 +50,7 @@ internal sealed unsafe class RadosConnection : IKeptConnection
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
             Mark(KeptConnectionState.Abandoned);
-            RbdAbandonedCalls.Mark();
+            LibradosProcessExit.Register();
             throw;
         }
         catch (StorageException e) when (e.SystemErrno is { } errno && RbdErrors.IsConnectionLoss(errno))
@@ -96,7 +96,7 @@ internal sealed unsafe class RadosConnection : IKeptConnection
         }
         catch (StorageException)
         {
-            RbdAbandonedCalls.Mark();
+            LibradosProcessExit.Register();
         }
     }
 
@@ -127,6 +127,7 @@ internal sealed unsafe class RadosConnection : IKeptConnection
             cluster.Abandon(); // whatever a failed rados_create left is not shut down, as ever
             throw RbdErrors.Failure(auth is null ? "failed to create the RADOS cluster" : "failed to initialize RADOS", rc);
         }
+        LibradosProcessExit.Register(); // librados lives in this process from now on
         bool connected = false;
         try
         {
@@ -169,7 +170,7 @@ internal sealed unsafe class RadosConnection : IKeptConnection
         catch (StorageException e) when (e.Code == ErrorCode.OperationTimeout)
         {
             cluster.Abandon(); // librados may still be inside it on the timed-out call's thread
-            RbdAbandonedCalls.Mark();
+            LibradosProcessExit.Register();
             throw;
         }
         catch (StorageException e)

@@ -424,8 +424,10 @@ public sealed partial class StoragePagePass
 
     private void Record(string step, string text)
     {
+        // The two passes get different loop devices (and more so beside someone else's): the step's name is masked as
+        // well as its text, so the two runs' steps pair up.
         text = text.Replace(_stack.Root, "<run>").Replace(LoopName, "<loop>");
-        _texts.Add(new PageText(step, text));
+        _texts.Add(new PageText(step.Replace(LoopName, "<loop>"), text));
     }
 
     private void Shot(string name) =>

@@ -19,6 +19,10 @@ public static class ServeCommand
             OptionDefinition.Str("timeout", "exit after this many seconds with no client connected (as virtstoraged --timeout)", namedOnly: true),
             OptionDefinition.Flag("libvirt-sockets", "listen where libvirt's storage and secret daemons do: /run/libvirt/virtstoraged-sock, /run/libvirt/virtsecretd-sock and their -ro twins"),
             OptionDefinition.Flag("libvirtd-sockets", "listen where libvirtd does, /run/libvirt/libvirt-sock and its -ro twin, answering qemu:///system and qemu:///session (Cockpit's Virtual machines page through libvirt-dbus), on a host without libvirtd"),
+            OptionDefinition.Str("max-clients", $"clients of the read-write sockets at once (default {Defaults.MaxClients}); one more is closed at once", namedOnly: true),
+            OptionDefinition.Str("max-readonly-clients", $"clients of the read-only sockets at once (default {Defaults.MaxReadOnlyClients})", namedOnly: true),
+            OptionDefinition.Str("max-readonly-clients-per-user", $"clients of the read-only sockets one user may hold (default {Defaults.MaxReadOnlyClientsPerUser})", namedOnly: true),
+            OptionDefinition.Str("max-client-requests", $"calls one client may have running at once (default {ServeOptions.DefaultMaxCallsPerClient}, as libvirtd's max_client_requests)", namedOnly: true),
         ],
         Run);
 
@@ -45,6 +49,13 @@ public static class ServeCommand
             SocketPaths = libvirtPaths.Count > 0 ? libvirtPaths : [path],
             Inherited = inherited,
             IdleTimeout = timeout is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null,
+            MaxCallsPerClient = Positive(command, "max-client-requests") ?? ServeOptions.DefaultMaxCallsPerClient,
+            Limits = new ServeLimits
+            {
+                MaxClients = Positive(command, "max-clients") ?? Defaults.MaxClients,
+                MaxReadOnlyClients = Positive(command, "max-readonly-clients") ?? Defaults.MaxReadOnlyClients,
+                MaxReadOnlyClientsPerUser = Positive(command, "max-readonly-clients-per-user") ?? Defaults.MaxReadOnlyClientsPerUser,
+            },
         };
 
         var interrupt = context.Services.Interrupt;
@@ -76,4 +87,14 @@ public static class ServeCommand
         }
         return true;
     }
+
+    private static readonly ServeLimits Defaults = new();
+
+    /// <summary>A count option: at least 1 (a limit of 0 would refuse every client or call).</summary>
+    private static int? Positive(ParsedCommand command, string option) => command.UInt(option) switch
+    {
+        null => null,
+        0 or > int.MaxValue => throw ParsedCommand.Malformed(option, command.String(option)!),
+        var value => (int)value,
+    };
 }

@@ -17,7 +17,8 @@ public sealed record ServeOptions(string SocketPath, uint? GroupId = null)
     public TimeSpan? IdleTimeout { get; init; }
 
     /// <summary>Calls one client may have running at once (libvirtd's max_client_requests).</summary>
-    public int MaxCallsPerClient { get; init; } = 5;
+    public int MaxCallsPerClient { get; init; } = DefaultMaxCallsPerClient;
+    public const int DefaultMaxCallsPerClient = 5;
 
     /// <summary>How many clients, calls, queued bytes and how much time the sockets grant (see <see cref="ServeLimits"/>).</summary>
     public ServeLimits Limits { get; init; } = new();

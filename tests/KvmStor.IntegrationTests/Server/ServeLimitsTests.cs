@@ -120,6 +120,37 @@ public sealed class ServeLimitsTests : IDisposable
     }
 
     [Fact]
+    public void The_limits_are_set_on_the_command_line()
+    {
+        string socket = Path.Combine(_k.Root, "sock2");
+        var server = _k.StartProcess("serve", "--listen", socket, "--max-readonly-clients-per-user", "3", "--max-clients", "2");
+        try
+        {
+            Assert.StartsWith("Listening on ", server.StandardOutput.ReadLine());
+            var hog = StartAsUser("hold", socket + "-ro", "20");
+            Assert.Equal("held 3 closed 17", FirstLine(hog));
+            Finish(hog);
+            // Two read-write clients are served, a third is closed at once (root's own raw client this time).
+            var root = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in (string[])[_script, "hold", socket, "3"]) root.ArgumentList.Add(a);
+            var held = Process.Start(root)!;
+            _clients.Add(held);
+            Assert.Equal("held 2 closed 1", FirstLine(held));
+            Finish(held);
+        }
+        finally
+        {
+            server.Kill();
+            server.WaitForExit();
+            server.Dispose();
+        }
+        // Zero would refuse everyone: a usage error, as any malformed count.
+        var zero = _k.Run("serve", "--listen", Path.Combine(_k.Root, "sock3"), "--max-clients", "0");
+        Assert.Equal(1, zero.ExitCode);
+        Assert.Equal("error: Numeric value '0' for <max-clients> option is malformed or out of range\n", zero.Stderr);
+    }
+
+    [Fact]
     public void A_user_pipelining_calls_without_reading_replies_is_no_longer_read_and_root_is_served()
     {
         long before = RssKiB();

@@ -7,8 +7,10 @@ namespace KvmStor.IntegrationTests.Ceph;
 /// <summary>
 /// `kvmstor serve` keeps one librados connection per rbd pool: many calls (also concurrent ones) use it, a pool-destroy
 /// closes it, a changed secret replaces it, and a cluster that stops answering costs the calls made meanwhile, not the
-/// server: afterwards calls recover on a new connection. A connection is seen from outside, as the server's
-/// established TCP connections to the monitor (one per librados connection) read from /proc.
+/// server: afterwards calls recover on a new connection. A connection is seen from outside, in /proc: counted as the
+/// server's established TCP connections to the monitor (one per librados connection), and told apart by its librados
+/// instance's dispatch thread — not by the TCP port, since librados opens a new monitor socket by itself when its
+/// session lapses (a busy-host run saw the port change under one unchanged connection).
 /// </summary>
 [Collection("Ceph")]
 public sealed class RbdServeConnectionTests(CephCluster cluster)
@@ -27,7 +29,8 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         {
             Assert.Empty(MonitorConnections(serve.ServerPid));
             Virsh(serve, "vol-list", session.PoolName);
-            var first = SettledMonitorConnections(serve.ServerPid);
+            Assert.Single(SettledMonitorConnections(serve.ServerPid));
+            var first = LibradosInstances(serve.ServerPid);
             Assert.Single(first);
 
             // 4 clients at once, 5 creates each, then lists, infos, a refresh and deletes: all on the first connection.
@@ -41,19 +44,22 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
             Assert.Contains("8.00 MiB", Virsh(serve, "vol-info", "--pool", session.PoolName, $"{prefix}0-0"));
             Virsh(serve, "pool-refresh", session.PoolName);
             for (int i = 0; i < 5; i++) Virsh(serve, "vol-delete", "--pool", session.PoolName, $"{prefix}0-{i}");
-            Assert.Equal(first, MonitorConnections(serve.ServerPid));
+            Assert.Equal(first, LibradosInstances(serve.ServerPid));
+            Assert.Single(SettledMonitorConnections(serve.ServerPid));
             Assert.NotNull(cluster.Info($"{prefix}3-4"));
 
             // pool-destroy closes it; pool-start and the next calls use one new connection.
             Virsh(serve, "pool-destroy", session.PoolName);
             Assert.Empty(SettledMonitorConnections(serve.ServerPid));
+            WaitUntil(() => LibradosInstances(serve.ServerPid).Count == 0, "the destroyed pool's librados instance to shut down");
             Virsh(serve, "pool-start", session.PoolName);
             Virsh(serve, "vol-list", session.PoolName);
-            var second = SettledMonitorConnections(serve.ServerPid);
+            Assert.Single(SettledMonitorConnections(serve.ServerPid));
+            var second = LibradosInstances(serve.ServerPid);
             Assert.Single(second);
             Assert.Empty(second.Intersect(first));
             Virsh(serve, "vol-create-as", session.PoolName, prefix + "after", "8M");
-            Assert.Equal(second, MonitorConnections(serve.ServerPid));
+            Assert.Equal(second, LibradosInstances(serve.ServerPid));
         }
         finally
         {
@@ -67,7 +73,8 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         using var serve = new ServeFixture(ShortBound);
         using var session = new RbdPoolSession(cluster, serve.Kvmstor);
         Virsh(serve, "vol-list", session.PoolName);
-        var first = SettledMonitorConnections(serve.ServerPid);
+        Assert.Single(SettledMonitorConnections(serve.ServerPid));
+        var first = LibradosInstances(serve.ServerPid);
         Assert.Single(first);
 
         // A wrong key set through the server: the kept connection (made with the right one) is closed, and the next
@@ -85,8 +92,9 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         File.WriteAllText(rightKey, cluster.Key);
         session.Must("secret-set-value", session.SecretUuid, "--file", rightKey);
         Virsh(serve, "vol-list", session.PoolName);
-        var second = SettledMonitorConnections(serve.ServerPid);
-        Assert.Single(second);
+        Assert.Single(SettledMonitorConnections(serve.ServerPid));
+        WaitUntil(() => LibradosInstances(serve.ServerPid).Count == 1, "the refused connection's librados instance to shut down");
+        var second = LibradosInstances(serve.ServerPid);
         Assert.Empty(second.Intersect(first));
     }
 
@@ -101,7 +109,8 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         session.Must("pool-start", "local");
         string vol = "stall-" + Guid.NewGuid().ToString("N")[..6];
         Virsh(serve, "vol-list", session.PoolName);
-        var before = SettledMonitorConnections(serve.ServerPid);
+        SettledMonitorConnections(serve.ServerPid);
+        var before = LibradosInstances(serve.ServerPid);
 
         CephCluster.Signal(cluster.OsdPid, "STOP");
         try
@@ -131,7 +140,7 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         Virsh(serve, "vol-create-as", session.PoolName, vol, "8M");
         Assert.NotNull(cluster.Info(vol));
         // On a new connection: the abandoned ones are never closed (librados may still be inside them), so theirs stay.
-        var after = MonitorConnections(serve.ServerPid);
+        var after = LibradosInstances(serve.ServerPid);
         Assert.NotEmpty(after.Except(before));
         Virsh(serve, "vol-delete", "--pool", session.PoolName, vol);
         Assert.Null(cluster.Info(vol));
@@ -207,13 +216,32 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
         return ports;
     }
 
-    private static void WaitUntil(Func<bool> condition)
+    /// <summary>
+    /// The librados instances (cluster handles) alive in <paramref name="pid"/>, each as the thread id of its messenger's
+    /// dispatch thread ("ms_dispatch": one per handle, started at connect, joined at shutdown).
+    /// </summary>
+    private static HashSet<int> LibradosInstances(int pid)
+    {
+        var threads = new HashSet<int>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == "ms_dispatch")
+                    threads.Add(int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture));
+            }
+            catch (IOException) { }  // ended meanwhile
+        }
+        return threads;
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what = "the cluster to come back")
     {
         // Coming back from a stopped OSD means re-peering, which on a busy host took longer than a minute once.
         var deadline = DateTime.UtcNow.AddSeconds(180);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the cluster did not come back within 180 s");
+            Assert.True(DateTime.UtcNow < deadline, $"waited 180 s for {what}");
             Thread.Sleep(500);
         }
     }

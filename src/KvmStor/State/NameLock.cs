@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using KvmStor.Host;
 
@@ -66,8 +65,8 @@ public sealed class NameLock : IDisposable
     /// offset + 1 never approaches the largest file offset.</summary>
     public static long OffsetOf(string name)
     {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(name), digest);
+        Span<byte> digest = stackalloc byte[Sha256Digest.Size];
+        Sha256Digest.Hash(Encoding.UTF8.GetBytes(name), digest);
         return (long)(BinaryPrimitives.ReadUInt64BigEndian(digest) >> 2);
     }
 

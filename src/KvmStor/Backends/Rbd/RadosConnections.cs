@@ -20,8 +20,12 @@ internal sealed class RadosConnections(IPoolSecrets secrets)
     private readonly KeptConnections<RadosConnection> _kept = new(IdleLimit);
     /// <summary>The pool definition each key was last used for: what a secret change re-reads.</summary>
     private readonly ConcurrentDictionary<string, PoolDefinition> _pools = new(StringComparer.Ordinal);
-    /// <summary>Per-process key of the value fingerprints: a fingerprint says nothing about the value outside this process.</summary>
-    private readonly byte[] _fingerprintKey = RandomNumberGenerator.GetBytes(32);
+    /// <summary>
+    /// Per-process key of the value fingerprints: a fingerprint says nothing about the value outside this process.
+    /// Made at the first rbd connection, not with the backend: every command builds the backends, and the random
+    /// bytes load OpenSSL (libcrypto and openssl.cnf, about 2 ms of a CLI command's CPU).
+    /// </summary>
+    private readonly Lazy<byte[]> _fingerprintKey = new(() => RandomNumberGenerator.GetBytes(32));
 
     /// <summary>The connection for <paramref name="pool"/>, made now unless a healthy one with the current key is kept.</summary>
     public KeptConnections<RadosConnection>.Lease For(PoolDefinition pool)
@@ -81,7 +85,7 @@ internal sealed class RadosConnections(IPoolSecrets secrets)
     /// <summary>The keys of the connections kept now (for tests).</summary>
     internal IReadOnlyList<string> Keys => _kept.Keys;
 
-    private byte[] Fingerprint(byte[]? secret) => secret is null ? [] : HMACSHA256.HashData(_fingerprintKey, secret);
+    private byte[] Fingerprint(byte[]? secret) => secret is null ? [] : HMACSHA256.HashData(_fingerprintKey.Value, secret);
 
     /// <summary>What makes two pools share a connection: monitors, user, secret reference, options and the Ceph pool.</summary>
     internal static string KeyOf(PoolDefinition pool, string monitors)

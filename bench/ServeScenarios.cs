@@ -136,11 +136,11 @@ public static class ServeScenarios
         {
             Fill(s, sPool, sTarget);
             if (virsh is null)
-                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 7, new("serve", () => List(s, sPool), server.Pid), null);
+                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 11, new("serve", () => List(s, sPool), server.Pid), null);
             return WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vpool5000-{Environment.ProcessId}"), (l, lPool, lTarget) =>
             {
                 Fill(l, lPool, lTarget);
-                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 7,
+                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 11,
                     new("serve", () => List(s, sPool), server.Pid), new("libvirtd", () => List(l, lPool), SideBySide.LibvirtdPid()));
             });
         });

@@ -17,6 +17,7 @@ public static class ServeScenarios
         private readonly Scenarios.KvmstorState? _state;
         private readonly Process _process;
         public string Root { get; }
+        public int Pid => _process.Id;
         public string Uri => $"storage+unix:///system?socket={Path.Combine(Root, "sock")}";
         /// <summary>The same virsh the libvirtd side uses, pointed at this server.</summary>
         public string[] Virsh { get; }
@@ -80,19 +81,27 @@ public static class ServeScenarios
         Console.WriteLine(line);
     }
 
-    /// <summary>`virsh pool-list --all` with 200 defined pools (defined through each side's own socket).</summary>
+    /// <summary>
+    /// `virsh pool-list --all` with 200 defined pools (defined through each side's own socket); the two servers take
+    /// turns, one command each (see <see cref="SideBySide"/>).
+    /// </summary>
     public static void PoolList200(string kvmstor, string[]? virsh)
     {
         using var server = new Server(kvmstor, VirshBinary(virsh));
-        double Measure(string[] v) => Tools.MedianMs(10, () => Ok(v, "pool-list", "--all"));
-        double s = Scenarios.WithVirsh200Pools(server.Virsh, Measure)!.Value;
-        double? l = Scenarios.WithVirsh200Pools(virsh, Measure);
-        Report("serve: virsh pool-list --all, 200 pools", s, l);
+        Scenarios.WithVirsh200Pools(server.Virsh, s => Both(virsh, l =>
+            SideBySide.Run("serve: virsh pool-list --all, 200 pools", 40,
+                new("serve", () => SideBySide.Time(() => Ok(s, "pool-list", "--all")), server.Pid),
+                l is null ? null : new("libvirtd", () => SideBySide.Time(() => Ok(l, "pool-list", "--all")), SideBySide.LibvirtdPid()))));
     }
+
+    /// <summary>Runs <paramref name="measure"/> with libvirtd's side holding the same 200 pools (with null when there is no libvirtd).</summary>
+    private static double Both(string[]? virsh, Func<string[]?, double?> measure) =>
+        virsh is null ? measure(null) ?? 0 : Scenarios.WithVirsh200Pools(virsh, l => measure(l) ?? 0)!.Value;
 
     /// <summary>
     /// 1000 × virStoragePoolLookupByName from /usr/bin/python3 on one connection (200 pools defined). Timed inside
-    /// Python: the loop only, not the interpreter's start or the connect.
+    /// Python: the loop only, not the interpreter's start or the connect. One python process per sample, the two
+    /// servers taking turns.
     /// </summary>
     public static void Lookup1000(string kvmstor, string[]? virsh)
     {
@@ -106,33 +115,44 @@ public static class ServeScenarios
             print((time.perf_counter() - t) * 1000)
             c.close()
             """;
-        double Measure(string uri) => Median(7, () =>
+        static double Sample(string uri)
         {
             var (code, output) = Tools.Run("/usr/bin/python3", ["-c", Script, uri], null);
             if (code != 0) throw new InvalidOperationException($"python3 lookups on {uri}: {output}");
             return double.Parse(output.Trim(), CultureInfo.InvariantCulture);
-        });
+        }
         using var server = new Server(kvmstor, VirshBinary(virsh));
-        double s = Scenarios.WithVirsh200Pools(server.Virsh, _ => Measure(server.Uri))!.Value;
-        double? l = Scenarios.WithVirsh200Pools(virsh, v => Measure(v[^1]));
-        Report("serve: python 1000 × storagePoolLookupByName", s, l);
+        Scenarios.WithVirsh200Pools(server.Virsh, _ => Both(virsh, l =>
+            SideBySide.Run("serve: python 1000 × storagePoolLookupByName", 30,
+                new("serve", () => Sample(server.Uri), server.Pid),
+                l is null ? null : new("libvirtd", () => Sample(l[^1]), SideBySide.LibvirtdPid()))));
     }
 
-    /// <summary>`virsh vol-list --details` of a dir pool holding 5000 small files.</summary>
+    /// <summary>`virsh vol-list --details` of a dir pool holding 5000 small files on each side; the servers take turns.</summary>
     public static void VolList5000(string kvmstor, string[]? virsh)
     {
         using var server = new Server(kvmstor, VirshBinary(virsh));
-        double s = WithDirPool(server.Virsh, Path.Combine(server.Root, "pool5000"), Measure);
-        double? l = virsh is null ? null : WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vpool5000-{Environment.ProcessId}"), Measure);
-        Report("serve: virsh vol-list --details, 5000 files", s, l);
+        WithDirPool(server.Virsh, Path.Combine(server.Root, "pool5000"), (s, sPool, sTarget) =>
+        {
+            Fill(s, sPool, sTarget);
+            if (virsh is null)
+                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 11, new("serve", () => List(s, sPool), server.Pid), null);
+            return WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vpool5000-{Environment.ProcessId}"), (l, lPool, lTarget) =>
+            {
+                Fill(l, lPool, lTarget);
+                return SideBySide.Run("serve: virsh vol-list --details, 5000 files", 11,
+                    new("serve", () => List(s, sPool), server.Pid), new("libvirtd", () => List(l, lPool), SideBySide.LibvirtdPid()));
+            });
+        });
 
-        static double Measure(string[] v, string pool, string target)
+        static void Fill(string[] v, string pool, string target)
         {
             var block = new byte[4096];
             for (int i = 0; i < 5000; i++) File.WriteAllBytes(Path.Combine(target, $"f{i:D4}.img"), block);
             Ok(v, "pool-refresh", pool);
-            return Tools.MedianMs(3, () => Ok(v, "vol-list", pool, "--details"));
         }
+
+        static double List(string[] v, string pool) => SideBySide.Time(() => Ok(v, "vol-list", pool, "--details"));
     }
 
     /// <summary>

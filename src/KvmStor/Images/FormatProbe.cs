@@ -41,6 +41,16 @@ public static class FormatProbe
         FileSystemStatus status;
         try { status = FileSystem.Stat(handle); }
         catch (IOException) { return ImageProbe.Raw; }
+        return Probe(handle, status, path);
+    }
+
+    /// <summary>
+    /// The same with the handle's own fstat at hand (<paramref name="status"/>), for a caller that just took it: a
+    /// pool's listing and each server call on a volume probe through here, one system call fewer per file.
+    /// </summary>
+    public static ImageProbe Probe(SafeFileHandle handle, FileSystemStatus status, string path)
+    {
+        if (handle.IsInvalid || handle.IsClosed) return ImageProbe.Raw;
         if (status.Kind is not (FileKind.Regular or FileKind.BlockDevice)) return ImageProbe.Raw;
 
         // A regular file's bytes end at st_size (names "stored" beyond it are absent); a device ends where reads stop.

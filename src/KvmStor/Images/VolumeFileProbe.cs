@@ -18,7 +18,7 @@ public static class VolumeFileProbe
     public static ProbedFile ProbeOpenFile(SafeFileHandle handle, FileSystemStatus status, string path)
     {
         bool isBlock = status.Kind == FileKind.BlockDevice;
-        var probe = FormatProbe.Probe(handle, path);
+        var probe = FormatProbe.Probe(handle, status, path);
         ulong size = FileSystem.SizeOf(handle, status);
         bool sizedByFile = probe.Format is "raw" or "iso" or "dmg" or "cloop" || probe.Capacity is null or 0;
         return new ProbedFile

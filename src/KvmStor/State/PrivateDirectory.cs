@@ -25,6 +25,10 @@ internal static class PrivateDirectory
     /// </summary>
     public static string Ensure(string path)
     {
+        // Once checked, a directory still there costs one stat (it is ensured before every lock a server call takes);
+        // anything else at the path goes through the full creation, which fails as it always did.
+        if (Checked.ContainsKey(path) && FileSystem.TryStat(path, followLinks: true, out var status, out _) && status.Kind == FileKind.Directory)
+            return path;
         Directory.CreateDirectory(path, Mode);
         if (Checked.TryAdd(path, true)) Tighten(path);
         return path;

@@ -96,6 +96,16 @@ public sealed class NameLockTests : IDisposable
     }
 
     [Fact]
+    public void ADirectoryRemovedBetweenLocksIsMadeAgain()
+    {
+        string directory = Path.GetDirectoryName(LockFile)!;
+        Assert.False(Directory.Exists(directory));
+        using (NameLock.Exclusive(LockFile, "a")) Assert.True(File.Exists(LockFile));
+        Directory.Delete(directory, recursive: true);
+        using (NameLock.Exclusive(LockFile, "a")) Assert.True(File.Exists(LockFile));
+    }
+
+    [Fact]
     public void OffsetsAreStableDistinctAndBelowTwoToThe62()
     {
         Assert.Equal(NameLock.OffsetOf("p1\0disk.img"), NameLock.OffsetOf("p1\0disk.img"));

@@ -24,6 +24,26 @@ public sealed class RuntimeDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void RemovedAfterAFirstEnsureIsMadeAgainPrivate()
+    {
+        string run = Sub("again", "run");
+        RuntimeDirectory.Ensure(run);
+        Directory.Delete(Sub("again"), recursive: true);
+        RuntimeDirectory.Ensure(run);
+        Assert.Equal(Private, File.GetUnixFileMode(run));
+    }
+
+    [Fact]
+    public void AFileInPlaceOfAnEnsuredDirectoryFailsAsBefore()
+    {
+        string run = Sub("replaced");
+        RuntimeDirectory.Ensure(run);
+        Directory.Delete(run);
+        File.WriteAllText(run, "");
+        Assert.ThrowsAny<IOException>(() => RuntimeDirectory.Ensure(run));
+    }
+
+    [Fact]
     public void AnExistingWiderDirectoryIsTightened()
     {
         string run = Sub("run-open");

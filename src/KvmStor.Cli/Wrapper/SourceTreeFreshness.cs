@@ -39,70 +39,20 @@ internal static partial class SourceTreeFreshness
         return new SourceTreeCheck(root, args, ExecWrapperToRebuild);
     }
 
-    /// <summary>Whether every input listed at the last build is unchanged since.</summary>
-    /// <remarks>
-    /// This runs with every command the wrapper starts, so it allocates nothing per input: the list is read as bytes
-    /// and each path is stated relative to the tree's open directory from a stack buffer (issue 15: at most 1 ms).
-    /// </remarks>
+    /// <summary>Whether every input listed at the last build is unchanged since, checked on the calling thread alone.</summary>
     public static bool IsCurrent(string root)
     {
-        byte[] stamp;
-        FileTimestamp built;
-        DirectoryHandle tree;
-        try
-        {
-            using (var list = File.OpenHandle(Path.Combine(root, StampPath)))
-            {
-                built = FileSystem.Stat(list).Modified;
-                long length = RandomAccess.GetLength(list);
-                if (length > MaximumStampLength) return false;
-                stamp = new byte[length];
-                if (RandomAccess.Read(list, stamp, 0) != length) return false;
-            }
-            tree = DirectoryHandle.Open(root);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FileSystemException) { return false; }
-        using (tree) return InputsUnchanged(root, tree, stamp, built);
+        using var pass = InputPass.Open(root);
+        if (pass is null) return false;
+        pass.Run();
+        return pass.Unchanged();
     }
 
-    private const int MaximumStampLength = 4 << 20;
-
-    private static bool InputsUnchanged(string root, DirectoryHandle tree, ReadOnlySpan<byte> stamp, FileTimestamp built)
-    {
-        ReadOnlySpan<byte> header = "# suffixes "u8;
-        int end = stamp.IndexOf((byte)'\n');
-        if (end < 0 || !stamp.StartsWith(header)) return false;
-        string[] suffixes = Encoding.UTF8.GetString(stamp[header.Length..end]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Span<byte> path = stackalloc byte[PathBufferLength];
-        HashSet<string>? listed = null;
-        int inputs = 0;
-        for (var rest = stamp[(end + 1)..]; !rest.IsEmpty; inputs++)
-        {
-            end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? default : rest[(end + 1)..];
-            if (line.Length < 3 || line[1] != (byte)' ' || line.Length - 2 >= path.Length) return false;
-            byte kind = line[0];
-            var relative = line[2..];
-            relative.CopyTo(path);
-            path[relative.Length] = 0;
-            if (!tree.TryGetChangeTime(path[..(relative.Length + 1)], out var changed)) return false;
-            if (!Later(changed, built)) continue;
-            if (kind == (byte)'f') return false;
-            // A directory changed: only its entries matter, not its timestamps.
-            listed ??= new HashSet<string>(Encoding.UTF8.GetString(stamp).Split('\n'), StringComparer.Ordinal);
-            if (!SameInputs(root, Encoding.UTF8.GetString(relative), withDirectories: kind == (byte)'d', suffixes, listed)) return false;
-        }
-        return inputs > 0;
-    }
-
-    private const int PathBufferLength = 4096;
-
-    private static bool Later(FileTimestamp a, FileTimestamp b) =>
+    internal static bool Later(FileTimestamp a, FileTimestamp b) =>
         a.Seconds > b.Seconds || (a.Seconds == b.Seconds && a.Nanoseconds > b.Nanoseconds);
 
     /// <summary>Whether the directory's inputs now are those listed: each one listed, as many as listed.</summary>
-    private static bool SameInputs(string root, string directory, bool withDirectories, string[] suffixes, HashSet<string> listed)
+    internal static bool SameInputs(string root, string directory, bool withDirectories, string[] suffixes, HashSet<string> listed)
     {
         string prefix = directory == "." ? "" : directory + "/";
         int found = 0;

@@ -135,6 +135,62 @@ public sealed class SourceTreeCheckTests : IDisposable
         Assert.Equal(new CliResult(0, "lifecycle\nrefresh\n\n", ""), result);
     }
 
+    /// <summary>A tree of many inputs as a build leaves it, for passes shared by several threads.</summary>
+    private string[] BuiltWithManyInputs(int count)
+    {
+        Directory.CreateDirectory(Path.Combine(_tree, "out"));
+        Directory.CreateDirectory(Path.Combine(_tree, "src"));
+        var files = Enumerable.Range(0, count).Select(i => $"src/F{i}.cs").ToArray();
+        foreach (var f in files) File.WriteAllText(Path.Combine(_tree, f), "class F { }\n");
+        TickPasses();
+        File.WriteAllText(Path.Combine(_tree, SourceTreeFreshness.StampPath),
+            "# suffixes .cs\nt .\nd src\n" + string.Concat(files.Select(f => $"f {f}\n")));
+        TickPasses();
+        return files;
+    }
+
+    private bool SharedPassSaysUnchanged(int threads)
+    {
+        using var pass = InputPass.Open(_tree)!;
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(pass.Run)).ToArray();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        return pass.Unchanged();
+    }
+
+    [Fact]
+    public void Threads_sharing_a_pass_find_what_one_thread_finds()
+    {
+        var files = BuiltWithManyInputs(300);
+        Assert.True(SharedPassSaysUnchanged(threads: 4));
+        Assert.True(SourceTreeFreshness.IsCurrent(_tree));
+
+        File.WriteAllText(Path.Combine(_tree, "src", ".F7.cs.swp"), "an editor's swap file is not an input");
+        Assert.True(SharedPassSaysUnchanged(threads: 4), "a changed directory is read again, and its inputs are the same");
+
+        File.AppendAllText(Path.Combine(_tree, files[^1]), "// the last input, edited in place\n");
+        Assert.False(SharedPassSaysUnchanged(threads: 4));
+        Assert.False(SourceTreeFreshness.IsCurrent(_tree));
+    }
+
+    [Fact]
+    public void Threads_sharing_a_pass_see_an_added_input()
+    {
+        BuiltWithManyInputs(100);
+        File.WriteAllText(Path.Combine(_tree, "src", "Added.cs"), "class Added { }\n");
+        File.SetLastWriteTimeUtc(Path.Combine(_tree, "src", "Added.cs"), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Assert.False(SharedPassSaysUnchanged(threads: 3));
+    }
+
+    [Fact]
+    public void Without_a_list_nothing_is_current()
+    {
+        Assert.Null(InputPass.Open(_tree));
+        Assert.False(SourceTreeFreshness.IsCurrent(_tree));
+        var check = new SourceTreeCheck(_tree, ["pool-list"], Rebuild);
+        Assert.Equal(["pool-list"], Assert.Throws<Rebuilt>(check.Finish).Args);
+    }
+
     [Fact]
     public void An_unexpected_failure_of_the_check_surfaces_where_it_is_waited_for()
     {

@@ -7,7 +7,7 @@ namespace KvmStor.Cli.Wrapper;
 /// <summary>
 /// The up-to-date check of the ./kvmstor wrapper, made here because here it is cheap: a shell cannot read a ctime
 /// without forking find or stat (the wrapper's find cost 12 ms a call), while this binary starts anyway and stats the
-/// four hundred-odd build inputs in well under a millisecond (about 1.4 µs a statx on the development machine).
+/// four hundred-odd build inputs in a millisecond or so (1.5–3 µs a statx on the development machine).
 /// Only when the wrapper names its source tree (KVMSTOR_SOURCE_TREE); an installed binary never looks.
 /// </summary>
 /// <remarks>
@@ -16,8 +16,8 @@ namespace KvmStor.Cli.Wrapper;
 /// git checkout, cp -p or touch -d that leaves an older mtime still moves it; and every input is stated, because an
 /// edit in place (an editor's truncate and write) moves nothing but that file's own times. A listed directory whose
 /// ctime moved is read again, so an added, removed or renamed input counts while an editor's swap file does not.
-/// The stats run beside start-up (<see cref="SourceTreeCheck"/>), so that the wrapper adds about the cost of its sh
-/// alone when a core is free: the work is the same, the wait is not.
+/// The stats run beside start-up (<see cref="SourceTreeCheck"/>, <see cref="InputPass"/>): the work is the same, the
+/// wait is shorter when a core is free (README, "Benchmarks").
 /// Its own namespace (a layer of its own in the architecture test): it is the wrapper's launcher, not the front-end,
 /// and reads ctimes through the host's stat, which the front-end's commands may not reach.
 /// </remarks>

@@ -15,31 +15,39 @@ public static class Cli
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CliServices services)
     {
-        var table = CommandTable.CreateDefault();
-        GlobalOptions globals;
-        List<ParsedCommand> commands;
+        CommandTable table;
+        Request request;
         try
         {
-            globals = GlobalOptions.Parse(args);
-            if (globals.Help)
-            {
-                stdout.Write(HelpCommand.Usage(table));
-                stdout.Flush();
-                return 0;
-            }
-            if (globals.Version)
-            {
-                stdout.Write(HelpCommand.VersionText + "\n");
-                stdout.Flush();
-                return 0;
-            }
-            commands = ParseCommands(args, globals, table);
+            // Only parsing before BeforeFirstEffect, which nobody outside the process can see: the ./kvmstor
+            // wrapper's up-to-date check may still be running beside it. Nothing may print or run before that call.
+            table = CommandTable.CreateDefault();
+            request = Understand(args, table);
         }
-        catch (SyntaxError e)
+        finally
         {
-            stderr.Write("error: " + e.Message + "\n");
+            // Even when parsing fails unexpectedly: a crash in a stale binary rebuilds rather than being reported.
+            services.BeforeFirstEffect();
+        }
+
+        if (request.Error is { } syntaxError)
+        {
+            stderr.Write("error: " + syntaxError.Message + "\n");
             stderr.Flush();
             return 1;
+        }
+        var (globals, commands) = (request.Globals!, request.Commands);
+        if (globals.Help)
+        {
+            stdout.Write(HelpCommand.Usage(table));
+            stdout.Flush();
+            return 0;
+        }
+        if (globals.Version)
+        {
+            stdout.Write(HelpCommand.VersionText + "\n");
+            stdout.Flush();
+            return 0;
         }
 
         if (commands.Count == 0)
@@ -62,6 +70,23 @@ public static class Cli
         }
         output.Flush();
         return ok ? 0 : 1;
+    }
+
+    /// <summary>The command line understood: its global options and commands, or the syntax error in it.</summary>
+    private sealed record Request(GlobalOptions? Globals, List<ParsedCommand> Commands, SyntaxError? Error);
+
+    /// <summary>Parses the whole command line; the commands only when they will run (not for -h or -v).</summary>
+    private static Request Understand(string[] args, CommandTable table)
+    {
+        try
+        {
+            var globals = GlobalOptions.Parse(args);
+            return new Request(globals, globals.Help || globals.Version ? [] : ParseCommands(args, globals, table), null);
+        }
+        catch (SyntaxError e)
+        {
+            return new Request(null, [], e);
+        }
     }
 
     /// <summary>One argument is a command string (';'-separated, quoted); several are one command's words.</summary>

@@ -35,10 +35,17 @@ public sealed class CliServices
     /// <summary>Ctrl+C, for commands that wait (pool-event's loop) or run long (volume copies, wipes).</summary>
     public InterruptSignal Interrupt { get; init; } = new();
 
+    /// <summary>
+    /// Called once by <see cref="Cli.Run(string[], TextWriter, TextWriter, CliServices)"/> before its first effect
+    /// anyone could see: any output (help, version, a syntax error) and any command. Run by ./kvmstor, the wrapper's
+    /// up-to-date check ends here, and a changed source rebuilds (an exec) instead of returning.
+    /// </summary>
+    public Action BeforeFirstEffect { get; init; } = static () => { };
+
     public string? Variable(string name) => Environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
     /// <summary>The real process's services.</summary>
-    public static CliServices FromProcess(InterruptSignal interrupt)
+    public static CliServices FromProcess(InterruptSignal interrupt, Action? beforeFirstEffect = null)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
@@ -51,6 +58,7 @@ public sealed class CliServices
             ReadKey = () => Console.ReadKey(intercept: true).KeyChar,
             Interrupt = interrupt,
             OpenHost = uri => HostConnection.Open(uri, interrupt.Ending),
+            BeforeFirstEffect = beforeFirstEffect ?? (static () => { }),
         };
     }
 }

@@ -7,7 +7,9 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        SourceTreeFreshness.RebuildIfStale(args); // run by ./kvmstor: rebuild first if a source changed
+        // Run by ./kvmstor: whether a source changed is checked beside the start-up below, which nobody outside the
+        // process can see; Cli.Run settles it (rebuilding if so) before its first output or command.
+        var sourceCheck = SourceTreeFreshness.Start(args);
         using var interrupt = new InterruptSignal();
         // Ctrl+C stops a waiting pool-event or a long volume operation cleanly; anywhere else (or a second time) it ends the
         // process, and SIGTERM and SIGHUP do too: the external programs kvmstor runs are killed first.
@@ -16,7 +18,7 @@ public static class Program
         using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => interrupt.End());
         var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
         var stderr = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true, NewLine = "\n" };
-        int rc = Cli.Run(args, stdout, stderr, CliServices.FromProcess(interrupt));
+        int rc = Cli.Run(args, stdout, stderr, CliServices.FromProcess(interrupt, sourceCheck is null ? null : sourceCheck.Finish));
         stdout.Flush();
         return rc;
     }

@@ -308,11 +308,12 @@ public sealed class ClientConnection : IDisposable
     /// waits while <see cref="ServeLimits.StreamWindowBytes"/> of it are queued, so a transfer goes at the client's pace.
     /// A packet for a client that is going is dropped.
     /// </summary>
-    public void Send(Packet packet)
+    public void Send(Packet packet) => SendEncoded(packet.Header, packet.Encode());
+
+    /// <summary><see cref="Send(Packet)"/> of a packet already encoded (<see cref="Packet.Encode(PacketHeader, ReadOnlySpan{byte})"/>) with that header.</summary>
+    public void SendEncoded(PacketHeader h, byte[] bytes)
     {
-        var h = packet.Header;
         bool streamData = h.Type is MessageType.Stream or MessageType.StreamHole && h.Status == MessageStatus.Continue;
-        var bytes = packet.Encode();
         try
         {
             if (streamData)

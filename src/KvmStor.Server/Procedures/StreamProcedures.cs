@@ -36,7 +36,7 @@ public static class StreamProcedures
     private static void RunUpload(CallContext call)
     {
         var (volume, range) = ReadArgs(call, "storageVolUpload");
-        using var transfer = new UploadTransfer(call.Connection, Upload, range.Sparse);
+        using var transfer = new UploadTransfer(call.Connection, call.Header, range.Sparse);
         if (!call.Connection.RegisterStream(call.Header.Serial, transfer))
             throw new RpcFault(RemoteError.Rpc($"a stream with serial {call.Header.Serial} is already open"));
         try

@@ -49,13 +49,17 @@ public readonly record struct PacketHeader(uint Program, uint Version, int Proce
 public sealed record Packet(PacketHeader Header, ReadOnlyMemory<byte> Payload)
 {
     /// <summary>The bytes on the wire: length word (counting itself), header, payload.</summary>
-    public byte[] Encode()
+    public byte[] Encode() => Encode(Header, Payload.Span);
+
+    /// <summary>The bytes on the wire of a packet with that header and payload, the payload copied once (a download's data straight from the engine's buffer).</summary>
+    public static byte[] Encode(PacketHeader header, ReadOnlySpan<byte> payload)
     {
-        if (Payload.Length > ProtocolLimits.MaxPayload) throw new InvalidOperationException("payload too large for one packet");
-        var bytes = new byte[ProtocolLimits.MinPacket + Payload.Length];
+        if (payload.Length > ProtocolLimits.MaxPayload) throw new InvalidOperationException("payload too large for one packet");
+        // Not zeroed first: every byte is written below.
+        var bytes = GC.AllocateUninitializedArray<byte>(ProtocolLimits.MinPacket + payload.Length);
         BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)bytes.Length);
-        Header.Write(bytes.AsSpan(4));
-        Payload.Span.CopyTo(bytes.AsSpan(ProtocolLimits.MinPacket));
+        header.Write(bytes.AsSpan(4));
+        payload.CopyTo(bytes.AsSpan(ProtocolLimits.MinPacket));
         return bytes;
     }
 }

@@ -63,6 +63,13 @@ public sealed class DownloadTransfer : IServerStream, IDisposable
     public void Send(MessageType type, MessageStatus status, ReadOnlyMemory<byte> payload) =>
         _connection.Send(new Packet(_call.Answer(type, status), payload));
 
+    /// <summary>A STREAM/CONTINUE of data, copied once from the engine's buffer into the packet's bytes.</summary>
+    private void SendData(ReadOnlySpan<byte> data)
+    {
+        var header = _call.Answer(MessageType.Stream, MessageStatus.Continue);
+        _connection.SendEncoded(header, Packet.Encode(header, data));
+    }
+
     public void Dispose() => _cancel.Dispose();
 
     private sealed class PacketWriteStream(DownloadTransfer transfer, bool sparse) : Stream
@@ -76,7 +83,7 @@ public sealed class DownloadTransfer : IServerStream, IDisposable
             {
                 transfer.Cancel.ThrowIfCancellationRequested();
                 int n = Math.Min(buffer.Length, ProtocolLimits.StreamChunk);
-                transfer.Send(MessageType.Stream, MessageStatus.Continue, buffer[..n].ToArray());
+                transfer.SendData(buffer[..n]);
                 buffer = buffer[n..];
                 _position += n;
             }

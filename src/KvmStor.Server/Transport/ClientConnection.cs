@@ -11,7 +11,8 @@ namespace KvmStor.Server.Transport;
 /// One client: a read loop that cuts packets, answers keepalive and protocol errors itself, runs connection calls in
 /// order and every other call beside it (at most <see cref="ServeOptions.MaxCallsPerClient"/> at once, and for a
 /// read-only client within its user's and the read-only sockets' shares; replies in whatever order they finish:
-/// serials match them), routes stream packets to their transfer, and one writer that sends each packet whole.
+/// serials match them), routes stream packets to their transfer (or lends the socket to an upload that reads its own,
+/// <see cref="ClientReadLoan"/>), and one writer that sends each packet whole.
 /// A client that pipelines calls without reading the replies stops being read once <see cref="ServeLimits.MaxQueuedReplyBytes"/>
 /// wait for it; one that lets its events pile up is disconnected; one that never opens the connection is closed
 /// after <see cref="ServeLimits.OpenTimeout"/>.
@@ -28,6 +29,7 @@ public sealed class ClientConnection : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentDictionary<uint, IServerStream> _streams = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly int _maxPacket;
     private long _lastReceivedTicks = Environment.TickCount64;
     private int _unansweredPings;
     private volatile bool _closeRequested;
@@ -43,6 +45,9 @@ public sealed class ClientConnection : IDisposable
         Peer = peer;
         _calls = new SemaphoreSlim(server.Options.MaxCallsPerClient);
         _sharedCallGates = sharedCallGates ?? [];
+        // Nothing a read-only connection may call needs a big packet: a bigger length word ends it before any allocation.
+        _maxPacket = readOnlySocket ? Math.Min(Limits.MaxReadOnlyPacket, ProtocolLimits.MaxPacket) : ProtocolLimits.MaxPacket;
+        Reads = new ClientReadLoan(socket, _maxPacket);
     }
 
     private ServeLimits Limits => Server.Options.Limits;
@@ -50,6 +55,9 @@ public sealed class ClientConnection : IDisposable
     public ServerState Server { get; }
     public PeerCredentials Peer { get; }
     public bool ReadOnlySocket { get; }
+
+    /// <summary>The socket, for a transfer that reads its own packets between two of the read loop's.</summary>
+    public ClientReadLoan Reads { get; }
 
     // ---- session state, changed only by inline (read-loop) procedures ----
     public bool Authenticated { get; set; }
@@ -76,18 +84,25 @@ public sealed class ClientConnection : IDisposable
         var writer = WriteLoopAsync();
         var keepalive = KeepaliveLoopAsync();
         var openDeadline = OpenDeadlineAsync();
-        // Nothing a read-only connection may call needs a big packet: a bigger length word ends it before any allocation.
-        int maxPacket = ReadOnlySocket ? Math.Min(Limits.MaxReadOnlyPacket, ProtocolLimits.MaxPacket) : ProtocolLimits.MaxPacket;
         try
         {
             while (!_closeRequested && !_closing.IsCancellationRequested)
             {
                 // A client that does not read its replies is not read either: its pipelined calls wait in the socket.
                 await _out.WaitBelowAsync(OutboundKind.Reply, Limits.MaxQueuedReplyBytes, _closing.Token).ConfigureAwait(false);
-                var packet = await PacketReader.ReadAsync(_stream, _closing.Token, maxPacket).ConfigureAwait(false);
+                Packet? packet;
+                if (Reads.TryLend() is { } lent)
+                {
+                    // An upload reads its own packets until it is done or meets one that is not its own.
+                    var end = await lent.WaitAsync(_closing.Token).ConfigureAwait(false);
+                    if (end.Failed) break;
+                    if (end.Foreign is not { } start) continue;
+                    packet = await PacketReader.ReadRestAsync(_stream, start, _closing.Token).ConfigureAwait(false);
+                }
+                else
+                    packet = await PacketReader.ReadAsync(_stream, _closing.Token, _maxPacket).ConfigureAwait(false);
                 if (packet is null) break;
-                Interlocked.Exchange(ref _lastReceivedTicks, Environment.TickCount64);
-                Interlocked.Exchange(ref _unansweredPings, 0);
+                NoteReceived();
                 await HandleAsync(packet).ConfigureAwait(false);
             }
         }
@@ -99,6 +114,13 @@ public sealed class ClientConnection : IDisposable
         {
             await ShutdownAsync(writer, keepalive, openDeadline).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A packet arrived: the client is alive (for keepalive), whoever read it.</summary>
+    public void NoteReceived()
+    {
+        Interlocked.Exchange(ref _lastReceivedTicks, Environment.TickCount64);
+        Interlocked.Exchange(ref _unansweredPings, 0);
     }
 
     private async Task WriteLoopAsync()
@@ -286,11 +308,12 @@ public sealed class ClientConnection : IDisposable
     /// waits while <see cref="ServeLimits.StreamWindowBytes"/> of it are queued, so a transfer goes at the client's pace.
     /// A packet for a client that is going is dropped.
     /// </summary>
-    public void Send(Packet packet)
+    public void Send(Packet packet) => SendEncoded(packet.Header, packet.Encode());
+
+    /// <summary><see cref="Send(Packet)"/> of a packet already encoded (<see cref="Packet.Encode(PacketHeader, ReadOnlySpan{byte})"/>) with that header.</summary>
+    public void SendEncoded(PacketHeader h, byte[] bytes)
     {
-        var h = packet.Header;
         bool streamData = h.Type is MessageType.Stream or MessageType.StreamHole && h.Status == MessageStatus.Continue;
-        var bytes = packet.Encode();
         try
         {
             if (streamData)

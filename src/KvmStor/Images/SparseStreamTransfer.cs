@@ -17,33 +17,57 @@ public static class SparseStreamTransfer
     /// Writes <paramref name="source"/> into <paramref name="target"/> from <paramref name="offset"/>. With a
     /// <paramref name="length"/>, a longer stream fails like libvirt ("cannot write to stream: No space left on
     /// device") after writing the first <paramref name="length"/> bytes. Returns the bytes taken from the stream.
+    /// Each chunk is written on another thread while the next one is read (two buffers): a stream fed by a client
+    /// keeps flowing while the disk takes the previous chunk. The writes still happen one at a time and in order.
     /// </summary>
     public static long Upload(Stream source, SafeFileHandle target, long offset, long? length, bool sparse,
         ByteProgress? progress = null, CancellationToken cancel = default, int bufferSize = DefaultBufferSize)
     {
-        byte[] buffer = new byte[Math.Clamp(bufferSize, 64 << 10, 32 << 20)];
+        int size = Math.Clamp(bufferSize, 64 << 10, 32 << 20);
+        byte[] reading = new byte[size], writing = new byte[size];
         long limit = length ?? long.MaxValue, done = 0, total = length ?? (source.CanSeek ? source.Length - source.Position : -1);
         bool regular = FileSystem.Stat(target).Kind == FileKind.Regular;
         // Known size: extend first so every write lands inside EOF (no xfs preallocation past EOF to leak in).
         if (sparse && regular && total > 0 && RandomAccess.GetLength(target) < offset + total)
             FileSystem.Truncate(target, offset + total);
-        while (true)
+        Task? write = null;
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            int want = (int)Math.Min(buffer.Length, Math.Max(limit - done, 1));
-            int n = ReadBlock(source, buffer.AsSpan(0, want));
-            if (n == 0) break;
-            if (done + n > limit)
+            while (true)
             {
-                int fits = (int)(limit - done);
-                WriteChunk(target, buffer.AsSpan(0, fits), offset + done, sparse, regular);
-                throw StorageException.System("cannot write to stream", Errno.ENOSPC);
+                cancel.ThrowIfCancellationRequested();
+                int want = (int)Math.Min(reading.Length, Math.Max(limit - done, 1));
+                int n = ReadBlock(source, reading.AsSpan(0, want));
+                // The previous chunk is written (or its error thrown) before anything else happens.
+                if (write is not null)
+                {
+                    write.GetAwaiter().GetResult();
+                    write = null;
+                    progress?.Invoke(done, total);
+                }
+                if (n == 0) break;
+                if (done + n > limit)
+                {
+                    int fits = (int)(limit - done);
+                    WriteChunk(target, reading.AsSpan(0, fits), offset + done, sparse, regular);
+                    throw StorageException.System("cannot write to stream", Errno.ENOSPC);
+                }
+                (reading, writing) = (writing, reading);
+                byte[] chunk = writing;
+                long at = offset + done;
+                write = Task.Run(() =>
+                {
+                    WriteChunk(target, chunk.AsSpan(0, n), at, sparse, regular);
+                    // The disk writes this chunk while the next one arrives, instead of all of them in the final sync.
+                    if (regular) FileSystem.StartWriteback(target, at, n);
+                }, CancellationToken.None);
+                done += n;
             }
-            WriteChunk(target, buffer.AsSpan(0, n), offset + done, sparse, regular);
-            // The disk writes this chunk while the next one arrives, instead of all of them in the final sync.
-            if (regular) FileSystem.StartWriteback(target, offset + done, n);
-            done += n;
-            progress?.Invoke(done, total);
+        }
+        finally
+        {
+            // Never return (or throw) with a write still running on the caller's handle.
+            if (write is not null) try { write.Wait(CancellationToken.None); } catch (AggregateException) { }
         }
         // A trailing hole must still count towards the file's size.
         if (regular && RandomAccess.GetLength(target) < offset + done) FileSystem.Truncate(target, offset + done);

@@ -165,54 +165,89 @@ public static class ServeScenarios
         using var server = new Server(kvmstor, VirshBinary(virsh));
         string data = Path.Combine(server.Root, "data.bin");
         VolumeBench.MakeFile(data, 1L << 30, halfHoles: false);
-        var s = WithDirPool(server.Virsh, Path.Combine(server.Root, "stream"), (v, pool, target) => Streams(v, pool, target, data));
-        var l = virsh is null ? ((double, double, double, double)?)null
-            : WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vstream-{Environment.ProcessId}"), (v, pool, target) => Streams(v, pool, target, data));
-        Report("serve: virsh vol-upload 1 GiB", s.Up, l?.Item1);
-        Report("serve: virsh vol-download 1 GiB", s.Down, l?.Item2);
-        DdLine("serve", "vol-upload", s.Up, s.DdUp);
-        DdLine("serve", "vol-download", s.Down, s.DdDown);
-        if (l is { } x)
+        WithDirPool(server.Virsh, Path.Combine(server.Root, "stream"), (s, sPool, sTarget) =>
         {
-            DdLine("libvirtd", "vol-upload", x.Item1, x.Item3);
-            DdLine("libvirtd", "vol-download", x.Item2, x.Item4);
-        }
+            var serve = new StreamSide("serve", s, sPool, sTarget, data, server.Pid);
+            try
+            {
+                if (virsh is null) Compare(serve, null);
+                else WithDirPool(virsh, Path.Combine(Path.GetTempPath(), $"kvmstor-bench-vstream-{Environment.ProcessId}"), (l, lPool, lTarget) =>
+                {
+                    var libvirtd = new StreamSide("libvirtd", l, lPool, lTarget, data, SideBySide.LibvirtdPid());
+                    try { Compare(serve, libvirtd); }
+                    finally { libvirtd.Dispose(); }
+                    return 0;
+                });
+            }
+            finally { serve.Dispose(); }
+            return 0;
+        });
 
-        static void DdLine(string side, string what, double ms, double ddMs) =>
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {side} {what} 1 GiB {ms,9:F1} ms   dd conv=fsync {ddMs,9:F1} ms   ratio {ms / ddMs:F2}  (goal <= 1.2: {(ms <= 1.2 * ddMs ? "met" : "NOT met")})"));
+        // Every comparison interleaved (SideBySide: A B, B A…), so a load that drifts falls on both sides of a pair.
+        static void Compare(StreamSide serve, StreamSide? libvirtd)
+        {
+            const int Pairs = 4;
+            if (libvirtd is not null)
+            {
+                SideBySide.Run("serve: virsh vol-upload 1 GiB, kvmstor serve / libvirtd", Pairs, serve.Upload, libvirtd.Upload);
+                SideBySide.Run("serve: virsh vol-download 1 GiB, kvmstor serve / libvirtd", Pairs, serve.Download, libvirtd.Download);
+            }
+            foreach (var side in libvirtd is null ? [serve] : new[] { serve, libvirtd })
+            {
+                SideBySide.Run($"serve: {side.Name} vol-upload 1 GiB / dd bs=4M conv=notrunc,fsync", Pairs, side.Upload, side.DdUpload, goal: 1.2);
+                SideBySide.Run($"serve: {side.Name} vol-download 1 GiB / dd bs=4M conv=fsync", Pairs, side.Download, side.DdDownload, goal: 1.2);
+                side.CheckUploaded();
+            }
+        }
     }
 
-    private static (double Up, double Down, double DdUp, double DdDown) Streams(string[] v, string pool, string target, string data)
+    /// <summary>One server's dir pool with a 1 GiB volume, and the samples a stream comparison takes of it.</summary>
+    private sealed class StreamSide : IDisposable
     {
-        Ok(v, "vol-create-as", pool, "up.img", "1G", "--allocation", "0");
-        string volume = Path.Combine(target, "up.img"), back = Path.Combine(target, "..", $"back-{pool}.bin");
-        string ddTarget = Path.Combine(target, "..", $"dd-{pool}.img");
-        Tools.Run("truncate", "-s", "1G", ddTarget);
-        try
+        private readonly string[] _virsh;
+        private readonly string _pool, _volume, _back, _ddTarget, _data;
+
+        public StreamSide(string name, string[] virsh, string pool, string target, string data, int? serverPid)
         {
-            // Alternating runs, so that a change in the machine's load falls on both alike.
-            var times = new List<double>[4];
-            for (int t = 0; t < 4; t++) times[t] = [];
-            for (int round = -1; round < 5; round++)
+            Name = name;
+            _virsh = virsh;
+            _pool = pool;
+            _data = data;
+            _volume = Path.Combine(target, "up.img");
+            _back = Path.Combine(target, "..", $"back-{pool}-{name}.bin");
+            _ddTarget = Path.Combine(target, "..", $"dd-{pool}-{name}.img");
+            Ok(virsh, "vol-create-as", pool, "up.img", "1G", "--allocation", "0");
+            Tools.Run("truncate", "-s", "1G", _ddTarget);
+            Upload = new(name, () => SideBySide.Time(() => Ok(_virsh, "vol-upload", "--pool", _pool, "up.img", _data)), serverPid);
+            Download = new(name, () =>
             {
-                double up = Time(() => Ok(v, "vol-upload", "--pool", pool, "up.img", data));
-                double ddUp = Time(() => Ok(["dd"], $"if={data}", $"of={ddTarget}", "bs=4M", "conv=notrunc,fsync", "status=none"));
-                File.Delete(back);
-                double down = Time(() => Ok(v, "vol-download", "--pool", pool, "up.img", back));
-                File.Delete(back);
-                double ddDown = Time(() => Ok(["dd"], $"if={volume}", $"of={back}", "bs=4M", "conv=fsync", "status=none"));
-                if (round < 0) continue; // warm-up
-                times[0].Add(up); times[1].Add(down); times[2].Add(ddUp); times[3].Add(ddDown);
-            }
-            if (Tools.Run("cmp", data, volume).Code != 0) throw new InvalidOperationException("the uploaded volume differs from the data");
-            return (MedianOf(times[0]), MedianOf(times[1]), MedianOf(times[2]), MedianOf(times[3]));
+                File.Delete(_back);
+                return SideBySide.Time(() => Ok(_virsh, "vol-download", "--pool", _pool, "up.img", _back));
+            }, serverPid);
+            DdUpload = new("dd", () => SideBySide.Time(() => Ok(["dd"], $"if={_data}", $"of={_ddTarget}", "bs=4M", "conv=notrunc,fsync", "status=none")), null);
+            DdDownload = new("dd", () =>
+            {
+                File.Delete(_back);
+                return SideBySide.Time(() => Ok(["dd"], $"if={_volume}", $"of={_back}", "bs=4M", "conv=fsync", "status=none"));
+            }, null);
         }
-        finally
+
+        public string Name { get; }
+        public SideBySide.Side Upload { get; }
+        public SideBySide.Side Download { get; }
+        public SideBySide.Side DdUpload { get; }
+        public SideBySide.Side DdDownload { get; }
+
+        public void CheckUploaded()
         {
-            File.Delete(back);
-            File.Delete(ddTarget);
-            Tools.Run(v[0], v[1..].Concat(["vol-delete", "--pool", pool, "up.img"]), null);
+            if (Tools.Run("cmp", _data, _volume).Code != 0) throw new InvalidOperationException($"{Name}: the uploaded volume differs from the data");
+        }
+
+        public void Dispose()
+        {
+            File.Delete(_back);
+            File.Delete(_ddTarget);
+            Tools.Run(_virsh[0], _virsh[1..].Concat(["vol-delete", "--pool", _pool, "up.img"]), null);
         }
     }
 

@@ -186,7 +186,7 @@ public static class ServeScenarios
         // Every comparison interleaved (SideBySide: A B, B A…), so a load that drifts falls on both sides of a pair.
         static void Compare(StreamSide serve, StreamSide? libvirtd)
         {
-            const int Pairs = 4;
+            const int Pairs = 8;
             if (libvirtd is not null)
             {
                 SideBySide.Run("serve: virsh vol-upload 1 GiB, kvmstor serve / libvirtd", Pairs, serve.Upload, libvirtd.Upload);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using KvmStor.Server.Protocol;
 using KvmStor.Server.Xdr;
 
@@ -18,7 +19,7 @@ public readonly record struct LoanEnd(PacketStart? Foreign, bool Failed);
 /// as usual and lends the socket again), when the borrower is done, or when the connection broke. Only the holder
 /// reads, so the byte stream is never read by two threads at once.
 /// </summary>
-public sealed class ClientReadLoan(Socket socket, int maxPacket)
+public sealed partial class ClientReadLoan(Socket socket, int maxPacket)
 {
     private readonly Lock _lock = new();
     private object? _borrower;
@@ -93,10 +94,61 @@ public sealed class ClientReadLoan(Socket socket, int maxPacket)
     /// <summary>The holder reads payload bytes: at least one, at most <paramref name="buffer"/>'s length (the caller bounds it by what the packet has left).</summary>
     public int Receive(Span<byte> buffer)
     {
-        int n = socket.Receive(buffer, SocketFlags.None);
+        int n = NativeReceive(buffer);
         if (n == 0) throw new FramingException("connection closed inside a packet");
         return n;
     }
+
+    /// <summary>
+    /// recv(2) on the socket, waiting in poll(2) on this thread when nothing has arrived: .NET's Socket.Receive on a
+    /// socket also used asynchronously waits through its event thread and a thread-pool hand-off per wake-up, which an
+    /// upload pays every 256 KiB. The handle is held for the call, so its descriptor cannot be closed and reused
+    /// meanwhile; the wait looks every 100 ms whether the connection was closed.
+    /// </summary>
+    private unsafe int NativeReceive(Span<byte> buffer)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)handle.DangerousGetHandle();
+            fixed (byte* start = buffer)
+                while (true)
+                {
+                    if (handle.IsClosed) throw new ObjectDisposedException(nameof(Socket));
+                    nint n = recv(fd, start, (nuint)buffer.Length, 0);
+                    if (n >= 0) return (int)n;
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR) continue;
+                    if (errno != EAGAIN) throw new SocketException(errno);
+                    var wait = new PollFd { Fd = fd, Events = POLLIN };
+                    if (poll(&wait, 1, 100) < 0 && Marshal.GetLastPInvokeError() != EINTR)
+                        throw new SocketException(Marshal.GetLastPInvokeError());
+                }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    private const int EINTR = 4, EAGAIN = 11;
+    private const short POLLIN = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Returned;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
     public void ReceiveExactly(Span<byte> buffer)
     {
@@ -120,7 +172,7 @@ public sealed class ClientReadLoan(Socket socket, int maxPacket)
         int got = 0;
         while (got < want)
         {
-            int n = socket.Receive(buffer[got..want], SocketFlags.None);
+            int n = NativeReceive(buffer[got..want]);
             if (n == 0) break;
             got += n;
         }

@@ -72,15 +72,6 @@ public static class ServeScenarios
         if (r.Code != 0) throw new InvalidOperationException($"{string.Join(' ', tool)} {string.Join(' ', args)}: {r.Output}");
     }
 
-    private static void Report(string what, double serveMs, double? libvirtdMs)
-    {
-        string line = string.Create(CultureInfo.InvariantCulture, $"{what,-52} serve {serveMs,9:F1} ms");
-        if (libvirtdMs is { } v)
-            line += string.Create(CultureInfo.InvariantCulture,
-                $"   libvirtd {v,9:F1} ms   ratio {serveMs / v:F2}  (goal <= 1.0: {(serveMs <= v ? "met" : "NOT met")})");
-        Console.WriteLine(line);
-    }
-
     /// <summary>
     /// `virsh pool-list --all` with 200 defined pools (defined through each side's own socket); the two servers take
     /// turns, one command each (see <see cref="SideBySide"/>).
@@ -263,25 +254,5 @@ public static class ServeScenarios
             Tools.Run(virsh[0], virsh[1..].Concat(["pool-destroy", Pool]), null);
             if (Directory.Exists(target)) Directory.Delete(target, true);
         }
-    }
-
-    private static double Time(Action action)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        return sw.Elapsed.TotalMilliseconds;
-    }
-
-    /// <summary>Median of <paramref name="runs"/> values a run reports itself, after one warm-up.</summary>
-    private static double Median(int runs, Func<double> run)
-    {
-        run();
-        return MedianOf(Enumerable.Range(0, runs).Select(_ => run()).ToList());
-    }
-
-    private static double MedianOf(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }

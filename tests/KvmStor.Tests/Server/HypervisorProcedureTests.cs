@@ -35,24 +35,22 @@ public sealed class HypervisorProcedureTests : IAsyncLifetime
     private static readonly Guid GuestUuid = Guid.Parse("6f1b8d52-3a44-4a1e-9d0e-5b7c2f9e4a10");
 
     private readonly TempStateDirectory _state = new();
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _server;
+    private InProcessServer? _server;
     private string SocketPath => Path.Combine(_state.Root, "sock");
 
     public Task InitializeAsync()
     {
         var host = _state.OpenHost();
         host.Guests.Define(GuestXml);
-        var started = new TaskCompletionSource();
-        _server = Task.Run(() => ServerRunner.RunAsync(host, new ServeOptions(SocketPath), _stop.Token, _ => started.SetResult()));
-        return started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        _server = new InProcessServer(host, new ServeOptions(SocketPath));
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        _stop.Cancel();
-        await _server!;
+        _server?.Dispose();
         _state.Dispose();
+        return Task.CompletedTask;
     }
 
     /// <summary>One client connection: auth, open with <paramref name="uri"/>, then calls in order.</summary>

@@ -16,23 +16,18 @@ namespace KvmStor.Tests.Server;
 public sealed class ServerLimitsTests : IDisposable
 {
     private readonly TempStateDirectory _state = new();
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _server;
+    private InProcessServer? _server;
     private string Socket => Path.Combine(_state.Root, "sock");
     private string ReadOnlySocket => Socket + "-ro";
 
     private void Start(ServeLimits limits)
     {
-        var started = new TaskCompletionSource();
-        var host = _state.OpenHost();
-        _server = Task.Run(() => ServerRunner.RunAsync(host, new ServeOptions(Socket) { Limits = limits }, _stop.Token, _ => started.SetResult()));
-        Assert.True(started.Task.Wait(TimeSpan.FromSeconds(20)), "the server did not start");
+        _server = new InProcessServer(_state.OpenHost(), new ServeOptions(Socket) { Limits = limits });
     }
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _server?.Wait(TimeSpan.FromSeconds(20));
+        _server?.Dispose();
         _state.Dispose();
     }
 

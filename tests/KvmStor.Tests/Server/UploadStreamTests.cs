@@ -17,8 +17,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     private const int Chunk = ProtocolLimits.StreamChunk;
 
     private readonly TempStateDirectory _state = new();
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _server;
+    private InProcessServer? _server;
     private string SocketPath => Path.Combine(_state.Root, "sock");
     private string VolumePath => Path.Combine(_state.PoolDir("p"), "v.img");
 
@@ -29,16 +28,15 @@ public sealed class UploadStreamTests : IAsyncLifetime
         host.Pools.Build("p", PoolBuildFlags.None);
         host.Pools.Start("p", PoolBuildFlags.None);
         host.Volumes.Create("p", "<volume><name>v.img</name><capacity>16777216</capacity></volume>", VolumeCreateFlags.None);
-        var started = new TaskCompletionSource();
-        _server = Task.Run(() => ServerRunner.RunAsync(host, new ServeOptions(SocketPath), _stop.Token, _ => started.SetResult()));
-        return started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        _server = new InProcessServer(host, new ServeOptions(SocketPath));
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        _stop.Cancel();
-        await _server!;
+        _server?.Dispose();
         _state.Dispose();
+        return Task.CompletedTask;
     }
 
     private sealed class Client : IDisposable
@@ -105,6 +103,20 @@ public sealed class UploadStreamTests : IAsyncLifetime
         var data = new byte[length];
         new Random(14).NextBytes(data);
         return data;
+    }
+
+    [Fact]
+    public void A_server_stopping_while_an_upload_waits_for_data_ends_without_the_client()
+    {
+        // The upload's thread waits in poll(2) for the client's next packet; stopping the server must end that wait
+        // (the client neither sends nor closes) rather than wait for a call that waits for the client.
+        using var c = new Client(SocketPath);
+        var call = StartUpload(c, sparse: false);
+        c.Send(call.Answer(MessageType.Stream, MessageStatus.Continue), Data(Chunk));
+        Thread.Sleep(300);
+        var server = _server!;
+        _server = null;
+        server.Dispose(); // asserts that it stopped within its bound
     }
 
     [Fact]

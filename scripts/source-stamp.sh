@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 stamp="$1"
-suffixes=(.cs .csproj .props .targets .json .resx .config)
+suffixes=(.cs .c .csproj .props .targets .json .resx .config)
 
 cd "$root"
 names=()

@@ -13,6 +13,7 @@ packages+=(tgt libiscsi7 libiscsi-bin qemu-block-extra)         # iscsi-direct: 
 packages+=(glusterfs-server glusterfs-client libgfapi0 nfs-common) # gluster: a real glusterd, FUSE mounts, qemu's gluster driver
 packages+=(ceph-mon ceph-osd ceph-mgr ceph-common librados2 librbd1) # rbd: a single-node Ceph, librados/librbd
 packages+=(inotify-tools)                                        # security tests: the hostile user's inotify watcher
+packages+=(strace)                                               # the wrapper's early check: which check read its list
 packages+=(dpkg-dev binutils zlib1g-dev lintian debootstrap groff-base tmux zsh) # the .deb: build, lint, clean-root install, man, Tab
 packages+=(iproute2)                                             # a dead NFS server: a TUN sink in a private network namespace
 packages+=(libvirt-clients python3-libvirt)                      # kvmstor serve: the real virsh 9.0 and /usr/bin/python3's libvirt module as clients

@@ -116,6 +116,27 @@ public sealed class WrapperRebuildTests : IDisposable
         AssertRunBuilds(9, "only files that are not build inputs changed");
     }
 
+    /// <summary>
+    /// In the NativeAOT binary an unchanged tree is settled by the check its C constructor starts before the runtime:
+    /// the list is read once, by that check (relative to the tree, links refused), and the C# check never reads it.
+    /// After an edit that check is not certain, and the C# check reads the list again and rebuilds.
+    /// </summary>
+    [Fact]
+    public void An_unchanged_tree_is_settled_by_the_check_started_before_the_runtime()
+    {
+        AssertRunBuilds(1, "first use");
+        string trace = Path.Combine(_kvmstor.Root, "openat.trace");
+        var (code, _, stderr) = Run("/usr/bin/strace", "-f", "-qq", "-e", "trace=openat", "-o", trace, In("kvmstor"), "pool-list");
+        Assert.True(code == 0, stderr);
+        string[] listOpens = File.ReadAllLines(trace).Where(l => l.Contains("kvmstor.sources")).ToArray();
+        Assert.True(listOpens.Length == 1, "the list was opened " + listOpens.Length + " times:\n" + string.Join("\n", listOpens));
+        Assert.Matches(@"openat\(\d+, ""out/kvmstor.sources"", O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\) = \d+$", listOpens[0]);
+        Assert.Equal(1, Builds);
+
+        File.AppendAllText(In("src/KvmStor/Engine/Host.cs"), "// edited in place\n");
+        AssertRunBuilds(2, "an edit the early check is not certain of");
+    }
+
     [Fact]
     public void A_rebuild_runs_the_command_it_interrupted_with_its_arguments_and_exit_status()
     {

@@ -16,8 +16,10 @@ namespace KvmStor.Cli.Wrapper;
 /// git checkout, cp -p or touch -d that leaves an older mtime still moves it; and every input is stated, because an
 /// edit in place (an editor's truncate and write) moves nothing but that file's own times. A listed directory whose
 /// ctime moved is read again, so an added, removed or renamed input counts while an editor's swap file does not.
-/// The stats run beside start-up (<see cref="SourceTreeCheck"/>, <see cref="InputPass"/>): the work is the same, the
-/// wait is shorter when a core is free (README, "Benchmarks").
+/// The stats run beside start-up: in the NativeAOT binary on a thread its C constructor starts before the runtime
+/// (<see cref="EarlySourceCheck"/>), which can only say "unchanged", this class deciding whatever else; otherwise on
+/// a thread started first thing in Main (<see cref="SourceTreeCheck"/>, <see cref="InputPass"/>). The work is the
+/// same, the wait is shorter when a core is free (README, "Benchmarks").
 /// Its own namespace (a layer of its own in the architecture test): it is the wrapper's launcher, not the front-end,
 /// and reads ctimes through the host's stat, which the front-end's commands may not reach.
 /// </remarks>
@@ -36,7 +38,7 @@ internal static partial class SourceTreeFreshness
         string? root = Environment.GetEnvironmentVariable(TreeVariable);
         if (string.IsNullOrEmpty(root)) return null;
         Environment.SetEnvironmentVariable(TreeVariable, null); // not passed on to the programs kvmstor runs
-        return new SourceTreeCheck(root, args, ExecWrapperToRebuild);
+        return new SourceTreeCheck(root, args, ExecWrapperToRebuild, EarlySourceCheck.Started() ? EarlySourceCheck.Current : null);
     }
 
     /// <summary>Whether every input listed at the last build is unchanged since, checked on the calling thread alone.</summary>

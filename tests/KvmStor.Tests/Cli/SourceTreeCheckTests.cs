@@ -183,6 +183,29 @@ public sealed class SourceTreeCheckTests : IDisposable
     }
 
     [Fact]
+    public void An_early_answer_of_current_is_taken_as_it_is_and_waited_for_once()
+    {
+        Built();
+        int asked = 0;
+        var check = new SourceTreeCheck(_tree, ["pool-list"], Rebuild, () => { asked++; return true; });
+        EditedInPlace(); // after the early check said current: this run goes on, the next one rebuilds
+        check.Finish();
+        check.Finish();
+        Assert.Equal(1, asked);
+    }
+
+    [Fact]
+    public void An_early_answer_that_is_not_certain_is_decided_by_the_rule()
+    {
+        Built();
+        new SourceTreeCheck(_tree, ["pool-list"], Rebuild, () => false).Finish(); // current after all: no rebuild
+
+        EditedInPlace();
+        var stale = new SourceTreeCheck(_tree, ["vol-list", "p"], Rebuild, () => false);
+        Assert.Equal(["vol-list", "p"], Assert.Throws<Rebuilt>(stale.Finish).Args);
+    }
+
+    [Fact]
     public void Without_a_list_nothing_is_current()
     {
         Assert.Null(InputPass.Open(_tree));

@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace KvmStor.Cli.Wrapper;
+
+/// <summary>
+/// The part of the up-to-date check that the NativeAOT binary starts before the .NET runtime (early-source-check.c):
+/// the stats of every listed input, on a thread of its own. It answers only "every input is unchanged"; otherwise
+/// <see cref="SourceTreeFreshness"/> checks again and decides. A build without it (the regular build, the tests) has
+/// no such function, and the whole check runs in C#.
+/// </summary>
+internal static partial class EarlySourceCheck
+{
+    private const string Library = "kvmstor_early";
+
+    /// <summary>Whether the native check was started when the process was (false in a build without it).</summary>
+    public static bool Started()
+    {
+        try
+        {
+            return kvmstor_early_source_check_started() != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
+    /// <summary>Waits for the native check: true when every listed input is unchanged, false when that is not certain.</summary>
+    public static bool Current() => kvmstor_early_source_check_wait() == 1;
+
+    [LibraryImport(Library)]
+    private static partial int kvmstor_early_source_check_started();
+
+    [LibraryImport(Library)]
+    private static partial int kvmstor_early_source_check_wait();
+}

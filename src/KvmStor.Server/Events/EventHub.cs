@@ -33,7 +33,11 @@ public sealed class EventHub(StorageHost host) : IDisposable
     /// <summary>Starts following the engine's event logs (from now on).</summary>
     public void Start()
     {
-        Follow(host.Pools.WatchEvents(_stop.Token), PublishPool, "kvmstor-pool-events");
+        Follow(host.Pools.WatchEvents(_stop.Token), e =>
+        {
+            host.Pools.ReleaseConnectionsAfter(e); // a pool a CLI process stopped: its kept connection is closed here too
+            PublishPool(e);
+        }, "kvmstor-pool-events");
         Follow(host.Secrets.WatchEvents(_stop.Token), PublishSecret, "kvmstor-secret-events");
     }
 

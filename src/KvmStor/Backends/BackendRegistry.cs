@@ -28,6 +28,12 @@ public sealed class BackendRegistry
         if (Find(pool.Type) is IPoolConnectionKeeper keeper) keeper.ForgetConnection(pool);
     }
 
+    /// <summary>Another process stopped or undefined the pool with this UUID: every backend that keeps connections closes its own for it.</summary>
+    public void ForgetConnections(Guid poolUuid)
+    {
+        foreach (var keeper in _backends.Values.OfType<IPoolConnectionKeeper>()) keeper.ForgetConnections(poolUuid);
+    }
+
     /// <summary>A secret changed: every backend that keeps connections drops those made with a value no longer current.</summary>
     public void SecretsChanged()
     {

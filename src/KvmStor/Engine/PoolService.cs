@@ -221,6 +221,18 @@ public sealed partial class PoolService
     /// <summary>Whether this host has a backend for <paramref name="type"/> (the types pool-capabilities lists as supported).</summary>
     public bool IsTypeSupported(PoolType type) => _records.Backends.IsSupported(type);
 
+    /// <summary>
+    /// For a front-end that follows the event log (<see cref="WatchEvents"/>) and keeps connections (`kvmstor serve`): a
+    /// pool that another process stopped or undefined no longer needs the connection kept for it here. An event read
+    /// after the pool was started again (the log is polled) leaves it alone.
+    /// </summary>
+    public void ReleaseConnectionsAfter(PoolEvent e)
+    {
+        if (e.Lifecycle is not (PoolLifecycleEvent.Stopped or PoolLifecycleEvent.Undefined)) return;
+        if (_records.Load(e.PoolName) is { Active: true } record && record.Current.Uuid == e.PoolUuid) return;
+        _records.Backends.ForgetConnections(e.PoolUuid);
+    }
+
     /// <summary>Events emitted by any kvmstor process on this connection from now on; blocks until cancelled.</summary>
     public IEnumerable<PoolEvent> WatchEvents(CancellationToken cancel) => _records.Events.Follow(cancel);
 

@@ -6,11 +6,12 @@ namespace KvmStor.IntegrationTests.Ceph;
 
 /// <summary>
 /// `kvmstor serve` keeps one librados connection per rbd pool: many calls (also concurrent ones) use it, a pool-destroy
-/// closes it, a changed secret replaces it, and a cluster that stops answering costs the calls made meanwhile, not the
-/// server: afterwards calls recover on a new connection. A connection is seen from outside, in /proc: counted as the
-/// server's established TCP connections to the monitor (one per librados connection), and told apart by its librados
-/// instance's dispatch thread — not by the TCP port, since librados opens a new monitor socket by itself when its
-/// session lapses (a busy-host run saw the port change under one unchanged connection).
+/// (through the server or by a CLI process) closes it, a changed secret replaces it, and a cluster that stops answering
+/// costs the calls made meanwhile, not the server: afterwards calls recover on a new connection. A connection is seen
+/// from outside, in /proc: counted as the server's established TCP connections to the monitor (one per librados
+/// connection), and told apart by its librados instance's dispatch thread — not by the TCP port, since librados opens a
+/// new monitor socket by itself when its session lapses (a busy-host run saw the port change under one unchanged
+/// connection).
 /// </summary>
 [Collection("Ceph")]
 public sealed class RbdServeConnectionTests(CephCluster cluster)
@@ -60,6 +61,13 @@ public sealed class RbdServeConnectionTests(CephCluster cluster)
             Assert.Empty(second.Intersect(first));
             Virsh(serve, "vol-create-as", session.PoolName, prefix + "after", "8M");
             Assert.Equal(second, LibradosInstances(serve.ServerPid));
+
+            // A pool-destroy by a CLI process, not through the server: the server reads it in the event log and closes
+            // its connection too, instead of keeping it until it has been idle for minutes.
+            session.Must("pool-destroy", session.PoolName);
+            WaitUntil(() => LibradosInstances(serve.ServerPid).Count == 0, "the connection of the pool the CLI destroyed to close");
+            Assert.Empty(SettledMonitorConnections(serve.ServerPid));
+            session.Must("pool-start", session.PoolName);
         }
         finally
         {

@@ -20,6 +20,7 @@ public sealed class PoolConnectionKeeperTests : IDisposable
             FailRefresh ? throw StorageException.System("failed to connect to the RADOS monitor on: 127.0.0.1:6789,", 110) : new();
 
         public void ForgetConnection(PoolDefinition pool) => Forgotten.Add($"{pool.Name}:{pool.Source.Name}");
+        public void ForgetConnections(Guid poolUuid) => Forgotten.Add($"uuid {poolUuid}");
         public void SecretsChanged() => SecretChanges++;
     }
 
@@ -79,6 +80,29 @@ public sealed class PoolConnectionKeeperTests : IDisposable
         Assert.Throws<StorageException>(() => _host.Pools.Refresh("ceph"));
         Assert.Equal(["ceph:rbd"], _backend.Forgotten);
         Assert.False(_host.Pools.Info("ceph").Active);
+    }
+
+    [Fact]
+    public void A_pool_another_process_stopped_or_undefined_is_forgotten_when_its_event_is_read_unless_it_runs_again()
+    {
+        const string Uuid = "5f1b6a3e-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
+        var stopped = new PoolEvent("ceph", Guid.Parse(Uuid), PoolLifecycleEvent.Stopped, DateTimeOffset.UtcNow);
+        _host.Pools.Define(PoolXml("rbd"));
+        _host.Pools.ReleaseConnectionsAfter(stopped);
+        Assert.Equal([$"uuid {Uuid}"], _backend.Forgotten);
+
+        _host.Pools.Start("ceph", PoolBuildFlags.None);      // started again before the event was read: kept
+        _host.Pools.ReleaseConnectionsAfter(stopped);
+        Assert.Equal([$"uuid {Uuid}"], _backend.Forgotten);
+
+        _backend.Forgotten.Clear();
+        foreach (var lifecycle in new PoolLifecycleEvent?[] { PoolLifecycleEvent.Started, PoolLifecycleEvent.Defined, PoolLifecycleEvent.Created, null })
+            _host.Pools.ReleaseConnectionsAfter(stopped with { Lifecycle = lifecycle });
+        Assert.Empty(_backend.Forgotten);
+        _host.Pools.Destroy("ceph");
+        _backend.Forgotten.Clear();
+        _host.Pools.ReleaseConnectionsAfter(stopped with { Lifecycle = PoolLifecycleEvent.Undefined, PoolName = "gone" });
+        Assert.Equal([$"uuid {Uuid}"], _backend.Forgotten);
     }
 
     [Fact]

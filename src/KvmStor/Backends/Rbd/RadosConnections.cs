@@ -14,7 +14,10 @@ namespace KvmStor.Backends.Rbd;
 /// </summary>
 internal sealed class RadosConnections(IPoolSecrets secrets)
 {
-    /// <summary>An unused connection is closed after this long (nothing tells this process of a pool another one stopped).</summary>
+    /// <summary>
+    /// An unused connection is closed after this long: a pool another process stopped is closed sooner only where the
+    /// front-end follows the event log (`kvmstor serve`).
+    /// </summary>
     public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(5);
 
     private readonly KeptConnections<RadosConnection> _kept = new(IdleLimit);
@@ -53,6 +56,17 @@ internal sealed class RadosConnections(IPoolSecrets secrets)
         string key = KeyOf(pool, RbdMonitorHosts.Format(pool.Source.Hosts));
         _kept.Retire(key);
         _pools.TryRemove(key, out _);
+    }
+
+    /// <summary>Closes the connections last used for the pool with this UUID (once no call uses them).</summary>
+    public void Forget(Guid poolUuid)
+    {
+        foreach (var (key, pool) in _pools.ToList())
+            if (pool.Uuid == poolUuid)
+            {
+                _kept.Retire(key);
+                _pools.TryRemove(key, out _);
+            }
     }
 
     /// <summary>Closes every connection whose secret value is no longer the one it was made with (or is gone).</summary>

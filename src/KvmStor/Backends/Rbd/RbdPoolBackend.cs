@@ -50,6 +50,8 @@ public sealed partial class RbdPoolBackend : IPoolBackend, IPoolChecker, IPoolCo
         if (pool.Type == PoolType.Rbd) _connections.Forget(pool);
     }
 
+    public void ForgetConnections(Guid poolUuid) => _connections.Forget(poolUuid);
+
     public void SecretsChanged() => _connections.SecretsChanged();
 
     /// <summary>The pool's kept connection for one call (made now if needed); dispose the lease when done.</summary>

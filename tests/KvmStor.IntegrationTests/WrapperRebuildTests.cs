@@ -128,9 +128,9 @@ public sealed class WrapperRebuildTests : IDisposable
         string trace = Path.Combine(_kvmstor.Root, "openat.trace");
         var (code, _, stderr) = Run("/usr/bin/strace", "-f", "-qq", "-e", "trace=openat", "-o", trace, In("kvmstor"), "pool-list");
         Assert.True(code == 0, stderr);
-        string[] listOpens = File.ReadAllLines(trace).Where(l => l.Contains("kvmstor.sources")).ToArray();
+        string[] listOpens = File.ReadAllLines(trace).Where(l => l.Contains("openat(") && l.Contains("kvmstor.sources")).ToArray();
         Assert.True(listOpens.Length == 1, "the list was opened " + listOpens.Length + " times:\n" + string.Join("\n", listOpens));
-        Assert.Matches(@"openat\(\d+, ""out/kvmstor.sources"", O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\) = \d+$", listOpens[0]);
+        Assert.Matches(@"openat\(\d+, ""out/kvmstor.sources"", O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC", listOpens[0]);
         Assert.Equal(1, Builds);
 
         File.AppendAllText(In("src/KvmStor/Engine/Host.cs"), "// edited in place\n");

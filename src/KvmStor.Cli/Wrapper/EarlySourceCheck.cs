@@ -4,7 +4,7 @@ namespace KvmStor.Cli.Wrapper;
 
 /// <summary>
 /// The part of the up-to-date check that the NativeAOT binary starts before the .NET runtime (early-source-check.c):
-/// the stats of every listed input, on a thread of its own. It answers only "every input is unchanged"; otherwise
+/// the stats of every listed input, on a thread of its own started on another CPU. It answers only "every input is unchanged"; otherwise
 /// <see cref="SourceTreeFreshness"/> checks again and decides. A build without it (the regular build, the tests) has
 /// no such function, and the whole check runs in C#.
 /// </summary>
@@ -22,7 +22,10 @@ internal static partial class EarlySourceCheck
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
     }
 
-    /// <summary>Waits for the native check: true when every listed input is unchanged, false when that is not certain.</summary>
+    /// <summary>
+    /// Finishes the native check, stating on this thread what its own thread has not (it never waits for that thread):
+    /// true when every listed input is unchanged, false when that is not certain.
+    /// </summary>
     public static bool Current() => kvmstor_early_source_check_wait() == 1;
 
     [LibraryImport(Library)]

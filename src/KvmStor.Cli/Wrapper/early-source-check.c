@@ -1,8 +1,8 @@
 /*
  * The first half of ./kvmstor's up-to-date check, started before the .NET runtime is (issue 15: the wrapper may add
- * at most 1 ms). The runtime's own start-up takes longer than the four hundred-odd stats of the check, so a thread
- * started from this constructor has usually finished by the time Main asks (EarlySourceCheck.cs); started from Main,
- * the same stats delayed the first output. Linked into the NativeAOT binary only (KvmStor.Cli.csproj).
+ * at most 1 ms). The runtime's own start-up (about 4 ms) takes longer than the four hundred-odd stats of the check
+ * (about 1 ms), so a thread started from this constructor on another CPU has usually finished by the time Main asks
+ * (EarlySourceCheck.cs). Linked into the NativeAOT binary only (KvmStor.Cli.csproj).
  *
  * It can only say "current": every line of out/kvmstor.sources understood and stated, and no input's ctime later than
  * the list's mtime. Anything else (a changed file or directory, a list it cannot read, a line it does not know) is
@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
@@ -21,59 +23,110 @@
 #include <unistd.h>
 
 enum { UNDECIDED = 0, CURRENT = 1 };
-/* The list is read into memory of the program's own: a malloc on the new thread would make a new arena (an mmap and
-   an mprotect), taking the lock the runtime's page faults and mappings need while it starts beside. A longer list
-   (this one is 18 KiB) is left to the C# check. */
-enum { MAXIMUM_LIST_LENGTH = 256 << 10 };
+
+/* The list is read into memory of the program's own: a malloc on the check's thread would make a new arena (an mmap
+   and an mprotect) beside the runtime's start-up. A longer list (this one is 18 KiB, 445 lines) is left to the C# check. */
+enum { MAXIMUM_LIST_LENGTH = 256 << 10, MAXIMUM_INPUTS = 8192, LINES_PER_CLAIM = 8 };
 static char list_text[MAXIMUM_LIST_LENGTH];
+static const char *inputs[MAXIMUM_INPUTS]; /* each "f path", "d path" or "t path", NUL-terminated in list_text */
+static int input_count;
 static char tree_path[PATH_MAX];
+static int tree = -1;
+static struct timespec built; /* the list's mtime */
 
 static const char tree_variable[] = "KVMSTOR_SOURCE_TREE";
 static const char list_path[] = "out/kvmstor.sources";
 static const char list_header[] = "# suffixes ";
 
-static pthread_t check_thread;
+/* The list is read, and the inputs are then claimed a few at a time, by the check's thread and, once Main asks, by the
+   thread that asks. The asking thread never waits for the check's thread, which may have lost its CPU (a busy machine,
+   a real-time task on the other CPU): it states what is unclaimed, then again what is claimed but not yet done, and
+   if it finds the list still being read, it leaves the whole check to the C# one. */
+enum { LIST_UNREAD, LIST_READING, LIST_READ, LIST_UNUSABLE };
+enum { MAXIMUM_CLAIMS = (MAXIMUM_INPUTS + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM };
+static atomic_int list_state;
+static atomic_int next_claim;
+static atomic_bool claim_done[MAXIMUM_CLAIMS];
+static atomic_int changed; /* an input changed, could not be stated, or a line is not understood */
 static int check_started;
-static int check_answer = UNDECIDED;
+static pthread_t check_thread;
+static cpu_set_t process_cpus; /* the CPUs this process may use (taskset), given back to the thread once it runs */
+static int started_elsewhere;
 
-static int later(struct statx_timestamp changed, struct timespec built)
+static int later(struct statx_timestamp time, struct timespec than)
 {
-    return changed.tv_sec > built.tv_sec || (changed.tv_sec == built.tv_sec && changed.tv_nsec > built.tv_nsec);
+    return time.tv_sec > than.tv_sec || (time.tv_sec == than.tv_sec && time.tv_nsec > than.tv_nsec);
 }
 
-/* Whether every input the list names is unchanged since the list was written; the list is modified in place. */
-static int all_unchanged(int tree, char *list, size_t length, struct timespec built)
+/* Reads and splits the list; 0 when it cannot be read or is not understood (the C# check decides then). */
+static int read_list(void)
 {
-    char *end = list + length, *line = memchr(list, '\n', length);
+    tree = open(tree_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (tree < 0) return 0;
+    int list = openat(tree, list_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (list < 0) return 0;
+    struct stat status;
+    ssize_t length = -1;
+    if (fstat(list, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0 && status.st_size <= MAXIMUM_LIST_LENGTH)
+        length = pread(list, list_text, (size_t)status.st_size, 0);
+    close(list);
+    if (length != status.st_size) return 0;
+    built = status.st_mtim;
+
+    char *end = list_text + length, *line = memchr(list_text, '\n', (size_t)length);
     size_t header = sizeof list_header - 1;
-    if (line == NULL || length < header || memcmp(list, list_header, header) != 0) return 0;
-    int inputs = 0;
-    for (line++; line < end; inputs++) {
+    if (line == NULL || (size_t)length < header || memcmp(list_text, list_header, header) != 0) return 0;
+    for (line++; line < end; line++) {
         char *newline = memchr(line, '\n', (size_t)(end - line));
-        if (newline == NULL) return 0; /* the list always ends with a newline; one that does not was cut short */
+        if (newline == NULL || input_count == MAXIMUM_INPUTS) return 0; /* a list always ends with a newline */
         *newline = '\0';
         if (newline - line < 3 || line[1] != ' ' || (line[0] != 'f' && line[0] != 'd' && line[0] != 't')) return 0;
-        struct statx status;
-        if (statx(tree, line + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME)) return 0;
-        if (later(status.stx_ctime, built)) return 0;
-        line = newline + 1;
+        inputs[input_count++] = line;
+        line = newline;
     }
-    return inputs > 0;
+    return input_count > 0;
+}
+
+/* Reads the list unless another thread did or does: whether it is read and can be used (not when still being read). */
+static int list_read(void)
+{
+    int unread = LIST_UNREAD;
+    if (atomic_compare_exchange_strong(&list_state, &unread, LIST_READING)) {
+        int usable = read_list();
+        if (!usable && tree >= 0) close(tree);
+        atomic_store(&list_state, usable ? LIST_READ : LIST_UNUSABLE);
+    }
+    return atomic_load(&list_state) == LIST_READ;
+}
+
+static void state_claim(int claim)
+{
+    int first = claim * LINES_PER_CLAIM, last = first + LINES_PER_CLAIM < input_count ? first + LINES_PER_CLAIM : input_count;
+    for (int i = first; i < last && !atomic_load(&changed); i++) {
+        struct statx status;
+        if (statx(tree, inputs[i] + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME) ||
+            later(status.stx_ctime, built))
+            atomic_store(&changed, 1);
+    }
+    atomic_store(&claim_done[claim], 1);
+}
+
+/* States inputs a claim at a time until none is left unclaimed or one has changed. */
+static void state_unclaimed_inputs(void)
+{
+    int claims = (input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
+    for (int claim; !atomic_load(&changed) && (claim = atomic_fetch_add(&next_claim, 1)) < claims;) state_claim(claim);
 }
 
 static void *check(void *unused)
 {
     (void)unused;
-    int tree = open(tree_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (tree < 0) return NULL;
-    int list = openat(tree, list_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat status;
-    if (list >= 0 && fstat(list, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0 &&
-        status.st_size <= MAXIMUM_LIST_LENGTH && pread(list, list_text, (size_t)status.st_size, 0) == status.st_size &&
-        all_unchanged(tree, list_text, (size_t)status.st_size, status.st_mtim))
-        check_answer = CURRENT;
-    if (list >= 0) close(list);
-    close(tree);
+    /* Started away from the CPU the runtime starts on (see below); from now on it may move to any the process may use. */
+    if (started_elsewhere) sched_setaffinity(0, sizeof process_cpus, &process_cpus);
+    if (list_read()) state_unclaimed_inputs();
+    /* Parked until the process ends (with every signal blocked, pause() never returns), so that its pthread_t stays
+       valid for the asking thread, which frees it to run on any CPU (see there). */
+    for (;;) pause();
     return NULL;
 }
 
@@ -83,16 +136,34 @@ __attribute__((constructor)) static void start_check(void)
     size_t length = root == NULL ? 0 : strlen(root);
     if (length == 0 || length >= sizeof tree_path) return;
     memcpy(tree_path, root, length + 1);
+
     /* The runtime registers for membarrier(2) as it starts. Registered by a process that has a second thread, that
        waits for an RCU grace period (14 ms measured here); registered now, while there is one thread, it returns at
        once, and the runtime's own registration later finds it done. */
     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+
+    /* Left to itself the scheduler often starts the new thread on this CPU, where it takes turns with the runtime's
+       start-up instead of running beside it: it is started on any other CPU this process may use. */
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return;
+    pthread_attr_setstacksize(&attributes, 64 << 10); /* a statx buffer and a few pointers: no need for 8 MiB */
+    int here = sched_getcpu();
+    if (here >= 0 && sched_getaffinity(0, sizeof process_cpus, &process_cpus) == 0 && CPU_ISSET(here, &process_cpus) &&
+        CPU_COUNT(&process_cpus) > 1) {
+        cpu_set_t others = process_cpus;
+        CPU_CLR(here, &others);
+        started_elsewhere = pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0;
+    }
     /* The thread blocks every signal, so that none meant for the process is handled on a thread the runtime does not know. */
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &before);
-    if (pthread_create(&check_thread, NULL, check, NULL) == 0) check_started = 1;
+    if (pthread_create(&check_thread, &attributes, check, NULL) == 0) {
+        pthread_detach(check_thread);
+        check_started = 1;
+    }
     pthread_sigmask(SIG_SETMASK, &before, NULL);
+    pthread_attr_destroy(&attributes);
 }
 
 /* 1 when the constructor started a check, 0 otherwise (no tree named, or no thread). */
@@ -101,11 +172,19 @@ int kvmstor_early_source_check_started(void)
     return check_started;
 }
 
-/* Waits for the check the constructor started: 1 when every input is unchanged, 0 when that is not certain. */
+/* Finishes the check the constructor started on this thread, without waiting for the check's own: 1 when every input
+   is unchanged, 0 when that is not certain. */
 int kvmstor_early_source_check_wait(void)
 {
     if (!check_started) return UNDECIDED;
-    pthread_join(check_thread, NULL);
-    check_started = 0;
-    return check_answer;
+    /* A thread that has not yet run is still held off this CPU. If the others are taken (a busy machine, or a real-time
+       task: 0.9 s measured), it could not run before the process ends, and the process's end waits for every thread:
+       from now on it may run here too. */
+    if (started_elsewhere) pthread_setaffinity_np(check_thread, sizeof process_cpus, &process_cpus);
+    if (!list_read()) return UNDECIDED;
+    state_unclaimed_inputs();
+    int claims = (input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
+    for (int claim = 0; claim < claims && !atomic_load(&changed); claim++)
+        if (!atomic_load(&claim_done[claim])) state_claim(claim); /* claimed by the check's thread, not yet done */
+    return atomic_load(&changed) ? UNDECIDED : CURRENT;
 }

@@ -67,10 +67,11 @@ static int read_list(void)
     if (list < 0) return 0;
     struct stat status;
     ssize_t length = -1;
-    if (fstat(list, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0 && status.st_size <= MAXIMUM_LIST_LENGTH)
-        length = pread(list, list_text, (size_t)status.st_size, 0);
+    int readable = fstat(list, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0 &&
+                   status.st_size <= MAXIMUM_LIST_LENGTH;
+    if (readable) length = pread(list, list_text, (size_t)status.st_size, 0);
     close(list);
-    if (length != status.st_size) return 0;
+    if (!readable || length != status.st_size) return 0;
     built = status.st_mtim;
 
     char *end = list_text + length, *line = memchr(list_text, '\n', (size_t)length);

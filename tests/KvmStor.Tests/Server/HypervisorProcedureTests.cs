@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Xml.Linq;
 using KvmStor.Host;
 using KvmStor.Server.Protocol;
@@ -53,59 +52,7 @@ public sealed class HypervisorProcedureTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>One client connection: auth, open with <paramref name="uri"/>, then calls in order.</summary>
-    private sealed class Client : IDisposable
-    {
-        private readonly Socket _socket;
-        private readonly NetworkStream _stream;
-        private uint _serial;
-
-        public Client(string path, string uri)
-        {
-            _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            _socket.Connect(new UnixDomainSocketEndPoint(path));
-            _stream = new NetworkStream(_socket);
-            Assert.Equal(MessageStatus.Ok, Call(66).Header.Status);
-            var open = new XdrWriter();
-            open.WriteOptionalString(uri);
-            open.WriteUInt(0);
-            Assert.Equal(MessageStatus.Ok, Call(1, open).Header.Status);
-        }
-
-        public Packet Call(int procedure, XdrWriter? args = null)
-        {
-            var payload = args?.Written.ToArray() ?? [];
-            _stream.Write(new Packet(new PacketHeader(Programs.Remote, 1, procedure, MessageType.Call, _serial++, MessageStatus.Ok), payload).Encode());
-            var reply = PacketReader.ReadAsync(_stream, default).WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            Assert.NotNull(reply);
-            Assert.Equal(procedure, reply!.Header.Procedure);
-            return reply;
-        }
-
-        /// <summary>A call that must succeed: its result to decode.</summary>
-        public XdrReader Ok(int procedure, XdrWriter? args = null)
-        {
-            var reply = Call(procedure, args);
-            if (reply.Header.Status != MessageStatus.Ok)
-                Assert.Fail($"procedure {procedure}: {RemoteError.Decode(new XdrReader(reply.Payload)).Message}");
-            return new XdrReader(reply.Payload);
-        }
-
-        public RemoteError Error(int procedure, XdrWriter? args = null)
-        {
-            var reply = Call(procedure, args);
-            Assert.Equal(MessageStatus.Error, reply.Header.Status);
-            return RemoteError.Decode(new XdrReader(reply.Payload));
-        }
-
-        public void Dispose()
-        {
-            _stream.Dispose();
-            _socket.Dispose();
-        }
-    }
-
-    private Client Qemu(string uri = "qemu:///system") => new(SocketPath, uri);
+    private RawRpcClient Qemu(string uri = "qemu:///system") => new(SocketPath, uri);
 
     private static XdrWriter Args(Action<XdrWriter> write)
     {
@@ -336,7 +283,7 @@ public sealed class HypervisorProcedureTests : IAsyncLifetime
     [Fact]
     public void A_storage_connection_answers_the_hypervisor_calls_NO_SUPPORT_as_virtstoraged()
     {
-        using var c = new Client(SocketPath, "storage:///system");
+        using var c = new RawRpcClient(SocketPath, "storage:///system");
         var e = c.Error(273, Args(w => { w.WriteInt(1); w.WriteUInt(0); }));
         Assert.Equal((3, 20, "this function is not supported by the connection driver: virConnectListAllDomains"), (e.Code, e.Domain, e.Message));
         Assert.Equal("virNodeGetInfo", c.Error(6).Str2);

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using KvmStor.Model;
 using KvmStor.Server.Protocol;
 using KvmStor.Server.Transport;
@@ -13,7 +12,7 @@ namespace KvmStor.Tests.Server;
 /// </summary>
 public sealed class UploadStreamTests : IAsyncLifetime
 {
-    private const int Upload = 208, AuthList = 66, Open = 1, GetUri = 110;
+    private const int Upload = 208, GetUri = 110;
     private const int Chunk = ProtocolLimits.StreamChunk;
 
     private readonly TempStateDirectory _state = new();
@@ -39,52 +38,8 @@ public sealed class UploadStreamTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private sealed class Client : IDisposable
-    {
-        private readonly Socket _socket;
-        public NetworkStream Stream { get; }
-        private uint _serial = 1;
-
-        public Client(string path)
-        {
-            _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            _socket.Connect(new UnixDomainSocketEndPoint(path));
-            Stream = new NetworkStream(_socket);
-            Assert.Equal(MessageStatus.Ok, Call(AuthList).Header.Status);
-            var open = new XdrWriter();
-            open.WriteOptionalString("storage:///system");
-            open.WriteUInt(0);
-            Assert.Equal(MessageStatus.Ok, Call(Open, open).Header.Status);
-        }
-
-        public uint NextSerial() => _serial++;
-
-        public void Send(PacketHeader header, ReadOnlySpan<byte> payload) => Stream.Write(Packet.Encode(header, payload));
-
-        public Packet Receive()
-        {
-            var packet = PacketReader.ReadAsync(Stream, default).WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
-            Assert.NotNull(packet);
-            return packet!;
-        }
-
-        public Packet Call(int procedure, XdrWriter? args = null)
-        {
-            Send(new PacketHeader(Programs.Remote, 1, procedure, MessageType.Call, NextSerial(), MessageStatus.Ok), args is null ? [] : args.Written);
-            var reply = Receive();
-            Assert.Equal(procedure, reply.Header.Procedure);
-            return reply;
-        }
-
-        public void Dispose()
-        {
-            Stream.Dispose();
-            _socket.Dispose();
-        }
-    }
-
     /// <summary>Opens the upload stream; returns the call's header, which every stream packet repeats.</summary>
-    private static PacketHeader StartUpload(Client c, bool sparse)
+    private static PacketHeader StartUpload(RawRpcClient c, bool sparse)
     {
         var args = new XdrWriter();
         new VolumeHandleWire("p", "v.img", "").Write(args);
@@ -110,7 +65,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     {
         // The upload's thread waits in poll(2) for the client's next packet; stopping the server must end that wait
         // (the client neither sends nor closes) rather than wait for a call that waits for the client.
-        using var c = new Client(SocketPath);
+        using var c = new RawRpcClient(SocketPath, "storage:///system");
         var call = StartUpload(c, sparse: false);
         c.Send(call.Answer(MessageType.Stream, MessageStatus.Continue), Data(Chunk));
         Thread.Sleep(300);
@@ -122,7 +77,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     [Fact]
     public void Pings_and_calls_sent_between_the_data_packets_are_answered_and_the_bytes_land_in_order()
     {
-        using var c = new Client(SocketPath);
+        using var c = new RawRpcClient(SocketPath, "storage:///system");
         var call = StartUpload(c, sparse: false);
         var data = Data(12 * Chunk + 1000);
         var pongs = 0;
@@ -160,7 +115,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     [Fact]
     public void A_sparse_upload_read_from_the_socket_keeps_its_holes_and_a_hole_on_a_dense_stream_closes_the_connection()
     {
-        using (var c = new Client(SocketPath))
+        using (var c = new RawRpcClient(SocketPath, "storage:///system"))
         {
             var call = StartUpload(c, sparse: true);
             // More packets than the read loop queues (8), so that the upload reads some of them itself.
@@ -181,7 +136,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
             Assert.True(back.AsSpan(Before, Hole).IndexOfAnyExcept((byte)0) < 0);
             Assert.Equal(data.AsSpan(Before), back.AsSpan(Before + Hole, data.Length - Before));
         }
-        using (var c = new Client(SocketPath))
+        using (var c = new RawRpcClient(SocketPath, "storage:///system"))
         {
             var call = StartUpload(c, sparse: false);
             var data = Data(12 * Chunk);
@@ -200,7 +155,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     [Fact]
     public void An_abort_in_the_middle_writes_what_arrived_and_is_confirmed()
     {
-        using var c = new Client(SocketPath);
+        using var c = new RawRpcClient(SocketPath, "storage:///system");
         var call = StartUpload(c, sparse: false);
         // Packets larger than virsh's too (the protocol allows up to 32 MiB).
         var data = Data(24 * Chunk);

@@ -26,16 +26,18 @@ public static class OpenFileHolders
         {
             if (!int.TryParse(Path.GetFileName(processDir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
             if (pid == Environment.ProcessId) continue;
-            if (HoldsOpen(Path.Combine(processDir, "fd"), target) && !IsKvmstorsTool(processDir, procRoot))
-                holders.Add(new OpenFileHolder(pid, CommandOf(processDir)));
+            if (!HoldsOpen(Path.Combine(processDir, "fd"), target)) continue;
+            // A process that ended while it was looked at (a tool of this process finishing: parted during parallel
+            // deletes) holds nothing any more, and its parent can no longer be told.
+            if (ParentOf(processDir) is not { } parent || CommandOf(processDir) is not { } command) continue;
+            if (!IsKvmstorsTool(parent, procRoot)) holders.Add(new OpenFileHolder(pid, command));
         }
         return holders;
     }
 
     /// <summary>Whether the process was started by this kvmstor process or by another one (the same executable).</summary>
-    private static bool IsKvmstorsTool(string processDir, string procRoot)
+    private static bool IsKvmstorsTool(int parent, string procRoot)
     {
-        if (ParentOf(processDir) is not { } parent) return false;
         if (parent == Environment.ProcessId) return true;
         return FileSystem.TryStat(Path.Combine(procRoot, parent.ToString(CultureInfo.InvariantCulture), "exe"), followLinks: true, out var parentExe, out _)
             && FileSystem.TryStat(Path.Combine(procRoot, "self", "exe"), followLinks: true, out var ownExe, out _)
@@ -68,9 +70,10 @@ public static class OpenFileHolders
         return false;
     }
 
-    private static string CommandOf(string processDir)
+    /// <summary>The process's command name; null when it is gone.</summary>
+    private static string? CommandOf(string processDir)
     {
         try { return File.ReadAllText(Path.Combine(processDir, "comm")).Trim(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "?"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 }

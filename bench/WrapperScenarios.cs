@@ -1,17 +1,18 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace KvmStor.Bench;
 
 /// <summary>
-/// What the README's ./kvmstor wrapper costs on top of out/kvmstor (issue 15, item 1; goal: at most 1 ms). The three
-/// runs alternate, so a change in the machine's load falls on all of them alike. Wall-clock time is what a caller
+/// What the README's ./kvmstor wrapper costs on top of out/kvmstor (issue 15, item 1; goal: at most 1 ms). Each round
+/// runs every variant once, in turn forwards and backwards, so that a change in the machine's load falls on all of them
+/// alike, and what a variant adds is the median of its per-round differences to out/kvmstor (with the middle half of
+/// them). Runs are spawned as a shell script spawns them (<see cref="LeanSpawn"/>). Wall-clock time is what a caller
 /// waits; CPU time (the child's user + system time) is the work, which the check's thread overlaps with start-up but
 /// does not remove: on a machine without a free core the overlap is lost and the wall-clock cost nears the CPU cost.
 /// </summary>
 public static class WrapperScenarios
 {
-    private const int Rounds = 300;
+    private const int Rounds = 400;
 
     public static void Overhead(string kvmstor, string[]? virsh)
     {
@@ -19,41 +20,50 @@ public static class WrapperScenarios
         using var state = new Scenarios.KvmstorState();
         // The wrapper's first run builds if the sources changed since out/kvmstor was made; that is not measured.
         Check(Tools.Run(wrapper, ["pool-list"], state.Env), "./kvmstor pool-list");
-        var checkOnly = new Dictionary<string, string>(state.Env) { ["KVMSTOR_SOURCE_TREE"] = Path.GetDirectoryName(wrapper)! };
+        var plain = LeanSpawn.Environment(state.Env);
+        var checkOnly = LeanSpawn.Environment(new Dictionary<string, string>(state.Env) { ["KVMSTOR_SOURCE_TREE"] = Path.GetDirectoryName(wrapper)! });
         // The least any script wrapper costs: a /bin/sh that only execs the binary.
         string execOnly = Path.Combine(state.Root, "exec-only.sh");
         File.WriteAllText(execOnly, $"#!/bin/sh\nexec '{kvmstor}' \"$@\"\n");
         File.SetUnixFileMode(execOnly, (UnixFileMode)0b111_101_101);
-        (string Name, string Program, Dictionary<string, string> Env)[] runs =
+        (string Name, string Program, string?[] Env)[] runs =
         [
-            ("./kvmstor pool-list", wrapper, state.Env),
-            ("out/kvmstor pool-list", kvmstor, state.Env),
+            ("./kvmstor pool-list", wrapper, plain),
+            ("out/kvmstor pool-list", kvmstor, plain),
             ("out/kvmstor pool-list, up-to-date check only", kvmstor, checkOnly),
-            ("sh script that only execs out/kvmstor", execOnly, state.Env),
+            ("sh script that only execs out/kvmstor", execOnly, plain),
         ];
         string loadBefore = LoadAverage();
-        var wall = runs.Select(_ => new List<double>()).ToArray();
-        var cpu = runs.Select(_ => new List<double>()).ToArray();
+        var wall = runs.Select(_ => new double[Rounds]).ToArray();
+        var cpu = runs.Select(_ => new double[Rounds]).ToArray();
+        using var spawn = new LeanSpawn(Path.Combine(state.Root, "output"));
         for (int round = -1; round < Rounds; round++) // round -1 warms up
-            for (int i = 0; i < runs.Length; i++)
+            for (int j = 0; j < runs.Length; j++)
             {
-                double cpuBefore = ChildrenCpuMs();
-                var clock = Stopwatch.StartNew();
-                Check(Tools.Run(runs[i].Program, ["pool-list"], runs[i].Env), runs[i].Name);
-                double elapsed = clock.Elapsed.TotalMilliseconds;
+                int i = round % 2 == 0 ? j : runs.Length - 1 - j;
+                var (w, c) = spawn.Run(runs[i].Program, ["pool-list"], runs[i].Env);
                 if (round < 0) continue;
-                wall[i].Add(elapsed);
-                cpu[i].Add(ChildrenCpuMs() - cpuBefore);
+                (wall[i][round], cpu[i][round]) = (w, c);
             }
-        double[] w = wall.Select(Median).ToArray(), c = cpu.Select(Median).ToArray();
         Console.WriteLine($"load average (1, 5, 15 min) {loadBefore} before, {LoadAverage()} after");
         for (int i = 0; i < runs.Length; i++)
-            Console.WriteLine($"{runs[i].Name,-48} {w[i],9:F2} ms, CPU {c[i],6:F2} ms (medians of {Rounds})");
-        double added = w[0] - w[1];
-        Console.WriteLine($"{"the wrapper adds",-48} {added,9:F2} ms, CPU {c[0] - c[1],6:F2} ms; " +
-            $"of which the check {w[2] - w[1]:F2} ms, CPU {c[2] - c[1]:F2} ms; an sh that only execs adds {w[3] - w[1]:F2} ms, CPU {c[3] - c[1]:F2} ms" +
-            (added <= 1.0 ? "  (goal <= 1 ms: met)" : "  (goal <= 1 ms: NOT met)"));
-        HostileScheduling(wrapper, kvmstor, state.Env);
+            Console.WriteLine($"{runs[i].Name,-48} {Median(wall[i]),9:F2} ms, CPU {Median(cpu[i]),6:F2} ms (medians of {Rounds})");
+        var added = Added(wall[0], wall[1]);
+        Console.WriteLine($"{"the wrapper adds",-48} {added.Median,9:F2} ms (middle half {added.Low:F2} to {added.High:F2}), " +
+            $"CPU {Added(cpu[0], cpu[1]).Median:F2} ms" + (added.Median <= 1.0 ? "  (goal <= 1 ms: met)" : "  (goal <= 1 ms: NOT met)"));
+        foreach (int i in new[] { 3, 2 })
+        {
+            var a = Added(wall[i], wall[1]);
+            Console.WriteLine($"{"  " + runs[i].Name + " adds",-48} {a.Median,9:F2} ms (middle half {a.Low:F2} to {a.High:F2}), CPU {Added(cpu[i], cpu[1]).Median:F2} ms");
+        }
+        HostileScheduling(wrapper, kvmstor, plain, spawn);
+    }
+
+    /// <summary>The median and quartiles of the per-round differences <paramref name="variant"/> − <paramref name="baseline"/>.</summary>
+    private static (double Median, double Low, double High) Added(double[] variant, double[] baseline)
+    {
+        var differences = variant.Zip(baseline, (v, b) => v - b).Order().ToArray();
+        return (differences[differences.Length / 2], differences[differences.Length / 4], differences[3 * differences.Length / 4]);
     }
 
     /// <summary>
@@ -61,7 +71,7 @@ public static class WrapperScenarios
     /// Here a real-time spinner holds CPU 1 (the kernel leaves other tasks 5 % of it), so a thread that had to run there
     /// first, or to end there, would cost up to a second. Needs root and two CPUs.
     /// </summary>
-    private static void HostileScheduling(string wrapper, string kvmstor, Dictionary<string, string> env)
+    private static void HostileScheduling(string wrapper, string kvmstor, string?[] env, LeanSpawn spawn)
     {
         if (Environment.ProcessorCount < 2 || Environment.UserName != "root") return;
         const int Runs = 60;
@@ -71,13 +81,8 @@ public static class WrapperScenarios
             Thread.Sleep(300);
             foreach (var (name, program) in new[] { ("./kvmstor pool-list", wrapper), ("out/kvmstor pool-list", kvmstor) })
             {
-                var times = new List<double>();
-                for (int i = 0; i < Runs; i++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    Check(Tools.Run(program, ["pool-list"], env), name);
-                    times.Add(clock.Elapsed.TotalMilliseconds);
-                }
+                var times = new double[Runs];
+                for (int i = 0; i < Runs; i++) times[i] = spawn.Run(program, ["pool-list"], env).WallMs;
                 double worst = times.Max();
                 Console.WriteLine($"{name + ", CPU 1 held by a real-time spinner",-48} {Median(times),9:F2} ms median, {worst:F2} ms worst of {Runs}");
             }
@@ -89,34 +94,9 @@ public static class WrapperScenarios
         }
     }
 
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
+    private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
 
     private static string LoadAverage() => string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
-
-    /// <summary>User + system time of the children waited for so far (each run is one child: the wrapper execs).</summary>
-    private static double ChildrenCpuMs()
-    {
-        if (getrusage(RUSAGE_CHILDREN, out var u) != 0) throw new InvalidOperationException("getrusage failed");
-        return (u.UserSeconds + u.SystemSeconds) * 1000.0 + (u.UserMicroseconds + u.SystemMicroseconds) / 1000.0;
-    }
-
-    private const int RUSAGE_CHILDREN = -1;
-
-    /// <summary>struct rusage on 64-bit Linux: two timevals, then fourteen longs this bench does not read.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RUsage
-    {
-        public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
-        private readonly long _maxrss, _ixrss, _idrss, _isrss, _minflt, _majflt, _nswap;
-        private readonly long _inblock, _oublock, _msgsnd, _msgrcv, _nsignals, _nvcsw, _nivcsw;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int getrusage(int who, out RUsage usage);
 
     private static void Check((int Code, string Output) r, string what)
     {

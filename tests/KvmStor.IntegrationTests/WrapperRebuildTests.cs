@@ -50,11 +50,14 @@ public sealed class WrapperRebuildTests : IDisposable
     private int Builds => File.Exists(In("builds.log")) ? File.ReadAllLines(In("builds.log")).Length : 0;
 
     /// <summary>Runs the wrapper (or a link to it) as a user would, with the test's session state.</summary>
-    private (int ExitCode, string Stdout, string Stderr) Run(string wrapper, params string[] args)
+    private (int ExitCode, string Stdout, string Stderr) Run(string wrapper, params string[] args) => Run(wrapper, args, null);
+
+    private (int ExitCode, string Stdout, string Stderr) Run(string wrapper, string[] args, string? pathFirst)
     {
         var start = new ProcessStartInfo(wrapper) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in _kvmstor.Environment) start.Environment[k] = v;
+        if (pathFirst is not null) start.Environment["PATH"] = pathFirst + ":" + Environment.GetEnvironmentVariable("PATH");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -169,6 +172,28 @@ public sealed class WrapperRebuildTests : IDisposable
         Assert.Equal(1, Builds);
         Assert.True(File.Exists(In("out/kvmstor")), "the build went into the tree the link points at");
         Assert.Equal(0, Run(link, "pool-list").ExitCode);
+        Assert.Equal(1, Builds);
+    }
+
+    [Fact]
+    public void The_programs_kvmstor_runs_are_not_told_the_source_tree()
+    {
+        AssertRunBuilds(1, "first use");
+        // A qemu-img of the test's own, first on PATH, writes down the environment kvmstor gives it.
+        string bin = Directory.CreateDirectory(Path.Combine(_kvmstor.Root, "bin")).FullName;
+        string seen = Path.Combine(_kvmstor.Root, "qemu-img.environment");
+        File.WriteAllText(Path.Combine(bin, "qemu-img"), $"#!/bin/sh\nenv >'{seen}'\nexit 1\n");
+        File.SetUnixFileMode(Path.Combine(bin, "qemu-img"), (UnixFileMode)0b111_101_101);
+        string pool = Directory.CreateDirectory(Path.Combine(_kvmstor.Root, "pool")).FullName;
+        var created = Run(In("kvmstor"), "pool-create-as", "p", "dir", "--target", pool);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+
+        var (code, _, stderr) = Run(In("kvmstor"), ["vol-create-as", "p", "v", "1M", "--format", "vmdk"], bin);
+        Assert.Equal(1, code);
+        Assert.Contains("qemu-img create -f vmdk", stderr);
+        string[] environment = File.ReadAllLines(seen);
+        Assert.Contains("LC_ALL=C", environment); // the environment kvmstor builds for the programs it runs
+        Assert.DoesNotContain(environment, v => v.StartsWith("KVMSTOR_SOURCE_TREE=", StringComparison.Ordinal));
         Assert.Equal(1, Builds);
     }
 }

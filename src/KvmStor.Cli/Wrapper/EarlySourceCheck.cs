@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace KvmStor.Cli.Wrapper;
@@ -12,14 +13,18 @@ internal static partial class EarlySourceCheck
 {
     private const string Library = "kvmstor_early";
 
-    /// <summary>Whether the native check was started when the process was (false in a build without it).</summary>
-    public static bool Started()
+    /// <summary>
+    /// The source tree the wrapper named, which the native part took out of the environment before the runtime started;
+    /// null when none was named, or in a build without the native part (then the variable is still there).
+    /// </summary>
+    public static string? TreeRoot()
     {
+        if (RuntimeFeature.IsDynamicCodeCompiled) return null; // only the NativeAOT binary links it
         try
         {
-            return kvmstor_early_source_check_started() != 0;
+            return Marshal.PtrToStringUTF8(kvmstor_early_source_tree());
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
 
     /// <summary>
@@ -29,7 +34,7 @@ internal static partial class EarlySourceCheck
     public static bool Current() => kvmstor_early_source_check_wait() == 1;
 
     [LibraryImport(Library)]
-    private static partial int kvmstor_early_source_check_started();
+    private static partial nint kvmstor_early_source_tree();
 
     [LibraryImport(Library)]
     private static partial int kvmstor_early_source_check_wait();

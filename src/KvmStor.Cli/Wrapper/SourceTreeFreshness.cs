@@ -35,10 +35,12 @@ internal static partial class SourceTreeFreshness
     /// </summary>
     public static SourceTreeCheck? Start(string[] args)
     {
+        // The native check has already taken the variable out of the environment (a change here would copy it all).
+        if (EarlySourceCheck.TreeRoot() is { } early) return new SourceTreeCheck(early, args, ExecWrapperToRebuild, EarlySourceCheck.Current);
         string? root = Environment.GetEnvironmentVariable(TreeVariable);
         if (string.IsNullOrEmpty(root)) return null;
         Environment.SetEnvironmentVariable(TreeVariable, null); // not passed on to the programs kvmstor runs
-        return new SourceTreeCheck(root, args, ExecWrapperToRebuild, EarlySourceCheck.Started() ? EarlySourceCheck.Current : null);
+        return new SourceTreeCheck(root, args, ExecWrapperToRebuild);
     }
 
     /// <summary>Whether every input listed at the last build is unchanged since, checked on the calling thread alone.</summary>

@@ -48,7 +48,9 @@ static atomic_int list_state;
 static atomic_int next_claim;
 static atomic_bool claim_done[MAXIMUM_CLAIMS];
 static atomic_int changed; /* an input changed, could not be stated, or a line is not understood */
+static int tree_taken;
 static int check_started;
+static atomic_bool check_ran; /* the check's thread has run (and so may run on any CPU) */
 static pthread_t check_thread;
 static cpu_set_t process_cpus; /* the CPUs this process may use (taskset), given back to the thread once it runs */
 static int started_elsewhere;
@@ -124,6 +126,7 @@ static void *check(void *unused)
     (void)unused;
     /* Started away from the CPU the runtime starts on (see below); from now on it may move to any the process may use. */
     if (started_elsewhere) sched_setaffinity(0, sizeof process_cpus, &process_cpus);
+    atomic_store(&check_ran, 1);
     if (list_read()) state_unclaimed_inputs();
     /* Parked until the process ends (with every signal blocked, pause() never returns), so that its pthread_t stays
        valid for the asking thread, which frees it to run on any CPU (see there). */
@@ -137,6 +140,10 @@ __attribute__((constructor)) static void start_check(void)
     size_t length = root == NULL ? 0 : strlen(root);
     if (length == 0 || length >= sizeof tree_path) return;
     memcpy(tree_path, root, length + 1);
+    /* Not passed on to the programs kvmstor runs. Taken out here, while this is the only thread, so that C# need not
+       change its environment (a first change copies all of it): it asks kvmstor_early_source_tree instead. */
+    unsetenv(tree_variable);
+    tree_taken = 1;
 
     /* The runtime registers for membarrier(2) as it starts. Registered by a process that has a second thread, that
        waits for an RCU grace period (14 ms measured here); registered now, while there is one thread, it returns at
@@ -167,10 +174,10 @@ __attribute__((constructor)) static void start_check(void)
     pthread_attr_destroy(&attributes);
 }
 
-/* 1 when the constructor started a check, 0 otherwise (no tree named, or no thread). */
-int kvmstor_early_source_check_started(void)
+/* The tree the wrapper named, which the constructor took out of the environment; NULL when it named none. */
+const char *kvmstor_early_source_tree(void)
 {
-    return check_started;
+    return tree_taken ? tree_path : NULL;
 }
 
 /* Finishes the check the constructor started on this thread, without waiting for the check's own: 1 when every input
@@ -181,7 +188,7 @@ int kvmstor_early_source_check_wait(void)
     /* A thread that has not yet run is still held off this CPU. If the others are taken (a busy machine, or a real-time
        task: 0.9 s measured), it could not run before the process ends, and the process's end waits for every thread:
        from now on it may run here too. */
-    if (started_elsewhere) pthread_setaffinity_np(check_thread, sizeof process_cpus, &process_cpus);
+    if (started_elsewhere && !atomic_load(&check_ran)) pthread_setaffinity_np(check_thread, sizeof process_cpus, &process_cpus);
     if (!list_read()) return UNDECIDED;
     state_unclaimed_inputs();
     int claims = (input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;

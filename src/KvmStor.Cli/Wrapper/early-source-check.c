@@ -25,14 +25,8 @@
 enum { UNDECIDED = 0, CURRENT = 1 };
 
 /* The list is read into memory of the program's own: a malloc on the check's thread would make a new arena (an mmap
-   and an mprotect) beside the runtime's start-up. A longer list (this one is 18 KiB, 445 lines) is left to the C# check. */
+   and an mprotect) beside the runtime's start-up. A longer list (this one is 18 KiB, 447 lines) is left to the C# check. */
 enum { MAXIMUM_LIST_LENGTH = 256 << 10, MAXIMUM_INPUTS = 8192, LINES_PER_CLAIM = 8 };
-static char list_text[MAXIMUM_LIST_LENGTH];
-static const char *inputs[MAXIMUM_INPUTS]; /* each "f path", "d path" or "t path", NUL-terminated in list_text */
-static int input_count;
-static char tree_path[PATH_MAX];
-static int tree = -1;
-static struct timespec built; /* the list's mtime */
 
 static const char tree_variable[] = "KVMSTOR_SOURCE_TREE";
 static const char list_path[] = "out/kvmstor.sources";
@@ -44,16 +38,31 @@ static const char list_header[] = "# suffixes ";
    if it finds the list still being read, it leaves the whole check to the C# one. */
 enum { LIST_UNREAD, LIST_READING, LIST_READ, LIST_UNUSABLE };
 enum { MAXIMUM_CLAIMS = (MAXIMUM_INPUTS + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM };
-static atomic_int list_state;
-static atomic_int next_claim;
-static atomic_bool claim_done[MAXIMUM_CLAIMS];
-static atomic_int changed; /* an input changed, could not be stated, or a line is not understood */
-static int tree_taken;
-static int check_started;
-static atomic_bool check_ran; /* the check's thread has run (and so may run on any CPU) */
-static pthread_t check_thread;
-static cpu_set_t process_cpus; /* the CPUs this process may use (taskset), given back to the thread once it runs */
-static int started_elsewhere;
+
+/* The check's memory is on whole pages of its own, each first touched by a write: a page the runtime shares, or one
+   read before it is written, makes that write a copy-on-write whose TLB flush must interrupt the other thread's CPU
+   (an inter-processor interrupt, dear in a VM; 4 of them a run measured here). The constructor writes this part before
+   the thread exists; the thread writes the list and its index before anything reads them. */
+struct __attribute__((aligned(4096))) check_state {
+    char tree_path[PATH_MAX];
+    int tree;                   /* the tree's directory, once the list is being read */
+    int tree_taken;             /* the constructor took the tree's path out of the environment */
+    int check_started;
+    int started_elsewhere;      /* the thread was started on a CPU other than the constructor's */
+    cpu_set_t process_cpus;     /* the CPUs this process may use (taskset), given back to the thread once it runs */
+    pthread_t check_thread;
+    atomic_bool check_ran;      /* the check's thread has run (and so may run on any CPU) */
+    atomic_int list_state;
+    atomic_int next_claim;
+    atomic_int changed;         /* an input changed, could not be stated, or a line is not understood */
+    atomic_bool claim_done[MAXIMUM_CLAIMS];
+    int input_count;
+    struct timespec built;      /* the list's mtime */
+};
+static struct check_state state;
+static char list_text[MAXIMUM_LIST_LENGTH] __attribute__((aligned(4096)));
+/* Each "f path", "d path" or "t path", NUL-terminated in list_text. */
+static const char *inputs[MAXIMUM_INPUTS] __attribute__((aligned(4096)));
 
 static int later(struct statx_timestamp time, struct timespec than)
 {
@@ -63,9 +72,9 @@ static int later(struct statx_timestamp time, struct timespec than)
 /* Reads and splits the list; 0 when it cannot be read or is not understood (the C# check decides then). */
 static int read_list(void)
 {
-    tree = open(tree_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (tree < 0) return 0;
-    int list = openat(tree, list_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    state.tree = open(state.tree_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (state.tree < 0) return 0;
+    int list = openat(state.tree, list_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (list < 0) return 0;
     struct stat status;
     ssize_t length = -1;
@@ -74,59 +83,61 @@ static int read_list(void)
     if (readable) length = pread(list, list_text, (size_t)status.st_size, 0);
     close(list);
     if (!readable || length != status.st_size) return 0;
-    built = status.st_mtim;
+    state.built = status.st_mtim;
 
     char *end = list_text + length, *line = memchr(list_text, '\n', (size_t)length);
     size_t header = sizeof list_header - 1;
     if (line == NULL || (size_t)length < header || memcmp(list_text, list_header, header) != 0) return 0;
     for (line++; line < end; line++) {
         char *newline = memchr(line, '\n', (size_t)(end - line));
-        if (newline == NULL || input_count == MAXIMUM_INPUTS) return 0; /* a list always ends with a newline */
+        if (newline == NULL || state.input_count == MAXIMUM_INPUTS) return 0; /* a list always ends with a newline */
         *newline = '\0';
         if (newline - line < 3 || line[1] != ' ' || (line[0] != 'f' && line[0] != 'd' && line[0] != 't')) return 0;
-        inputs[input_count++] = line;
+        inputs[state.input_count++] = line;
         line = newline;
     }
-    return input_count > 0;
+    return state.input_count > 0;
 }
 
 /* Reads the list unless another thread did or does: whether it is read and can be used (not when still being read). */
 static int list_read(void)
 {
     int unread = LIST_UNREAD;
-    if (atomic_compare_exchange_strong(&list_state, &unread, LIST_READING)) {
+    if (atomic_compare_exchange_strong(&state.list_state, &unread, LIST_READING)) {
         int usable = read_list();
-        if (!usable && tree >= 0) close(tree);
-        atomic_store(&list_state, usable ? LIST_READ : LIST_UNUSABLE);
+        if (!usable && state.tree >= 0) close(state.tree);
+        atomic_store(&state.list_state, usable ? LIST_READ : LIST_UNUSABLE);
     }
-    return atomic_load(&list_state) == LIST_READ;
+    return atomic_load(&state.list_state) == LIST_READ;
 }
 
 static void state_claim(int claim)
 {
-    int first = claim * LINES_PER_CLAIM, last = first + LINES_PER_CLAIM < input_count ? first + LINES_PER_CLAIM : input_count;
-    for (int i = first; i < last && !atomic_load(&changed); i++) {
+    int first = claim * LINES_PER_CLAIM;
+    int last = first + LINES_PER_CLAIM < state.input_count ? first + LINES_PER_CLAIM : state.input_count;
+    for (int i = first; i < last && !atomic_load(&state.changed); i++) {
         struct statx status;
-        if (statx(tree, inputs[i] + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME) ||
-            later(status.stx_ctime, built))
-            atomic_store(&changed, 1);
+        if (statx(state.tree, inputs[i] + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME) ||
+            later(status.stx_ctime, state.built))
+            atomic_store(&state.changed, 1);
     }
-    atomic_store(&claim_done[claim], 1);
+    atomic_store(&state.claim_done[claim], 1);
 }
 
 /* States inputs a claim at a time until none is left unclaimed or one has changed. */
 static void state_unclaimed_inputs(void)
 {
-    int claims = (input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
-    for (int claim; !atomic_load(&changed) && (claim = atomic_fetch_add(&next_claim, 1)) < claims;) state_claim(claim);
+    int claims = (state.input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
+    for (int claim; !atomic_load(&state.changed) && (claim = atomic_fetch_add(&state.next_claim, 1)) < claims;)
+        state_claim(claim);
 }
 
 static void *check(void *unused)
 {
     (void)unused;
     /* Started away from the CPU the runtime starts on (see below); from now on it may move to any the process may use. */
-    if (started_elsewhere) sched_setaffinity(0, sizeof process_cpus, &process_cpus);
-    atomic_store(&check_ran, 1);
+    if (state.started_elsewhere) sched_setaffinity(0, sizeof state.process_cpus, &state.process_cpus);
+    atomic_store(&state.check_ran, 1);
     if (list_read()) state_unclaimed_inputs();
     /* Parked until the process ends (with every signal blocked, pause() never returns), so that its pthread_t stays
        valid for the asking thread, which frees it to run on any CPU (see there). */
@@ -138,12 +149,12 @@ __attribute__((constructor)) static void start_check(void)
 {
     const char *root = getenv(tree_variable);
     size_t length = root == NULL ? 0 : strlen(root);
-    if (length == 0 || length >= sizeof tree_path) return;
-    memcpy(tree_path, root, length + 1);
+    if (length == 0 || length >= sizeof state.tree_path) return;
+    memcpy(state.tree_path, root, length + 1);
     /* Not passed on to the programs kvmstor runs. Taken out here, while this is the only thread, so that C# need not
        change its environment (a first change copies all of it): it asks kvmstor_early_source_tree instead. */
     unsetenv(tree_variable);
-    tree_taken = 1;
+    state.tree_taken = 1;
 
     /* The runtime registers for membarrier(2) as it starts. Registered by a process that has a second thread, that
        waits for an RCU grace period (14 ms measured here); registered now, while there is one thread, it returns at
@@ -156,19 +167,19 @@ __attribute__((constructor)) static void start_check(void)
     if (pthread_attr_init(&attributes) != 0) return;
     pthread_attr_setstacksize(&attributes, 64 << 10); /* a statx buffer and a few pointers: no need for 8 MiB */
     int here = sched_getcpu();
-    if (here >= 0 && sched_getaffinity(0, sizeof process_cpus, &process_cpus) == 0 && CPU_ISSET(here, &process_cpus) &&
-        CPU_COUNT(&process_cpus) > 1) {
-        cpu_set_t others = process_cpus;
+    if (here >= 0 && sched_getaffinity(0, sizeof state.process_cpus, &state.process_cpus) == 0 &&
+        CPU_ISSET(here, &state.process_cpus) && CPU_COUNT(&state.process_cpus) > 1) {
+        cpu_set_t others = state.process_cpus;
         CPU_CLR(here, &others);
-        started_elsewhere = pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0;
+        state.started_elsewhere = pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0;
     }
     /* The thread blocks every signal, so that none meant for the process is handled on a thread the runtime does not know. */
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &before);
-    if (pthread_create(&check_thread, &attributes, check, NULL) == 0) {
-        pthread_detach(check_thread);
-        check_started = 1;
+    if (pthread_create(&state.check_thread, &attributes, check, NULL) == 0) {
+        pthread_detach(state.check_thread);
+        state.check_started = 1;
     }
     pthread_sigmask(SIG_SETMASK, &before, NULL);
     pthread_attr_destroy(&attributes);
@@ -177,22 +188,24 @@ __attribute__((constructor)) static void start_check(void)
 /* The tree the wrapper named, which the constructor took out of the environment; NULL when it named none. */
 const char *kvmstor_early_source_tree(void)
 {
-    return tree_taken ? tree_path : NULL;
+    return state.tree_taken ? state.tree_path : NULL;
 }
 
 /* Finishes the check the constructor started on this thread, without waiting for the check's own: 1 when every input
    is unchanged, 0 when that is not certain. */
 int kvmstor_early_source_check_wait(void)
 {
-    if (!check_started) return UNDECIDED;
+    if (!state.check_started) return UNDECIDED;
     /* A thread that has not yet run is still held off this CPU. If the others are taken (a busy machine, or a real-time
        task: 0.9 s measured), it could not run before the process ends, and the process's end waits for every thread:
        from now on it may run here too. */
-    if (started_elsewhere && !atomic_load(&check_ran)) pthread_setaffinity_np(check_thread, sizeof process_cpus, &process_cpus);
+    if (state.started_elsewhere && !atomic_load(&state.check_ran))
+        pthread_setaffinity_np(state.check_thread, sizeof state.process_cpus, &state.process_cpus);
     if (!list_read()) return UNDECIDED;
     state_unclaimed_inputs();
-    int claims = (input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
-    for (int claim = 0; claim < claims && !atomic_load(&changed); claim++)
-        if (!atomic_load(&claim_done[claim])) state_claim(claim); /* claimed by the check's thread, not yet done */
-    return atomic_load(&changed) ? UNDECIDED : CURRENT;
+    int claims = (state.input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
+    for (int claim = 0; claim < claims && !atomic_load(&state.changed); claim++)
+        if (!atomic_load(&state.claim_done[claim])) /* claimed by the check's thread, not yet done */
+            state_claim(claim);
+    return atomic_load(&state.changed) ? UNDECIDED : CURRENT;
 }

@@ -150,6 +150,35 @@ public sealed class WrapperRebuildTests : IDisposable
     }
 
     [Fact]
+    public void A_swap_file_that_came_and_went_costs_a_read_of_its_directory_not_a_second_check()
+    {
+        AssertRunBuilds(1, "first use");
+        string swap = In("src/KvmStor/Engine/.Host.cs.swp");
+        File.WriteAllText(swap, "");
+        File.Delete(swap); // the directory's ctime moved; its inputs did not
+        string trace = Path.Combine(_kvmstor.Root, "stat.trace");
+        var seen = new List<int>();
+        for (int run = 0; run < 5; run++)
+        {
+            var (code, _, stderr) = Run("/usr/bin/strace", "-f", "-qq", "-e", "trace=statx,newfstatat,openat", "-o", trace,
+                In("kvmstor"), "pool-list");
+            Assert.True(code == 0, stderr);
+            string[] lines = File.ReadAllLines(trace);
+            // An input is stated once, by the early check (a second time means the C# check ran all over again), and
+            // the moved directory is read by the C# rule.
+            int stats = lines.Count(l => l.Contains("\"Directory.Build.props\"") && !l.Contains("openat("));
+            seen.Add(stats);
+            if (stats == 1 && lines.Any(l => l.Contains("openat(") && l.Contains("src/KvmStor/Engine\"") && l.Contains("O_DIRECTORY")))
+                break;
+            Assert.True(run < 4, $"no run left the moved directory to the C# rule alone: an input stated {string.Join(", ", seen)} times");
+        }
+        Assert.Equal(1, Builds);
+
+        Write("src/KvmStor/Engine/Pool.cs", "class Pool { }\n");
+        AssertRunBuilds(2, "an input added to a directory");
+    }
+
+    [Fact]
     public void A_rebuild_runs_the_command_it_interrupted_with_its_arguments_and_exit_status()
     {
         AssertRunBuilds(1, "first use");

@@ -113,12 +113,27 @@ internal sealed class InputPass : IDisposable
     {
         if (_stale != 0 || _nextLine < _lineStarts.Length - 1) return false;
         if (_changedDirectories is null) return true;
+        return SameInputsIn(_changedDirectories.Select(index =>
+            Encoding.UTF8.GetString(_stamp, _lineStarts[index], _lineStarts[index + 1] - 1 - _lineStarts[index])));
+    }
+
+    /// <summary>
+    /// Whether the listed directories (their lines, "d path" or "t path"), whose ctimes moved while every file's stayed
+    /// (the early check's finding), still hold the inputs listed.
+    /// </summary>
+    public static bool DirectoriesUnchanged(string root, IEnumerable<string> directoryLines)
+    {
+        using var pass = Open(root);
+        return pass is not null && pass.SameInputsIn(directoryLines);
+    }
+
+    private bool SameInputsIn(IEnumerable<string> directoryLines)
+    {
         var listed = new HashSet<string>(Encoding.UTF8.GetString(_stamp).Split('\n'), StringComparer.Ordinal);
-        foreach (int index in _changedDirectories)
-        {
-            string line = Encoding.UTF8.GetString(_stamp, _lineStarts[index], _lineStarts[index + 1] - 1 - _lineStarts[index]);
-            if (!SourceTreeFreshness.SameInputs(_root, line[2..], withDirectories: line[0] == 'd', _suffixes, listed)) return false;
-        }
+        foreach (string line in directoryLines)
+            if (!listed.Contains(line) || line[0] is not ('d' or 't') ||
+                !SourceTreeFreshness.SameInputs(_root, line[2..], withDirectories: line[0] == 'd', _suffixes, listed))
+                return false;
         return true;
     }
 

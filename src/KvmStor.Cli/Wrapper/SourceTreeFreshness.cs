@@ -36,7 +36,8 @@ internal static partial class SourceTreeFreshness
     public static SourceTreeCheck? Start(string[] args)
     {
         // The native check has already taken the variable out of the environment (a change here would copy it all).
-        if (EarlySourceCheck.TreeRoot() is { } early) return new SourceTreeCheck(early, args, ExecWrapperToRebuild, EarlySourceCheck.Current);
+        if (EarlySourceCheck.TreeRoot() is { } early)
+            return new SourceTreeCheck(early, args, ExecWrapperToRebuild, () => EarlySourceCheck.Current(early));
         string? root = Environment.GetEnvironmentVariable(TreeVariable);
         if (string.IsNullOrEmpty(root)) return null;
         Environment.SetEnvironmentVariable(TreeVariable, null); // not passed on to the programs kvmstor runs

@@ -4,9 +4,10 @@
  * (about 1 ms), so a thread started from this constructor on another CPU has usually finished by the time Main asks
  * (EarlySourceCheck.cs). Linked into the NativeAOT binary only (KvmStor.Cli.csproj).
  *
- * It can only say "current": every line of out/kvmstor.sources understood and stated, and no input's ctime later than
- * the list's mtime. Anything else (a changed file or directory, a list it cannot read, a line it does not know) is
- * "undecided", and SourceTreeFreshness.cs, which owns the rule, checks again and decides.
+ * It can only say "current": every line of out/kvmstor.sources understood and stated, and no file's ctime later than
+ * the list's mtime; with the directories whose ctime is later, whose entries SourceTreeFreshness.cs, which owns the
+ * rule, then compares with the list. Anything else (a changed file, a list it cannot read, a line it does not know)
+ * is "undecided", and the C# check runs again and decides.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,7 +23,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { UNDECIDED = 0, CURRENT = 1 };
 
 /* The list is read into memory of the program's own: a malloc on the check's thread would make a new arena (an mmap
    and an mprotect) beside the runtime's start-up. A longer list (this one is 18 KiB, 447 lines) is left to the C# check. */
@@ -38,6 +38,9 @@ static const char list_header[] = "# suffixes ";
    if it finds the list still being read, it leaves the whole check to the C# one. */
 enum { LIST_UNREAD, LIST_READING, LIST_READ, LIST_UNUSABLE };
 enum { MAXIMUM_CLAIMS = (MAXIMUM_INPUTS + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM };
+/* A directory whose ctime is later than the list's (an entry added or removed: an editor's swap file will do) is not
+   a change unless its inputs changed, which the C# rule decides by reading it; up to this many are noted for it. */
+enum { MAXIMUM_MOVED_DIRECTORIES = 32 };
 
 /* The check's memory is on whole pages of its own, each first touched by a write: a page the runtime shares, or one
    read before it is written, makes that write a copy-on-write whose TLB flush must interrupt the other thread's CPU
@@ -54,7 +57,9 @@ struct __attribute__((aligned(4096))) check_state {
     atomic_bool check_ran;      /* the check's thread has run (and so may run on any CPU) */
     atomic_int list_state;
     atomic_int next_claim;
-    atomic_int changed;         /* an input changed, could not be stated, or a line is not understood */
+    atomic_int changed;         /* a file changed, an input could not be stated, or a line is not understood */
+    atomic_int moved_count;
+    atomic_int moved[MAXIMUM_MOVED_DIRECTORIES]; /* 1 + the index of each directory whose ctime is later */
     atomic_bool claim_done[MAXIMUM_CLAIMS];
     int input_count;
     struct timespec built;      /* the list's mtime */
@@ -111,15 +116,26 @@ static int list_read(void)
     return atomic_load(&state.list_state) == LIST_READ;
 }
 
+/* An input whose ctime is later than the list's: a file has changed; a directory is noted for the C# rule. */
+static void note_later(int input)
+{
+    int slot;
+    if (inputs[input][0] == 'f' || (slot = atomic_fetch_add(&state.moved_count, 1)) >= MAXIMUM_MOVED_DIRECTORIES)
+        atomic_store(&state.changed, 1);
+    else
+        atomic_store(&state.moved[slot], input + 1);
+}
+
 static void state_claim(int claim)
 {
     int first = claim * LINES_PER_CLAIM;
     int last = first + LINES_PER_CLAIM < state.input_count ? first + LINES_PER_CLAIM : state.input_count;
     for (int i = first; i < last && !atomic_load(&state.changed); i++) {
         struct statx status;
-        if (statx(state.tree, inputs[i] + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME) ||
-            later(status.stx_ctime, state.built))
+        if (statx(state.tree, inputs[i] + 2, 0, STATX_CTIME, &status) != 0 || !(status.stx_mask & STATX_CTIME))
             atomic_store(&state.changed, 1);
+        else if (later(status.stx_ctime, state.built))
+            note_later(i);
     }
     atomic_store(&state.claim_done[claim], 1);
 }
@@ -191,21 +207,33 @@ const char *kvmstor_early_source_tree(void)
     return state.tree_taken ? state.tree_path : NULL;
 }
 
-/* Finishes the check the constructor started on this thread, without waiting for the check's own: 1 when every input
-   is unchanged, 0 when that is not certain. */
+/* Finishes the check the constructor started on this thread, without waiting for the check's own: -1 when it is not
+   certain that every file is unchanged, otherwise how many directories moved (0: every input is unchanged), which
+   kvmstor_early_moved_directory names. */
 int kvmstor_early_source_check_wait(void)
 {
-    if (!state.check_started) return UNDECIDED;
+    if (!state.check_started) return -1;
     /* A thread that has not yet run is still held off this CPU. If the others are taken (a busy machine, or a real-time
        task: 0.9 s measured), it could not run before the process ends, and the process's end waits for every thread:
        from now on it may run here too. */
     if (state.started_elsewhere && !atomic_load(&state.check_ran))
         pthread_setaffinity_np(state.check_thread, sizeof state.process_cpus, &state.process_cpus);
-    if (!list_read()) return UNDECIDED;
+    if (!list_read()) return -1;
     state_unclaimed_inputs();
     int claims = (state.input_count + LINES_PER_CLAIM - 1) / LINES_PER_CLAIM;
     for (int claim = 0; claim < claims && !atomic_load(&state.changed); claim++)
         if (!atomic_load(&state.claim_done[claim])) /* claimed by the check's thread, not yet done */
             state_claim(claim);
-    return atomic_load(&state.changed) ? UNDECIDED : CURRENT;
+    if (atomic_load(&state.changed)) return -1;
+    int moved = atomic_load(&state.moved_count);
+    return moved < MAXIMUM_MOVED_DIRECTORIES ? moved : MAXIMUM_MOVED_DIRECTORIES;
+}
+
+/* The list's line ("d path" or "t path") of the k-th directory that moved, or NULL (not noted yet: a claim both threads
+   stated may count one twice, and the slower may not have written it). */
+const char *kvmstor_early_moved_directory(int k)
+{
+    if (k < 0 || k >= MAXIMUM_MOVED_DIRECTORIES) return NULL;
+    int input = atomic_load(&state.moved[k]);
+    return input > 0 ? inputs[input - 1] : NULL;
 }

@@ -228,4 +228,32 @@ public sealed class SourceTreeCheckTests : IDisposable
         Assert.True(string.IsNullOrEmpty(before), "the test host runs without the wrapper");
         Assert.Null(SourceTreeFreshness.Start(["pool-list"]));
     }
+
+    [Fact]
+    public void A_moved_directory_the_early_check_names_is_unchanged_while_it_holds_the_inputs_listed()
+    {
+        Built();
+        string swap = Path.Combine(_tree, "src", ".Host.cs.swp");
+        File.WriteAllText(swap, ""); // an editor's swap file moves the directory, and is no input
+        Assert.True(InputPass.DirectoriesUnchanged(_tree, ["d src"]));
+        File.Delete(swap);
+        Assert.True(InputPass.DirectoriesUnchanged(_tree, ["d src", "t ."]));
+
+        File.WriteAllText(Path.Combine(_tree, "src", "Pool.cs"), "class Pool { }\n");
+        Assert.False(InputPass.DirectoriesUnchanged(_tree, ["d src"]));
+        Assert.True(InputPass.DirectoriesUnchanged(_tree, ["t ."]), "the top directory lists its own files only");
+        File.Delete(Path.Combine(_tree, "src", "Pool.cs"));
+        Directory.CreateDirectory(Path.Combine(_tree, "src", "Engine"));
+        Assert.False(InputPass.DirectoriesUnchanged(_tree, ["d src"]), "a new source directory is a change");
+    }
+
+    [Fact]
+    public void A_directory_line_that_is_not_in_the_list_is_not_taken_as_unchanged()
+    {
+        Built();
+        Assert.False(InputPass.DirectoriesUnchanged(_tree, ["d out"]));
+        Assert.False(InputPass.DirectoriesUnchanged(_tree, ["f src/Host.cs"]));
+        File.Delete(Path.Combine(_tree, SourceTreeFreshness.StampPath));
+        Assert.False(InputPass.DirectoriesUnchanged(_tree, ["d src"]));
+    }
 }

@@ -25,10 +25,10 @@ internal sealed class LeanSpawn : IDisposable
     }
 
     /// <summary>The environment a child gets: this process's, with <paramref name="overrides"/> set.</summary>
-    public static string?[] Environment(IReadOnlyDictionary<string, string> overrides)
+    public static string?[] EnvironmentWith(IReadOnlyDictionary<string, string> overrides)
     {
         var variables = new Dictionary<string, string>();
-        foreach (System.Collections.DictionaryEntry v in System.Environment.GetEnvironmentVariables())
+        foreach (System.Collections.DictionaryEntry v in Environment.GetEnvironmentVariables())
             variables[(string)v.Key] = (string?)v.Value ?? "";
         foreach (var (name, value) in overrides) variables[name] = value;
         return [.. variables.Select(v => $"{v.Key}={v.Value}"), null];
@@ -46,7 +46,7 @@ internal sealed class LeanSpawn : IDisposable
         while ((reaped = wait4(pid, out status, 0, out usage)) < 0 && Marshal.GetLastPInvokeError() == EINTR) { }
         double wall = clock.Elapsed.TotalMilliseconds;
         if (reaped != pid) throw new InvalidOperationException($"wait4 {program}: errno {Marshal.GetLastPInvokeError()}");
-        if (status != 0) // exited 0: status 0
+        if (status != 0) // a wait status of 0: exited with 0
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed (wait status {status}): {File.ReadAllText(_outputPath)}");
         double cpu = (usage.UserSeconds + usage.SystemSeconds) * 1000.0 + (usage.UserMicroseconds + usage.SystemMicroseconds) / 1000.0;
         return (wall, cpu);

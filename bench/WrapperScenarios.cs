@@ -20,8 +20,8 @@ public static class WrapperScenarios
         using var state = new Scenarios.KvmstorState();
         // The wrapper's first run builds if the sources changed since out/kvmstor was made; that is not measured.
         Check(Tools.Run(wrapper, ["pool-list"], state.Env), "./kvmstor pool-list");
-        var plain = LeanSpawn.Environment(state.Env);
-        var checkOnly = LeanSpawn.Environment(new Dictionary<string, string>(state.Env) { ["KVMSTOR_SOURCE_TREE"] = Path.GetDirectoryName(wrapper)! });
+        var plain = LeanSpawn.EnvironmentWith(state.Env);
+        var checkOnly = LeanSpawn.EnvironmentWith(new Dictionary<string, string>(state.Env) { ["KVMSTOR_SOURCE_TREE"] = Path.GetDirectoryName(wrapper)! });
         // The least any script wrapper costs: a /bin/sh that only execs the binary.
         string execOnly = Path.Combine(state.Root, "exec-only.sh");
         File.WriteAllText(execOnly, $"#!/bin/sh\nexec '{kvmstor}' \"$@\"\n");

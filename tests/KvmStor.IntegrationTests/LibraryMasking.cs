@@ -14,6 +14,7 @@ internal static class LibraryMasking
         string dir = Path.Combine(k.Root, "dirpool");
         string script = $"""
             unshare -m bash -c '
+              {ForeignMounts.DropCommand(k.Root)}
               mount --bind /dev/null {library} || exit 99
             {commands}
               "$KVMSTOR" pool-define-as d1 dir --target {dir} >/dev/null && "$KVMSTOR" pool-build d1 >/dev/null && "$KVMSTOR" pool-start d1 >/dev/null \

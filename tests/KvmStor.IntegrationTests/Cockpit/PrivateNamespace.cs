@@ -28,6 +28,7 @@ public sealed class PrivateNamespace : IDisposable
             () => NamespaceId(_holder.Id, "mnt") is { } m && m != ownMnt && NamespaceId(_holder.Id, "net") is not null);
         Directory.CreateDirectory(privateEtcStorage);
         Directory.CreateDirectory("/etc/libvirt/storage");
+        RunChecked("sh", "-c", ForeignMounts.DropCommand(Path.GetDirectoryName(privateEtcStorage)!));
         RunChecked("ip", "link", "set", "lo", "up");
         RunChecked("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run/libvirt");
         RunChecked("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run/dbus");

@@ -211,7 +211,8 @@ kill -TERM $server
 wait $server
 server= bus= dbus=
 """;
-        using var p = _f.Kvmstor.StartScript($"exec unshare --mount --propagation private bash -c {Shell.Quote(script)}");
+        using var p = _f.Kvmstor.StartScript(
+            $"exec unshare --mount --propagation private bash -c {Shell.Quote(ForeignMounts.DropCommand(_f.Kvmstor.Root) + "\n" + script)}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(90)), "the namespace script did not finish");

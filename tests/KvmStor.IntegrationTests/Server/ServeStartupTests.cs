@@ -105,7 +105,7 @@ kill -TERM $pid
 wait $pid
 """;
         Assert.Equal(0, _k.Run("pool-define-as", "lv", "dir", "--target", Path.Combine(_k.Root, "pools", "lv")).ExitCode);
-        using var p = _k.StartScript($"exec unshare --mount --propagation private bash -c {Shell.Quote(script)}");
+        using var p = _k.StartScript($"exec unshare --mount --propagation private bash -c {Shell.Quote(ForeignMounts.DropCommand(_k.Root) + "\n" + script)}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the namespace script did not finish");

@@ -10,13 +10,15 @@ internal static class ForeignMounts
 {
     /// <summary>
     /// A shell command that detaches, in the calling namespace only, the copies of loop-device mounts and of mounts under
-    /// the temporary directory (where tests mount); it writes its script into <paramref name="directory"/>.
+    /// the temporary directory (where tests mount), but for <paramref name="keep"/>; it writes its script into
+    /// <paramref name="directory"/>.
     /// </summary>
-    public static string DropCommand(string directory)
+    public static string DropCommand(string directory, string keep = "")
     {
         string script = Path.Combine(directory, "drop-foreign-mounts.sh");
         File.WriteAllText(script, $$"""
-            findmnt -rn -o TARGET,SOURCE | awk -v tmp='{{Path.GetTempPath()}}' '$2 ~ /^\/dev\/loop/ || index($1, tmp) == 1 { print $1 }' |
+            findmnt -rn -o TARGET,SOURCE |
+              awk -v tmp='{{Path.GetTempPath()}}' -v keep='{{keep}}' '($2 ~ /^\/dev\/loop/ || index($1, tmp) == 1) && $1 != keep { print $1 }' |
               sort -r | xargs -r umount -l 2>/dev/null
             exit 0
 

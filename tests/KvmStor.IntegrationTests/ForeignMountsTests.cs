@@ -21,7 +21,8 @@ public sealed class ForeignMountsTests
         Directory.CreateDirectory(loop.Target);
         FsPoolLoopDevice.Run("mount", loop.Device, loop.Target);
         string ready = Path.Combine(loop.Root, "ready");
-        string first = drop ? ForeignMounts.DropCommand(loop.Root) + "; " : "";
+        // Without the drop, only this test's own mount is kept: the namespace must not hold other tests' mounts.
+        string first = ForeignMounts.DropCommand(loop.Root, keep: drop ? "" : loop.Target) + "; ";
         using var holder = Process.Start(new ProcessStartInfo("unshare", ["-m", "sh", "-c", $"{first}touch {ready}; exec sleep 30"])
             { UseShellExecute = false })!;
         try

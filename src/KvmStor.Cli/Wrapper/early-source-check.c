@@ -47,9 +47,8 @@ enum { MAXIMUM_MOVED_DIRECTORIES = 32 };
    constructor writes this part before the thread exists; the thread writes the list and its index before anything
    reads them. */
 struct __attribute__((aligned(4096))) check_state {
-    char tree_path[PATH_MAX];
+    char tree_path[PATH_MAX];   /* empty unless the constructor took it out of the environment */
     int tree;                   /* the tree's directory, once the list is being read */
-    int tree_taken;             /* the constructor took the tree's path out of the environment */
     int check_started;
     int started_elsewhere;      /* the thread was started on a CPU other than the constructor's */
     cpu_set_t process_cpus;     /* the CPUs this process may use (taskset), given back to the thread once it runs */
@@ -170,7 +169,6 @@ __attribute__((constructor)) static void start_check(void)
     /* Not passed on to the programs kvmstor runs. Taken out here, while this is the only thread, so that C# need not
        change its environment (a first change copies all of it): it asks kvmstor_early_source_tree instead. */
     unsetenv(tree_variable);
-    state.tree_taken = 1;
 
     /* The runtime registers for membarrier(2) as it starts. Registered by a process that has a second thread, that
        waits for an RCU grace period (14 ms measured here); registered now, while there is one thread, it returns at
@@ -204,7 +202,7 @@ __attribute__((constructor)) static void start_check(void)
 /* The tree the wrapper named, which the constructor took out of the environment; NULL when it named none. */
 const char *kvmstor_early_source_tree(void)
 {
-    return state.tree_taken ? state.tree_path : NULL;
+    return state.tree_path[0] != '\0' ? state.tree_path : NULL;
 }
 
 /* Finishes the check the constructor started on this thread, without waiting for the check's own: -1 when it is not
